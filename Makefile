@@ -1,0 +1,31 @@
+# Eventscope: `make run` starts the dashboard, `make test` runs every test (installing first).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+LOGDIR ?=
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test protos bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m dashboard $(if $(LOGDIR),--logdir $(LOGDIR),)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+protos: $(STAMP)
+	$(PY) tools/regen_protos.py
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info artifacts
