@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from loaders.proto import graph_pb2 as loaders_dot_proto_dot_graph__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n loaders/proto/run_metadata.proto\x12\neventscope\x1a\x19loaders/proto/graph.proto\"h\n\x0bRunMetadata\x12)\n\nstep_stats\x18\x01 \x01(\x0b\x32\x15.eventscope.StepStats\x12.\n\x10partition_graphs\x18\x03 \x03(\x0b\x32\x14.eventscope.GraphDef\";\n\tStepStats\x12.\n\tdev_stats\x18\x01 \x03(\x0b\x32\x1b.eventscope.DeviceStepStats\"\xc8\x01\n\x0f\x44\x65viceStepStats\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t\x12-\n\nnode_stats\x18\x02 \x03(\x0b\x32\x19.eventscope.NodeExecStats\x12\x42\n\x0cthread_names\x18\x03 \x03(\x0b\x32,.eventscope.DeviceStepStats.ThreadNamesEntry\x1a\x32\n\x10ThreadNamesEntry\x12\x0b\n\x03key\x18\x01 \x01(\r\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8a\x01\n\x13\x41llocatorMemoryUsed\x12\x16\n\x0e\x61llocator_name\x18\x01 \x01(\t\x12\x13\n\x0btotal_bytes\x18\x02 \x01(\x03\x12\x12\n\npeak_bytes\x18\x03 \x01(\x03\x12\x12\n\nlive_bytes\x18\x04 \x01(\x03\x12\x1e\n\x16\x61llocator_bytes_in_use\x18\x05 \x01(\x03\"\x8f\x01\n\x0bMemoryStats\x12\x18\n\x10temp_memory_size\x18\x01 \x01(\x03\x12\x1f\n\x17\x64\x65vice_temp_memory_size\x18\x02 \x01(\x03\x12\x1e\n\x16persistent_memory_size\x18\x03 \x01(\x03\x12%\n\x1d\x64\x65vice_persistent_memory_size\x18\x04 \x01(\x03\"\xb8\x03\n\rNodeExecStats\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x18\n\x10\x61ll_start_micros\x18\x02 \x01(\x03\x12\x1b\n\x13op_start_rel_micros\x18\x03 \x01(\x03\x12\x19\n\x11op_end_rel_micros\x18\x04 \x01(\x03\x12\x1a\n\x12\x61ll_end_rel_micros\x18\x05 \x01(\x03\x12/\n\x06memory\x18\x06 \x03(\x0b\x32\x1f.eventscope.AllocatorMemoryUsed\x12\x16\n\x0etimeline_label\x18\x08 \x01(\t\x12\x18\n\x10scheduled_micros\x18\t \x01(\x03\x12\x11\n\tthread_id\x18\n \x01(\r\x12-\n\x0cmemory_stats\x18\x0c \x01(\x0b\x32\x17.eventscope.MemoryStats\x12\x17\n\x0f\x61ll_start_nanos\x18\r \x01(\x03\x12\x1a\n\x12op_start_rel_nanos\x18\x0e \x01(\x03\x12\x18\n\x10op_end_rel_nanos\x18\x0f \x01(\x03\x12\x19\n\x11\x61ll_end_rel_nanos\x18\x10 \x01(\x03\x12\x17\n\x0fscheduled_nanos\x18\x11 \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n loaders/proto/run_metadata.proto\x12\neventscope\x1a\x19loaders/proto/graph.proto\"\xd9\x02\n\x0bRunMetadata\x12)\n\nstep_stats\x18\x01 \x01(\x0b\x32\x15.eventscope.StepStats\x12.\n\x10partition_graphs\x18\x03 \x03(\x0b\x32\x14.eventscope.GraphDef\x12?\n\x0f\x66unction_graphs\x18\x04 \x03(\x0b\x32&.eventscope.RunMetadata.FunctionGraphs\x1a\xad\x01\n\x0e\x46unctionGraphs\x12.\n\x10partition_graphs\x18\x01 \x03(\x0b\x32\x14.eventscope.GraphDef\x12\x34\n\x16pre_optimization_graph\x18\x02 \x01(\x0b\x32\x14.eventscope.GraphDef\x12\x35\n\x17post_optimization_graph\x18\x03 \x01(\x0b\x32\x14.eventscope.GraphDef\";\n\tStepStats\x12.\n\tdev_stats\x18\x01 \x03(\x0b\x32\x1b.eventscope.DeviceStepStats\"\xc8\x01\n\x0f\x44\x65viceStepStats\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t\x12-\n\nnode_stats\x18\x02 \x03(\x0b\x32\x19.eventscope.NodeExecStats\x12\x42\n\x0cthread_names\x18\x03 \x03(\x0b\x32,.eventscope.DeviceStepStats.ThreadNamesEntry\x1a\x32\n\x10ThreadNamesEntry\x12\x0b\n\x03key\x18\x01 \x01(\r\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8a\x01\n\x13\x41llocatorMemoryUsed\x12\x16\n\x0e\x61llocator_name\x18\x01 \x01(\t\x12\x13\n\x0btotal_bytes\x18\x02 \x01(\x03\x12\x12\n\npeak_bytes\x18\x03 \x01(\x03\x12\x12\n\nlive_bytes\x18\x04 \x01(\x03\x12\x1e\n\x16\x61llocator_bytes_in_use\x18\x05 \x01(\x03\"\x8f\x01\n\x0bMemoryStats\x12\x18\n\x10temp_memory_size\x18\x01 \x01(\x03\x12\x1f\n\x17\x64\x65vice_temp_memory_size\x18\x02 \x01(\x03\x12\x1e\n\x16persistent_memory_size\x18\x03 \x01(\x03\x12%\n\x1d\x64\x65vice_persistent_memory_size\x18\x04 \x01(\x03\"\xb8\x03\n\rNodeExecStats\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x18\n\x10\x61ll_start_micros\x18\x02 \x01(\x03\x12\x1b\n\x13op_start_rel_micros\x18\x03 \x01(\x03\x12\x19\n\x11op_end_rel_micros\x18\x04 \x01(\x03\x12\x1a\n\x12\x61ll_end_rel_micros\x18\x05 \x01(\x03\x12/\n\x06memory\x18\x06 \x03(\x0b\x32\x1f.eventscope.AllocatorMemoryUsed\x12\x16\n\x0etimeline_label\x18\x08 \x01(\t\x12\x18\n\x10scheduled_micros\x18\t \x01(\x03\x12\x11\n\tthread_id\x18\n \x01(\r\x12-\n\x0cmemory_stats\x18\x0c \x01(\x0b\x32\x17.eventscope.MemoryStats\x12\x17\n\x0f\x61ll_start_nanos\x18\r \x01(\x03\x12\x1a\n\x12op_start_rel_nanos\x18\x0e \x01(\x03\x12\x18\n\x10op_end_rel_nanos\x18\x0f \x01(\x03\x12\x19\n\x11\x61ll_end_rel_nanos\x18\x10 \x01(\x03\x12\x17\n\x0fscheduled_nanos\x18\x11 \x01(\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,18 +34,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DEVICESTEPSTATS_THREADNAMESENTRY']._loaded_options = None
   _globals['_DEVICESTEPSTATS_THREADNAMESENTRY']._serialized_options = b'8\001'
-  _globals['_RUNMETADATA']._serialized_start=75
-  _globals['_RUNMETADATA']._serialized_end=179
-  _globals['_STEPSTATS']._serialized_start=181
-  _globals['_STEPSTATS']._serialized_end=240
-  _globals['_DEVICESTEPSTATS']._serialized_start=243
-  _globals['_DEVICESTEPSTATS']._serialized_end=443
-  _globals['_DEVICESTEPSTATS_THREADNAMESENTRY']._serialized_start=393
-  _globals['_DEVICESTEPSTATS_THREADNAMESENTRY']._serialized_end=443
-  _globals['_ALLOCATORMEMORYUSED']._serialized_start=446
-  _globals['_ALLOCATORMEMORYUSED']._serialized_end=584
-  _globals['_MEMORYSTATS']._serialized_start=587
-  _globals['_MEMORYSTATS']._serialized_end=730
-  _globals['_NODEEXECSTATS']._serialized_start=733
-  _globals['_NODEEXECSTATS']._serialized_end=1173
+  _globals['_RUNMETADATA']._serialized_start=76
+  _globals['_RUNMETADATA']._serialized_end=421
+  _globals['_RUNMETADATA_FUNCTIONGRAPHS']._serialized_start=248
+  _globals['_RUNMETADATA_FUNCTIONGRAPHS']._serialized_end=421
+  _globals['_STEPSTATS']._serialized_start=423
+  _globals['_STEPSTATS']._serialized_end=482
+  _globals['_DEVICESTEPSTATS']._serialized_start=485
+  _globals['_DEVICESTEPSTATS']._serialized_end=685
+  _globals['_DEVICESTEPSTATS_THREADNAMESENTRY']._serialized_start=635
+  _globals['_DEVICESTEPSTATS_THREADNAMESENTRY']._serialized_end=685
+  _globals['_ALLOCATORMEMORYUSED']._serialized_start=688
+  _globals['_ALLOCATORMEMORYUSED']._serialized_end=826
+  _globals['_MEMORYSTATS']._serialized_start=829
+  _globals['_MEMORYSTATS']._serialized_end=972
+  _globals['_NODEEXECSTATS']._serialized_start=975
+  _globals['_NODEEXECSTATS']._serialized_end=1415
 # @@protoc_insertion_point(module_scope)
