@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test protos bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml loaders/_fastscan.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

@@ -125,15 +125,11 @@ def scan_records(path: str, start: int = 0, *, buffer: bytes | None = None, veri
             break
         length, length_crc = _HEADER.unpack_from(data, pos)
         if verify and masked_crc(view[pos : pos + 8]) != length_crc:
-            problems.append(Problem(path, start + pos, "length_crc",
-                                    f"{path}: bad length checksum at byte {start + pos}; "
-                                    f"stopped reading this file there ({size - pos} bytes not read)"))
+            problems.append(length_crc_problem(path, start + pos, size - pos))
             stopped = True
             break
         if length > MAX_RECORD_BYTES:
-            problems.append(Problem(path, start + pos, "bad_length",
-                                    f"{path}: record length {length} at byte {start + pos} is not plausible; "
-                                    f"stopped reading this file there"))
+            problems.append(bad_length_problem(path, start + pos, length))
             stopped = True
             break
         end = pos + HEADER_BYTES + length + FOOTER_BYTES
@@ -142,19 +138,40 @@ def scan_records(path: str, start: int = 0, *, buffer: bytes | None = None, veri
             break
         body = pos + HEADER_BYTES
         if verify and masked_crc(view[body : body + length]) != _CRC.unpack_from(data, body + length)[0]:
-            problems.append(Problem(path, start + pos, "payload_crc",
-                                    f"{path}: bad payload checksum at byte {start + pos}; skipped 1 record"))
+            problems.append(payload_crc_problem(path, start + pos))
         else:
             starts.append(body)
             lengths.append(length)
         pos = end
     if truncated:
-        problems.append(Problem(path, start + pos, "truncated",
-                                f"{path}: incomplete record at byte {start + pos} ({size - pos} bytes); "
-                                f"treated as not yet written"))
+        problems.append(truncated_problem(path, start + pos, size - pos))
     return RecordScan(path=path, buffer=data, base=start, starts=np.asarray(starts, dtype=np.int64),
                       lengths=np.asarray(lengths, dtype=np.int64), end_offset=start + pos,
                       truncated=truncated, stopped=stopped, problems=problems)
+
+
+def payload_crc_problem(path: str, offset: int) -> Problem:
+    """Return the Problem for a record skipped because its payload checksum is wrong."""
+    return Problem(path, offset, "payload_crc", f"{path}: bad payload checksum at byte {offset}; skipped 1 record")
+
+
+def length_crc_problem(path: str, offset: int, unread: int) -> Problem:
+    """Return the Problem for a file abandoned at a record whose length checksum is wrong."""
+    return Problem(path, offset, "length_crc",
+                   f"{path}: bad length checksum at byte {offset}; stopped reading this file there "
+                   f"({unread} bytes not read)")
+
+
+def bad_length_problem(path: str, offset: int, length: int) -> Problem:
+    """Return the Problem for a file abandoned at an implausible record length."""
+    return Problem(path, offset, "bad_length",
+                   f"{path}: record length {length} at byte {offset} is not plausible; stopped reading this file there")
+
+
+def truncated_problem(path: str, offset: int, nbytes: int) -> Problem:
+    """Return the Problem for an incomplete last record (normal while a writer is running)."""
+    return Problem(path, offset, "truncated",
+                   f"{path}: incomplete record at byte {offset} ({nbytes} bytes); treated as not yet written")
 
 
 def file_size(path: str) -> int:

@@ -1,0 +1,161 @@
+"""Find runs (directories holding tfevents files) and profiler captures under a logdir."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from loaders.errors import LoaderError, LogdirNotFound, Problem
+
+# torch-tb-profiler's rule: <worker>[.<span>].pt.trace.json[.gz]
+_PYTORCH_TRACE = re.compile(r"^(.*?)(\.\d+)?\.pt\.trace\.json(\.gz)?$")
+# XProf's layout: <run>/plugins/profile/<session>/<host>.<suffix>
+_PROFILE_SUFFIXES = ((".xplane.pb", "xplane"), (".trace.json.gz", "trace_json"))
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+@dataclass(frozen=True)
+class ProfileCapture:
+    """One profiler capture file.
+
+    Attributes:
+        run: the run it belongs to ("." for the logdir root).
+        session: the capture session (XProf's session folder, or PyTorch's "<worker>.<span>").
+        host: the host (XProf) or worker (PyTorch) that wrote it.
+        format: "xplane", "trace_json" or "pytorch_trace".
+        path: the file's absolute path.
+    """
+
+    run: str
+    session: str
+    host: str
+    format: str
+    path: str
+
+
+@dataclass
+class Discovery:
+    """What one walk of a logdir found.
+
+    Attributes:
+        logdir: the logdir's absolute path.
+        runs: run name -> its summary event files (absolute paths, sorted by name).
+        profiles: every profiler capture found, sorted by (run, session, host, format).
+        problems: directories that could not be read.
+    """
+
+    logdir: str
+    runs: dict[str, list[str]] = field(default_factory=dict)
+    profiles: list[ProfileCapture] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check_logdir(logdir: str | os.PathLike[str]) -> str:
+    """Return logdir as an absolute path after checking it is a local directory.
+
+    Args:
+        logdir: the directory to read.
+
+    Returns:
+        The absolute path.
+
+    Raises:
+        LoaderError: logdir is a URL (remote logdirs are not supported yet).
+        LogdirNotFound: logdir does not exist or is not a directory.
+    """
+    text = os.fspath(logdir)
+    if _URL.match(text):
+        raise LoaderError(f"logdir {text!r}: remote logdirs (URLs) are not supported yet; "
+                          f"copy or mount the files locally and pass a local path")
+    path = os.path.abspath(os.path.expanduser(text))
+    if not os.path.isdir(path):
+        what = "is not a directory" if os.path.exists(path) else "does not exist"
+        raise LogdirNotFound(f"logdir {path!r} {what}; pass the directory your SummaryWriter wrote to")
+    return path
+
+
+def discover(logdir: str | os.PathLike[str], *, skip: str | os.PathLike[str] | None = None) -> Discovery:
+    """Walk logdir once and return its runs and profiler captures.
+
+    Symbolic links to directories are followed; a directory reached twice (a link loop or two
+    links to one place) is walked once. Unreadable directories become problems, not errors.
+
+    Args:
+        logdir: the directory to walk.
+        skip: a directory not to walk into (the cache dir when it lies inside logdir).
+
+    Returns:
+        A Discovery.
+
+    Raises:
+        LoaderError: logdir is a URL.
+        LogdirNotFound: logdir does not exist or is not a directory.
+    """
+    root = check_logdir(logdir)
+    found = Discovery(logdir=root)
+    skip_real = os.path.realpath(skip) if skip is not None else None
+    visited: set[tuple[int, int]] = set()
+
+    def on_error(error: OSError) -> None:
+        where = error.filename or root
+        found.problems.append(Problem(str(where), -1, "unreadable_dir",
+                                      f"{where}: cannot list this directory ({error.strerror}); its runs are skipped"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
+        if not _first_visit(dirpath, visited, skip_real):
+            dirnames.clear()
+            continue
+        dirnames.sort()
+        run = _run_name(root, dirpath)
+        _collect_events(found, run, dirpath, filenames)
+        _collect_profiles(found, root, run, dirpath, filenames)
+    found.runs = dict(sorted(found.runs.items()))
+    found.profiles.sort(key=lambda p: (p.run, p.session, p.host, p.format, p.path))
+    return found
+
+
+def _first_visit(dirpath: str, visited: set[tuple[int, int]], skip_real: str | None) -> bool:
+    """Return True the first time a directory is reached (and it is not the skipped one)."""
+    try:
+        info = os.stat(dirpath)
+    except OSError:
+        return False
+    key = (info.st_dev, info.st_ino)
+    if key in visited or (skip_real is not None and os.path.realpath(dirpath) == skip_real):
+        return False
+    visited.add(key)
+    return True
+
+
+def _run_name(root: str, dirpath: str) -> str:
+    """Return the run name of dirpath: its path relative to root with "/" separators."""
+    rel = os.path.relpath(dirpath, root)
+    return "." if rel == os.curdir else rel.replace(os.sep, "/")
+
+
+def _collect_events(found: Discovery, run: str, dirpath: str, filenames: list[str]) -> None:
+    """Record dirpath as a run if it directly holds a tfevents file."""
+    events = sorted(name for name in filenames if "tfevents" in name)
+    if not events:
+        return
+    found.runs[run] = [os.path.join(dirpath, name) for name in events if not name.endswith(".profile-empty")]
+
+
+def _collect_profiles(found: Discovery, root: str, run: str, dirpath: str, filenames: list[str]) -> None:
+    """Record the profiler capture files directly inside dirpath."""
+    parts = run.split("/")
+    in_session = len(parts) >= 3 and parts[-3:-1] == ["plugins", "profile"]
+    for name in sorted(filenames):
+        path = os.path.join(dirpath, name)
+        match = _PYTORCH_TRACE.match(name)
+        if match:
+            worker, span = match.group(1), match.group(2) or ""
+            found.profiles.append(ProfileCapture(run, worker + span, worker, "pytorch_trace", path))
+            continue
+        if not in_session:
+            continue
+        for suffix, fmt in _PROFILE_SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                owner = "/".join(parts[:-3]) or "."
+                found.profiles.append(ProfileCapture(owner, parts[-1], name[: -len(suffix)], fmt, path))
