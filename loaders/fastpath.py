@@ -121,9 +121,11 @@ class _ScalarRows:
 
 
 def _legacy_scalar_tag(tag: str, offset: int) -> TagInfo:
-    from loaders.events import legacy_tag_info
+    """Return the TagInfo the Python decoder registers for a simple_value seen without metadata."""
+    from loaders.events.values import LEGACY
 
-    return legacy_tag_info(tag, "scalars", offset)
+    plugin, data_class, _ = LEGACY["simple_value"]
+    return TagInfo(tag=tag, plugin=plugin, data_class=int(data_class), offset=offset)
 
 
 def _records_at(path: str, data: bytes, start: int, rel_offsets: np.ndarray) -> RecordScan:

@@ -1,0 +1,1 @@
+"""Benchmarks: Eventscope against TensorBoard (Rust data server, whole server, Python loader) and tbparse."""
