@@ -86,6 +86,7 @@ def decode_tensor(tensor: tensor_pb2.TensorProto) -> np.ndarray:
     drops trailing repeats of the last value, so a shorter list is padded with its last
     value (a single value fills the whole shape); an empty list means zeros. DT_HALF gives
     float16; DT_BFLOAT16 and the float8 types give float32; strings give an object array of bytes.
+    half_val holds float16/bfloat16 bits, or float32 bits as PyTorch's add_tensor writes them.
 
     Args:
         tensor: the TensorProto.
@@ -128,13 +129,24 @@ def _from_values(tensor: tensor_pb2.TensorProto, field: str, name: str) -> np.nd
     if field == "float8_val":
         return np.frombuffer(tensor.float8_val, dtype=np.uint8)
     if field == "half_val":
-        return np.asarray(tensor.half_val, dtype=np.int64).astype(np.uint16)
+        return _half_bits(np.asarray(tensor.half_val, dtype=np.int64))
     if field in ("scomplex_val", "dcomplex_val"):
         parts = np.asarray(getattr(tensor, field), dtype=np.float32 if field == "scomplex_val" else np.float64)
         if len(parts) % 2:
             raise ValueError(f"{name} tensor has an odd number ({len(parts)}) of real/imaginary parts")
         return parts[0::2] + 1j * parts[1::2]
     return np.asarray(getattr(tensor, field))
+
+
+def _half_bits(values: np.ndarray) -> np.ndarray:
+    """Return half_val entries as uint16 bit patterns, or as float32 when a writer put float32 bits there.
+
+    TF stores float16 (and bfloat16) bits, 0..65535. PyTorch's writer stores each value's
+    float32 bit pattern as a signed int32 instead; any entry outside 0..65535 can only be that.
+    """
+    if values.size and (values.min() < 0 or values.max() > 0xFFFF):
+        return values.astype(np.int32).view(np.float32)
+    return values.astype(np.uint16)
 
 
 def _fill(values: np.ndarray, name: str, shape: list[int], size: int) -> np.ndarray:
@@ -151,6 +163,8 @@ def _fill(values: np.ndarray, name: str, shape: list[int], size: int) -> np.ndar
 
 def _finish(flat: np.ndarray, dtype: int) -> np.ndarray:
     """Turn raw elements (bit patterns for half/bfloat16/float8) into the final numpy dtype."""
+    if dtype in (DT.DT_HALF, DT.DT_BFLOAT16) and flat.dtype == np.float32:
+        return flat.astype(np.float16) if dtype == DT.DT_HALF else flat
     if dtype == DT.DT_HALF:
         return flat.astype(np.uint16).view(np.float16)
     if dtype == DT.DT_BFLOAT16:

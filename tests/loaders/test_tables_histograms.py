@@ -1,0 +1,36 @@
+"""tables.histograms: legacy protos kept as written; TF2 k x 3 tensors to the same columns."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from loaders.proto import summary_pb2
+from loaders.tables.histograms import from_proto, from_tensor
+
+
+def test_histograms_from_proto_keeps_every_field():
+    histo = summary_pb2.HistogramProto(min=-1, max=3, num=4, sum=2, sum_squares=11,
+                                       bucket_limit=[0, 1.7976931348623157e308], bucket=[1, 3])
+    assert from_proto(histo) == (-1.0, 3.0, 4.0, 2.0, 11.0, [0.0, 1.7976931348623157e308], [1.0, 3.0])
+
+
+def test_histograms_from_tensor_uses_right_edges_and_counts():
+    array = np.array([[-2.0, -1.0, 4], [-1.0, 0.5, 0], [0.5, 2.0, 6]], dtype=np.float32)
+    low, high, num, total, squares, limits, counts = from_tensor(array)
+    assert (low, high, num, limits, counts) == (-2.0, 2.0, 10.0, [-1.0, 0.5, 2.0], [4.0, 0.0, 6.0])
+    assert math.isnan(total) and math.isnan(squares)
+
+
+def test_histograms_from_tensor_integer_counts_and_empty():
+    assert from_tensor(np.array([[0, 1, 7]], dtype=np.int64))[2] == 7.0
+    low, high, num, _, _, limits, counts = from_tensor(np.zeros((0, 3)))
+    assert num == 0.0 and limits == [] and counts == [] and math.isnan(low) and math.isnan(high)
+
+
+@pytest.mark.parametrize("array", [np.zeros((2, 2)), np.zeros(3), np.array([[b"a", b"b", b"c"]], dtype=object)])
+def test_histograms_from_tensor_refuses_other_shapes(array):
+    with pytest.raises(ValueError, match="k x 3"):
+        from_tensor(array)
