@@ -1,1 +1,48 @@
 """Eventscope loaders: TensorBoard event files and profiler captures as Arrow tables and DataFrames."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from loaders.api import (
+    Logdir,
+    read_audio,
+    read_histograms,
+    read_images,
+    read_pr_curves,
+    read_scalars,
+    read_tensors,
+    read_text,
+)
+from loaders.errors import CacheError, CorruptRecord, LoaderError, LogdirNotFound, Problem
+from loaders.tables import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from loaders.tables.graphs import Graph
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CacheError",
+    "CorruptRecord",
+    "Graph",
+    "LoaderError",
+    "Logdir",
+    "LogdirNotFound",
+    "Problem",
+    "read_audio",
+    "read_histograms",
+    "read_images",
+    "read_pr_curves",
+    "read_scalars",
+    "read_tensors",
+    "read_text",
+]
+
+
+def __getattr__(name: str) -> object:
+    """Import Graph on first use, so `import loaders` stays light."""
+    if name == "Graph":
+        from loaders.tables.graphs import Graph
+
+        return Graph
+    raise AttributeError(f"module 'loaders' has no attribute {name!r}")

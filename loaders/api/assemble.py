@@ -1,0 +1,75 @@
+"""Run assembly helpers: run-level tag metadata, the restart (purge) policy, per-tag statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from loaders.cache import FileEntry
+from loaders.chunk import TagInfo
+
+READER_KINDS = ("scalars", "histograms", "images", "audio", "text", "tensors", "pr_curves")
+NO_STEP = np.iinfo(np.int64).max
+
+
+def reader_form(table: pa.Table) -> pa.Table:
+    """Return a chunk-form table with no rows in reader form (run first, no _offset)."""
+    table = table.drop_columns(["_offset"])
+    return table.add_column(0, "run", pa.array([], pa.string()))
+
+
+def first_tag_infos(entries: tuple[FileEntry, ...]) -> dict[str, TagInfo]:
+    """Return the first TagInfo per tag over a run's files, in file order."""
+    tags: dict[str, TagInfo] = {}
+    for entry in entries:
+        for tag, info in entry.tags.items():
+            if info.plugin:
+                tags.setdefault(tag, info)
+    return tags
+
+
+def restart_thresholds(entries: tuple[FileEntry, ...]) -> list[tuple[np.ndarray, np.ndarray, int]] | None:
+    """Per file: (restart offsets, suffix-min restart steps, min restart step of later files); None if no restarts."""
+    if not any(entry.restarts for entry in entries):
+        return None
+    later = NO_STEP
+    result: list[tuple[np.ndarray, np.ndarray, int]] = []
+    for entry in reversed(entries):
+        offsets = np.array([offset for offset, _ in entry.restarts], dtype=np.int64)
+        steps = np.array([step for _, step in entry.restarts] + [NO_STEP], dtype=np.int64)
+        suffix = np.minimum.accumulate(steps[::-1])[::-1]
+        result.append((offsets, suffix, later))
+        later = min(later, int(suffix[0]))
+    return result[::-1]
+
+
+def purge_restarted(table: pa.Table, offsets: np.ndarray, suffix: np.ndarray, later: int) -> pa.Table:
+    """Drop rows that a later SessionLog.START at step S supersedes (their step >= S)."""
+    rows = table["_offset"].to_numpy()
+    limit = np.minimum(suffix[np.searchsorted(offsets, rows, side="right")], later)
+    keep = table["step"].to_numpy() < limit
+    return table if keep.all() else table.filter(pa.array(keep))
+
+
+def tag_stats(run: str, entries: tuple[FileEntry, ...], assembled: Callable[[str, str], pa.Table]) -> pd.DataFrame:
+    """Return run's rows of the tags() frame."""
+    known = first_tag_infos(entries)
+    kinds = {kind for entry in entries for kind in entry.kinds()}
+    if any(entry.unresolved for entry in entries):
+        kinds.update(READER_KINDS)  # plugin-less tensors may resolve into any reader kind
+    parts = []
+    for kind in sorted(kinds):
+        table = assembled(run, kind).select(["tag", "step"])
+        if table.num_rows:
+            parts.append(table.append_column("kind", pa.repeat(pa.scalar(kind), table.num_rows)))
+    if not parts:
+        return pd.DataFrame()
+    stats = (pa.concat_tables(parts).group_by("tag", use_threads=False)
+             .aggregate([("step", "count"), ("step", "min"), ("step", "max"), ("kind", "first")])
+             .sort_by("tag").to_pandas())
+    plugins = [known[tag].plugin if tag in known else kind for tag, kind in zip(stats["tag"], stats["kind_first"])]
+    return pd.DataFrame({"run": run, "tag": stats["tag"], "plugin": plugins, "count": stats["step_count"],
+                         "first_step": stats["step_min"], "last_step": stats["step_max"]})

@@ -1,0 +1,316 @@
+"""Logdir: discovery, lazy loading through the cache, run assembly, metadata, problems."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from loaders.api.assemble import first_tag_infos, purge_restarted, reader_form, restart_thresholds, tag_stats
+from loaders.api.readers import KindReaders
+from loaders.api.select import Selector, check_selector, select
+from loaders.cache import Cache, FileEntry
+from loaders.chunk import TagInfo
+from loaders.discovery import Discovery, check_logdir, discover
+from loaders.errors import Problem
+from loaders.tables import SCHEMAS
+
+if TYPE_CHECKING:
+    from loaders.tables.graphs import Graph
+
+Progress = Callable[[int, int, int, int], None]
+"""progress(files_done, files_total, bytes_done, bytes_total), called as files are brought up to date."""
+
+RESTART_POLICIES = ("purge", "keep")
+
+
+class Logdir(KindReaders):
+    """A TensorBoard logdir read through the on-disk cache.
+
+    Creating one only discovers runs; each reader loads (from the cache, or by decoding) the
+    files of the runs it is asked for, and keeps the assembled tables until refresh() sees a
+    change. Readers return tidy DataFrames; the ``*_table`` twins return the same columns as
+    pyarrow Tables. Safe to share between threads.
+    """
+
+    def __init__(self, logdir: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None, *,
+                 restarts: str = "purge", progress: Progress | None = None) -> None:
+        """Discover the runs of logdir.
+
+        Args:
+            logdir: the directory the writers wrote to.
+            cache_dir: where decoded tables are kept; default $EVENTSCOPE_CACHE or ~/.cache/eventscope.
+            restarts: "purge" (default, like TensorBoard): a SessionLog.START at step S drops the
+                run's earlier rows with step >= S; "keep": keep every row.
+            progress: called as files are read (see Progress).
+
+        Raises:
+            ValueError: restarts is not one of RESTART_POLICIES.
+            LogdirNotFound: logdir does not exist.
+            LoaderError: logdir is a URL (not supported yet).
+        """
+        if restarts not in RESTART_POLICIES:
+            raise ValueError(f"restarts={restarts!r} is not valid; use one of {list(RESTART_POLICIES)}")
+        self.path = check_logdir(logdir)
+        self.restarts = restarts
+        self._progress = progress
+        self._cache = Cache(cache_dir)
+        self._lock = threading.RLock()
+        self._discovery: Discovery = discover(self.path, skip=self._cache.base)
+        self._entries: dict[str, tuple[FileEntry, ...]] = {}
+        self._memo: dict[tuple[str, str], tuple[tuple[object, ...], pa.Table]] = {}
+        self._file_problems: dict[str, Problem] = {}
+        self._derived_problems: dict[str, list[Problem]] = {}
+
+    def __repr__(self) -> str:
+        return f"Logdir({self.path!r}, runs={len(self._discovery.runs)})"
+
+    # ----- discovery and refresh -------------------------------------------------------------
+
+    def refresh(self) -> Logdir:
+        """Re-discover runs and read what was appended to the files of the runs already loaded.
+
+        Returns:
+            self.
+        """
+        with self._lock:
+            self._discovery = discover(self.path, skip=self._cache.base)
+            loaded = [run for run in self._entries if run in self._discovery.runs]
+            self._entries = {}
+            self._load(loaded)
+            self._memo = {key: value for key, value in self._memo.items() if key[0] in self._entries}
+        return self
+
+    def runs(self) -> list[str]:
+        """Return the run names, sorted ("." is the logdir itself)."""
+        return list(self._discovery.runs)
+
+    def _load(self, runs: Iterable[str]) -> None:
+        """Bring the cache entries of the given runs up to date (decoding what is new)."""
+        with self._lock:
+            todo = [run for run in runs if run not in self._entries]
+            sizes = {path: _size(path) for run in todo for path in self._discovery.runs[run]}
+            total, total_bytes, done, done_bytes = len(sizes), sum(sizes.values()), 0, 0
+            for run in todo:
+                entries = []
+                for path in self._discovery.runs[run]:
+                    entry = self._entry(path)
+                    if entry is not None:
+                        entries.append(entry)
+                    done, done_bytes = done + 1, done_bytes + sizes[path]
+                    if self._progress is not None:
+                        self._progress(done, total, done_bytes, total_bytes)
+                self._entries[run] = tuple(entries)
+
+    def _entry(self, path: str) -> FileEntry | None:
+        """Return path's current cache entry, or None (with a problem) when it cannot be read."""
+        try:
+            entry = self._cache.entry(path)
+        except OSError as error:
+            self._file_problems[path] = Problem(path, -1, "unreadable_file",
+                                                f"{path}: cannot read this event file ({error.strerror or error}); "
+                                                f"skipped it")
+            return None
+        self._file_problems.pop(path, None)
+        return entry
+
+    def _run_entries(self, run: str) -> tuple[FileEntry, ...]:
+        """Return the run's current cache entries, loading them if needed."""
+        with self._lock:
+            self._load([run])
+            return self._entries[run]
+
+    # ----- argument checking -----------------------------------------------------------------
+
+    def _select_runs(self, runs: Selector) -> list[str]:
+        """Return the run names runs selects (checked against the discovered runs)."""
+        return select("runs", check_selector("runs", runs), self.runs())
+
+    # ----- assembly --------------------------------------------------------------------------
+
+    def _assembled(self, run: str, kind: str) -> pa.Table:
+        """Return one run's table of one kind: run column first, restarts applied, no _offset."""
+        with self._lock:
+            entries = self._run_entries(run)
+            key = (tuple(entry.signature for entry in entries), self.restarts)
+            cached = self._memo.get((run, kind))
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            table = self._assemble(run, kind, entries)
+            self._memo[(run, kind)] = (key, table)
+            return table
+
+    def _assemble(self, run: str, kind: str, entries: tuple[FileEntry, ...]) -> pa.Table:
+        """Concatenate the run's files' rows of kind in file order, apply the restart policy, add `run`."""
+        known = first_tag_infos(entries)
+        thresholds = restart_thresholds(entries) if self.restarts == "purge" else None
+        pieces = []
+        for index, entry in enumerate(entries):
+            table = self._file_table(entry, kind, known)
+            if thresholds is not None and table.num_rows:
+                table = purge_restarted(table, *thresholds[index])
+            pieces.append(table)
+        table = pa.concat_tables([SCHEMAS[kind].empty_table(), *pieces]) if pieces else SCHEMAS[kind].empty_table()
+        table = table.drop_columns(["_offset"])
+        return table.add_column(0, "run", pa.repeat(pa.scalar(run, pa.string()), table.num_rows))
+
+    def _file_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo]) -> pa.Table:
+        """Return one file's rows of kind, with its plugin-less tensors resolved by run-level metadata."""
+        table = self._cache.table(entry.path, kind)
+        if not any(known.get(tag) and known[tag].plugin for tag in entry.unresolved):
+            return table
+        from loaders.events import resolve_tensors
+
+        problems: list[Problem] = []
+        resolved = resolve_tensors(self._cache.table(entry.path, "tensors"), known, path=entry.path, problems=problems)
+        self._derived_problems[f"resolve:{entry.path}"] = problems
+        if kind == "tensors":
+            return resolved.get("tensors", SCHEMAS["tensors"].empty_table()).cast(SCHEMAS["tensors"])
+        extra = resolved.get(kind)
+        if extra is None or not extra.num_rows:
+            return table
+        return pa.concat_tables([table, extra.cast(SCHEMAS[kind])]).sort_by("_offset")
+
+    def _read(self, kind: str, runs: Selector, tags: Selector) -> pa.Table:
+        """Return the rows of kind for the selected runs and tags."""
+        tag_selector = check_selector("tags", tags)
+        selected = self._select_runs(runs)
+        self._load(selected)
+        parts = [self._assembled(run, kind) for run in selected]
+        table = pa.concat_tables(parts) if parts else reader_form(SCHEMAS[kind].empty_table())
+        if tag_selector is None:
+            return table
+        choices = sorted(pc.unique(table["tag"]).to_pylist())
+        wanted = select("tags", tag_selector, choices, what=f"{kind} tags in the selected runs")
+        return table.filter(pc.is_in(table["tag"], pa.array(wanted, pa.string())))
+
+    # ----- derived tables and profiles -------------------------------------------------------
+
+    def hparams(self) -> pd.DataFrame:
+        """Return one row per hparams session: run, session, hparam columns, metric columns, status, times.
+
+        Returns:
+            The frame from loaders.tables.hparams.sessions_frame; attrs name the hparam and
+            metric columns. Records that could not be read are reported by problems().
+        """
+        from loaders.tables.hparams import sessions_frame
+
+        runs = self.runs()
+        rows = self._read("hparams", None, None)
+        holders = sorted(set(rows["run"].to_pylist()))
+        under = [run for run in runs if any(h in (".", run) or run.startswith(h + "/") for h in holders)]
+        scalars = self.scalars(under) if under else reader_form(SCHEMAS["scalars"].empty_table()).to_pandas()
+        frame = sessions_frame(rows.to_pandas(), scalars, runs)
+        self._derived_problems["hparams"] = [Problem(self.path, -1, "bad_hparams", f"{self.path}: hparams: {message}")
+                                             for message in frame.attrs.get("problems", [])]
+        return frame
+
+    def graph(self, run: str) -> Graph:
+        """Return the graph(s) logged in one run.
+
+        Args:
+            run: a run name.
+
+        Returns:
+            A loaders.Graph with .nodes and .edges DataFrames (empty when nothing could be read;
+            graph sources that could not be read are reported by problems()).
+
+        Raises:
+            ValueError: run is not a run of this logdir.
+            TypeError: run is not a string.
+        """
+        from loaders.tables.graphs import build_graph, empty_graph
+
+        if not isinstance(run, str):
+            raise TypeError(f"run must be one run name (str), got {type(run).__name__}")
+        self._select_runs([run])
+        where = os.path.join(self.path, run) if run != "." else self.path
+        try:
+            graph = build_graph(self._assembled(run, "graphs").to_pandas())
+            messages = list(graph.problems)
+        except ValueError as error:
+            graph, messages = empty_graph(), [str(error)]
+        self._derived_problems[f"graph:{run}"] = [Problem(where, -1, "bad_graph", f"{where}: graph: {message}")
+                                                   for message in messages]
+        return graph
+
+    def profiles(self) -> pd.DataFrame:
+        """Return the profiler captures found: run, session, host, format, path."""
+        rows = [(p.run, p.session, p.host, p.format, p.path) for p in self._discovery.profiles]
+        return pd.DataFrame(rows, columns=["run", "session", "host", "format", "path"])
+
+    def trace(self, run: str, session: str | None = None, host: str | None = None) -> pd.DataFrame:
+        """Return the trace events of one profiler capture (not implemented yet).
+
+        Raises:
+            NotImplementedError: always, for now; profiles() lists the capture files.
+        """
+        raise NotImplementedError(f"Logdir.trace({run!r}, session={session!r}, host={host!r}): reading profiler "
+                                  f"traces is not implemented yet; Logdir.profiles() lists the capture files")
+
+    # ----- metadata and problems -------------------------------------------------------------
+
+    def tags(self, runs: Selector = None) -> pd.DataFrame:
+        """Return one row per (run, tag): run, tag, plugin, count, first_step, last_step.
+
+        Args:
+            runs: which runs (same forms as for scalars()); default all.
+
+        Returns:
+            A DataFrame sorted by run then tag; counts are after the restart policy.
+        """
+        selected = self._select_runs(runs)
+        self._load(selected)
+        frames = [tag_stats(run, self._run_entries(run), self._assembled) for run in selected]
+        columns = ["run", "tag", "plugin", "count", "first_step", "last_step"]
+        frames = [frame for frame in frames if len(frame)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    def tag_metadata(self, runs: Selector = None) -> pd.DataFrame:
+        """Return the first SummaryMetadata of every tag in every file.
+
+        Args:
+            runs: which runs (same forms as for scalars()); default all.
+
+        Returns:
+            run, path, tag, plugin, display_name, description, data_class (one row per file and tag).
+        """
+        selected = self._select_runs(runs)
+        self._load(selected)
+        rows = [(run, entry.path, info.tag, info.plugin, info.display_name, info.description, info.data_class)
+                for run in selected for entry in self._run_entries(run) for info in entry.tags.values()]
+        return pd.DataFrame(rows, columns=["run", "path", "tag", "plugin", "display_name", "description", "data_class"])
+
+    def files(self, runs: Selector = None) -> pd.DataFrame:
+        """Return one row per event file: run, path, size, records, end_offset, truncated, stopped, file_version.
+
+        Args:
+            runs: which runs (same forms as for scalars()); default all.
+        """
+        selected = self._select_runs(runs)
+        self._load(selected)
+        rows = [(run, e.path, e.size, e.num_records, e.end_offset, e.truncated, e.stopped, e.file_version)
+                for run in selected for e in self._run_entries(run)]
+        return pd.DataFrame(rows, columns=["run", "path", "size", "records", "end_offset", "truncated", "stopped",
+                                           "file_version"])
+
+    def problems(self) -> pd.DataFrame:
+        """Return everything wrong found so far: path, offset, kind, message (one row each)."""
+        with self._lock:
+            found = [*self._discovery.problems, *self._cache.problems, *self._file_problems.values()]
+            found += [problem for problems in self._derived_problems.values() for problem in problems]
+            found += [problem for entries in self._entries.values() for entry in entries for problem in entry.problems]
+        rows = list(dict.fromkeys(problem.as_dict().values() for problem in found))
+        return pd.DataFrame(rows, columns=["path", "offset", "kind", "message"])
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

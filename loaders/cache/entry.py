@@ -1,0 +1,133 @@
+"""FileEntry: what the cache knows about one event file, its meta.json form, and how chunks grow it."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from loaders.chunk import FileChunk, TagInfo
+from loaders.errors import CacheError, Problem
+from loaders.tables import SCHEMA_VERSION, SCHEMAS
+
+FORMAT = "arrow-ipc"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """What the cache knows about one event file.
+
+    Attributes:
+        path: the event file's absolute path.
+        size, mtime_ns, inode: the file's stat when it was last read.
+        head_sha1, head_len: hash of the file's first head_len bytes (detects a replaced file).
+        end_offset: the byte offset reading resumes from.
+        file_version: the file_version event's value, if any.
+        tags: tag -> the first TagInfo seen in the file.
+        restarts: (record offset, step) of every SessionLog.START.
+        problems: what was wrong with the file.
+        truncated: the file ends in an incomplete record.
+        stopped: reading gave up at a bad length header; the rest is never read.
+        num_records: complete records read.
+        chunks: kind -> ((chunk file name, rows), ...) in byte order.
+        unresolved: tags with rows in the "tensors" table whose plugin was unknown ("").
+        memory: kind -> tables, when the cache lives in memory (no usable cache dir).
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+    head_sha1: str
+    head_len: int
+    end_offset: int
+    file_version: str | None = None
+    tags: dict[str, TagInfo] = field(default_factory=dict)
+    restarts: tuple[tuple[int, int], ...] = ()
+    problems: tuple[Problem, ...] = ()
+    truncated: bool = False
+    stopped: bool = False
+    num_records: int = 0
+    chunks: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    unresolved: tuple[str, ...] = ()
+    memory: dict[str, tuple[pa.Table, ...]] | None = None
+
+    @property
+    def signature(self) -> tuple[object, ...]:
+        """A value that changes whenever the entry's content changes."""
+        return (self.path, self.end_offset, self.size, self.mtime_ns, self.inode, self.truncated, self.head_sha1)
+
+    def kinds(self) -> list[str]:
+        """Return the kinds this file has rows of."""
+        source = self.memory if self.memory is not None else self.chunks
+        return [kind for kind, parts in source.items() if parts]
+
+    def to_meta(self) -> dict[str, object]:
+        """Return the JSON-ready meta.json content."""
+        meta = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "memory"}
+        meta["tags"] = [dict(dataclasses.asdict(info), content=base64.b64encode(info.content).decode("ascii"))
+                        for info in self.tags.values()]
+        meta["problems"] = [problem.as_dict() for problem in self.problems]
+        meta["schema_version"] = SCHEMA_VERSION
+        meta["format"] = FORMAT
+        return meta
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, object]) -> FileEntry:
+        """Rebuild an entry from meta.json content.
+
+        Raises:
+            CacheError: the content is not a meta.json this version wrote.
+        """
+        try:
+            if meta["schema_version"] != SCHEMA_VERSION or meta["format"] != FORMAT:
+                raise CacheError(f"schema {meta['schema_version']}/{meta['format']}, expected "
+                                 f"{SCHEMA_VERSION}/{FORMAT}")
+            values = {f.name: meta[f.name] for f in dataclasses.fields(cls) if f.name != "memory"}
+            tags = [TagInfo(**dict(info, content=base64.b64decode(info["content"]))) for info in meta["tags"]]
+            values["tags"] = {info.tag: info for info in tags}
+            values["restarts"] = tuple((int(o), int(s)) for o, s in meta["restarts"])
+            values["problems"] = tuple(Problem(**problem) for problem in meta["problems"])
+            values["chunks"] = {kind: tuple((str(n), int(r)) for n, r in parts)
+                                for kind, parts in meta["chunks"].items() if kind in SCHEMAS}
+            values["unresolved"] = tuple(meta["unresolved"])
+            return cls(**values)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise CacheError(f"meta.json is not valid: {error!r}") from error
+
+
+def is_fresh(entry: FileEntry, info: os.stat_result) -> bool:
+    """Return True when the file looks unchanged since entry was made."""
+    return entry.size == info.st_size and entry.mtime_ns == info.st_mtime_ns and entry.inode == info.st_ino
+
+
+def merge_chunk(entry: FileEntry, chunk: FileChunk, info: os.stat_result, tables: dict[str, pa.Table]) -> FileEntry:
+    """Return entry grown by chunk (chunk lists are filled in by the caller)."""
+    tags = dict(entry.tags)
+    for tag, tag_info in chunk.tags.items():
+        tags.setdefault(tag, tag_info)
+    kept = tuple(problem for problem in entry.problems if problem.kind != "truncated")
+    unresolved = set(entry.unresolved)
+    if "tensors" in tables:
+        tensors = tables["tensors"]
+        unresolved.update(pc.unique(tensors.filter(pc.equal(tensors["plugin"], ""))["tag"]).to_pylist())
+    return dataclasses.replace(
+        entry, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino, end_offset=chunk.end_offset,
+        file_version=entry.file_version or chunk.file_version, tags=tags,
+        restarts=entry.restarts + tuple((int(o), int(s)) for o, s in chunk.restarts),
+        problems=kept + tuple(chunk.problems), truncated=chunk.truncated, stopped=chunk.stopped,
+        num_records=entry.num_records + chunk.num_records, unresolved=tuple(sorted(unresolved)),
+    )
+
+
+def merge_memory(merged: FileEntry, entry: FileEntry, tables: dict[str, pa.Table], fresh: bool) -> FileEntry:
+    """Return merged with its tables kept in memory."""
+    memory = {} if fresh or entry.memory is None else dict(entry.memory)
+    for kind, table in tables.items():
+        memory[kind] = (*memory.get(kind, ()), table.cast(SCHEMAS[kind]))
+    return dataclasses.replace(merged, memory=memory, chunks={})

@@ -1,0 +1,270 @@
+"""Cache: keeps each event file's entry up to date (fresh, incremental or rebuilt) on disk or in memory."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+
+import pyarrow as pa
+
+from loaders.cache.entry import FileEntry, is_fresh, merge_chunk, merge_memory
+from loaders.cache.files import (
+    chunks_exist,
+    compact,
+    head,
+    read_chunk,
+    remove_stale,
+    write_atomic,
+    write_chunk,
+)
+from loaders.chunk import FileChunk, TagInfo
+from loaders.errors import CacheError, Problem
+from loaders.records import scan_records
+from loaders.tables import SCHEMA_VERSION, SCHEMAS
+
+HEAD_BYTES = 64
+
+Decoder = Callable[[str, int, Mapping[str, TagInfo]], FileChunk]
+
+
+def default_decoder(path: str, start: int, known: Mapping[str, TagInfo]) -> FileChunk:
+    """Decode path from byte offset start (the compiled bulk path when built).
+
+    Args:
+        path: the event file.
+        start: the byte offset to resume from.
+        known: tag metadata seen earlier in the file.
+
+    Returns:
+        The decoded FileChunk.
+    """
+    try:
+        from loaders.fastpath import read_chunk
+    except ImportError:
+        from loaders.events import decode_chunk
+
+        return decode_chunk(scan_records(path, start), known)
+    return read_chunk(path, start, known)
+
+
+def default_cache_dir() -> str:
+    """Return $EVENTSCOPE_CACHE, or ~/.cache/eventscope when it is not set."""
+    return os.environ.get("EVENTSCOPE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "eventscope")
+
+
+class Cache:
+    """Decoded event files, kept up to date with the files and stored on disk.
+
+    Safe to share between threads of one process and between processes sharing a cache dir.
+    An unwritable cache dir falls back to memory (reported in `problems`), never an error.
+
+    Attributes:
+        root: the versioned cache directory, or None when the cache lives in memory.
+        problems: what went wrong with the cache itself (fallbacks, rebuilt entries).
+        decoded_bytes: event-file bytes decoded by this process (tests and progress use it).
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *, decoder: Decoder | None = None) -> None:
+        """Open (creating) the cache.
+
+        Args:
+            cache_dir: the cache directory; None means default_cache_dir().
+            decoder: decodes (path, start, known) to a FileChunk; tests pass fakes.
+        """
+        self.problems: list[Problem] = []
+        self.decoded_bytes = 0
+        self._decode = decoder or default_decoder
+        self._entries: dict[str, FileEntry] = {}
+        self._lock = threading.RLock()
+        base = os.path.abspath(os.path.expanduser(os.fspath(cache_dir))) if cache_dir else default_cache_dir()
+        self.base = base
+        self.root = self._open_root(os.path.join(base, f"v{SCHEMA_VERSION}"))
+
+    def _open_root(self, root: str) -> str | None:
+        """Return root if it can be written, else None (memory mode) with a problem."""
+        try:
+            os.makedirs(root, exist_ok=True)
+            handle, probe = tempfile.mkstemp(dir=root, prefix=".probe-")
+            os.close(handle)
+            os.remove(probe)
+            return root
+        except OSError as error:
+            self._memory_problem(root, error)
+            return None
+
+    def _memory_problem(self, where: str, error: OSError) -> None:
+        self.problems.append(Problem(where, -1, "cache_unwritable",
+                                     f"{where}: cache directory not writable ({error.strerror or error}); "
+                                     f"keeping decoded data in memory for this session (pass another cache_dir "
+                                     f"or set EVENTSCOPE_CACHE to keep it between sessions)"))
+
+    def entry_dir(self, path: str) -> str | None:
+        """Return the cache directory of path's entry (None in memory mode)."""
+        if self.root is None:
+            return None
+        digest = hashlib.sha1(os.fsencode(path)).hexdigest()
+        return os.path.join(self.root, digest[:2], digest)
+
+    def entry(self, path: str) -> FileEntry:
+        """Bring path's entry up to date with the file and return it.
+
+        An unchanged file (same size, mtime and inode) is not opened at all; a grown file with
+        the same first bytes is decoded from where reading stopped; anything else is rebuilt.
+
+        Args:
+            path: the event file's absolute path.
+
+        Returns:
+            The current FileEntry.
+
+        Raises:
+            OSError: the event file cannot be read (it vanished or lost its permissions).
+        """
+        with self._lock:
+            info = os.stat(path)
+            current = self._entries.get(path)
+            if current is None or not is_fresh(current, info):
+                current = self._read_meta(path) or current
+            if current is not None and is_fresh(current, info):
+                entry = current
+            elif current is not None and self._can_extend(current, info):
+                entry = self._extend_or_rebuild(current, info)
+            else:
+                entry = self._build(path, info)
+            self._entries[path] = entry
+            return entry
+
+    def table(self, path: str, kind: str, columns: list[str] | None = None) -> pa.Table:
+        """Return the rows of one kind decoded from path, concatenated in byte order.
+
+        A missing or damaged chunk file makes the entry be rebuilt from the event file (reported
+        as a "cache_rebuilt" problem); the data returned is always the file's.
+
+        Args:
+            path: the event file's absolute path (entry() must have been called for it).
+            kind: one of loaders.chunk.KINDS.
+            columns: the columns to return (default: all of the kind's schema).
+
+        Returns:
+            A table with SCHEMAS[kind]'s columns (or the ones asked for).
+
+        Raises:
+            CacheError: the entry could not be read even after a rebuild.
+        """
+        with self._lock:
+            entry = self._entries.get(path) or self.entry(path)
+        try:
+            table = self._load(entry, kind)
+        except CacheError as error:
+            table = self._load(self._recover(entry, error), kind)
+        return table if columns is None else table.select(columns)
+
+    def _load(self, entry: FileEntry, kind: str) -> pa.Table:
+        """Concatenate the kind's chunks of entry (memory-mapped)."""
+        schema = SCHEMAS[kind]
+        if entry.memory is not None:
+            return pa.concat_tables([schema.empty_table(), *entry.memory.get(kind, ())])
+        folder = self.entry_dir(entry.path)
+        parts = [read_chunk(os.path.join(folder, name), schema, rows) for name, rows in entry.chunks.get(kind, ())]
+        return pa.concat_tables([schema.empty_table(), *parts]) if parts else schema.empty_table()
+
+    def _recover(self, entry: FileEntry, error: CacheError) -> FileEntry:
+        """Return a readable entry after a chunk failed to load: a newer meta, else a rebuild."""
+        with self._lock:
+            newer = self._read_meta(entry.path)
+            if newer is not None and newer.chunks != entry.chunks and chunks_exist(self.entry_dir(entry.path), newer):
+                self._entries[entry.path] = newer
+                return newer
+            self._rebuilt_problem(entry.path, str(error))
+            rebuilt = self._build(entry.path, os.stat(entry.path))
+            self._entries[entry.path] = rebuilt
+            return rebuilt
+
+    def _rebuilt_problem(self, path: str, why: str) -> None:
+        self.problems.append(Problem(path, -1, "cache_rebuilt",
+                                     f"{path}: cache entry in {self.entry_dir(path)} was damaged ({why}); "
+                                     f"rebuilt it from the event file"))
+
+    def _read_meta(self, path: str) -> FileEntry | None:
+        """Return the entry stored on disk for path, None when absent or damaged (reported)."""
+        folder = self.entry_dir(path)
+        if folder is None:
+            return None
+        meta_path = os.path.join(folder, "meta.json")
+        try:
+            with open(meta_path, encoding="utf-8") as handle:
+                entry = FileEntry.from_meta(json.load(handle))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, CacheError) as error:
+            self._rebuilt_problem(path, f"{meta_path}: {error}")
+            return None
+        if entry.path != path or not chunks_exist(folder, entry):
+            self._rebuilt_problem(path, f"{meta_path}: names another file or a missing chunk file")
+            return None
+        return entry
+
+    def _can_extend(self, entry: FileEntry, info: os.stat_result) -> bool:
+        """Return True when the file only grew since entry was made (same inode and head)."""
+        if info.st_ino != entry.inode or info.st_size < entry.size:
+            return False
+        return head(entry.path, entry.head_len)[0] == entry.head_sha1
+
+    def _build(self, path: str, info: os.stat_result) -> FileEntry:
+        """Decode path from byte 0 and store a new entry."""
+        head_sha1, head_len = head(path, HEAD_BYTES)
+        chunk = self._decode(path, 0, {})
+        self.decoded_bytes += chunk.end_offset
+        entry = FileEntry(path=path, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
+                          head_sha1=head_sha1, head_len=head_len, end_offset=0)
+        return self._store(entry, chunk, info, fresh=True)
+
+    def _extend_or_rebuild(self, entry: FileEntry, info: os.stat_result) -> FileEntry:
+        """Extend entry; rebuild it when its stored chunks turn out damaged while compacting."""
+        try:
+            return self._extend(entry, info)
+        except CacheError as error:
+            self._rebuilt_problem(entry.path, str(error))
+            return self._build(entry.path, info)
+
+    def _extend(self, entry: FileEntry, info: os.stat_result) -> FileEntry:
+        """Decode what was appended to entry's file and store the grown entry."""
+        if entry.stopped:
+            return dataclasses.replace(entry, size=info.st_size, mtime_ns=info.st_mtime_ns)
+        chunk = self._decode(entry.path, entry.end_offset, entry.tags)
+        self.decoded_bytes += chunk.end_offset - entry.end_offset
+        return self._store(entry, chunk, info, fresh=False)
+
+    def _store(self, entry: FileEntry, chunk: FileChunk, info: os.stat_result, *, fresh: bool) -> FileEntry:
+        """Merge chunk into entry, write its chunk files and meta.json, and return the new entry."""
+        tables = {kind: table for kind, table in chunk.tables.items() if table.num_rows}
+        merged = merge_chunk(entry, chunk, info, tables)
+        if self.root is None or entry.memory is not None:
+            return merge_memory(merged, entry, tables, fresh)
+        folder = self.entry_dir(entry.path)
+        try:
+            os.makedirs(folder, exist_ok=True)
+            chunks = {kind: () if fresh else parts for kind, parts in entry.chunks.items()}
+            for kind, table in tables.items():
+                name = f"{kind}.{chunk.start}-{chunk.end_offset}.arrow"
+                write_chunk(os.path.join(folder, name), table.cast(SCHEMAS[kind]))
+                chunks[kind] = (*chunks.get(kind, ()), (name, table.num_rows))
+            chunks, dropped = compact(folder, chunks)
+            merged = dataclasses.replace(merged, chunks=chunks)
+            write_atomic(os.path.join(folder, "meta.json"), json.dumps(merged.to_meta()).encode("utf-8"))
+        except OSError as error:
+            self._memory_problem(folder, error)
+            return self._to_memory(merged, entry, tables, fresh)
+        remove_stale(folder, merged, dropped if not fresh else None)
+        return merged
+
+    def _to_memory(self, merged: FileEntry, entry: FileEntry, tables: dict[str, pa.Table], fresh: bool) -> FileEntry:
+        """Keep an entry in memory after its files could not be written."""
+        previous = {} if fresh else {kind: (self._load(entry, kind),) for kind in entry.kinds()}
+        seed = dataclasses.replace(entry, memory=previous, chunks={})
+        return merge_memory(dataclasses.replace(merged, chunks={}), seed, tables, False)

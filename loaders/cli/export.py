@@ -1,0 +1,90 @@
+"""`python -m loaders export`: one table kind of a logdir to CSV, Parquet, Feather or JSON."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sys
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+
+from loaders.api import Logdir
+from loaders.cli import EXIT_EMPTY, EXIT_OK
+
+
+def export(logdir: Logdir, kind: str, fmt: str, output: str, *, runs: re.Pattern | None = None,
+           tags: re.Pattern | None = None) -> int:
+    """Write the rows of one kind to output.
+
+    Args:
+        logdir: the logdir to read.
+        kind: a reader kind, or "hparams".
+        fmt: "csv", "parquet", "feather" or "json".
+        output: the file to write.
+        runs: only runs matching this regex.
+        tags: only tags matching this regex (ignored, with a warning, for hparams).
+
+    Returns:
+        0 when rows were written, 1 when nothing matched (no file is written then).
+    """
+    table = _hparams_table(logdir, runs, tags) if kind == "hparams" else getattr(logdir, f"{kind}_table")(runs, tags)
+    if table.num_rows == 0:
+        where = f" matching --runs {runs.pattern!r}" if runs is not None else ""
+        print(f"no {kind} found in {logdir.path}{where}; nothing written", file=sys.stderr)
+        return EXIT_EMPTY
+    WRITERS[fmt](table, output)
+    print(f"wrote {table.num_rows} {kind} rows to {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _hparams_table(logdir: Logdir, runs: re.Pattern | None, tags: re.Pattern | None) -> pa.Table:
+    """Return the hparams sessions frame as a table, filtered by run."""
+    if tags is not None:
+        print("note: --tags does not apply to --kind hparams; ignored", file=sys.stderr)
+    frame = logdir.hparams()
+    if runs is not None and len(frame):
+        frame = frame[[bool(runs.search(run)) for run in frame["run"]]]
+    return pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+
+
+def write_csv(table: pa.Table, output: str) -> None:
+    """Write table as CSV: binary columns base64, list columns JSON strings."""
+    pacsv.write_csv(_text_columns(table, lists_as_json=True), output)
+
+
+def write_json(table: pa.Table, output: str) -> None:
+    """Write table as a JSON array of records: binary columns base64, lists as arrays."""
+    records = _text_columns(table, lists_as_json=False).to_pylist()
+    with open(output, "w", encoding="utf-8") as handle:
+        json.dump(records, handle)
+
+
+def write_parquet(table: pa.Table, output: str) -> None:
+    """Write table as Parquet (zstd)."""
+    pq.write_table(table, output, compression="zstd")
+
+
+def write_feather(table: pa.Table, output: str) -> None:
+    """Write table as Feather v2 (Arrow IPC)."""
+    feather.write_feather(table, output)
+
+
+WRITERS = {"csv": write_csv, "parquet": write_parquet, "feather": write_feather, "json": write_json}
+
+
+def _text_columns(table: pa.Table, *, lists_as_json: bool) -> pa.Table:
+    """Return table with binary columns as base64 strings (and list columns as JSON text if asked)."""
+    for index, column in enumerate(table.columns):
+        kind = column.type
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            encoded = [None if value is None else base64.b64encode(value).decode("ascii")
+                       for value in column.to_pylist()]
+            table = table.set_column(index, table.field(index).name, pa.array(encoded, pa.string()))
+        elif lists_as_json and (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+            encoded = [None if value is None else json.dumps(value) for value in column.to_pylist()]
+            table = table.set_column(index, table.field(index).name, pa.array(encoded, pa.string()))
+    return table

@@ -1,0 +1,310 @@
+"""The on-disk cache: freshness, incremental reads, compaction, damage recovery, memory fallback, sharing."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from tensorboardX import SummaryWriter
+
+from loaders.api import Logdir
+from loaders.cache import MAX_CHUNKS, Cache, default_cache_dir
+from loaders.chunk import FileChunk, TagInfo
+from loaders.errors import Problem
+from loaders.tables import SCHEMA_VERSION, SCHEMAS
+from tests.eventfiles import records
+
+RECORD = 16  # the fake decoder's record size: one scalar row per 16 bytes
+
+
+class FakeDecoder:
+    """Decodes every whole 16-byte block of a file as one scalar row, recording each call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+
+    def __call__(self, path: str, start: int, known) -> FileChunk:
+        size = os.path.getsize(path)
+        end = start + (size - start) // RECORD * RECORD
+        steps = np.arange(start // RECORD, end // RECORD, dtype=np.int64)
+        table = pa.table({"tag": ["loss"] * steps.size, "step": steps, "wall_time": steps * 1.0,
+                          "value": steps * 0.5, "_offset": steps * RECORD}, schema=SCHEMAS["scalars"])
+        tags = {} if "loss" in known else {"loss": TagInfo("loss", "scalars", content=b"\xff\x00", offset=start)}
+        truncated = end < size
+        problems = [Problem(path, end, "truncated", f"{path}: incomplete record at byte {end}")] if truncated else []
+        self.calls.append((start, end))
+        return FileChunk(path, start, end, tables={"scalars": table} if steps.size else {}, tags=tags,
+                         restarts=[(0, 0)] if start == 0 else [], file_version="brain.Event:2",
+                         problems=problems, truncated=truncated, num_records=steps.size)
+
+
+def _file(tmp_path, nbytes: int, fill: bytes = b"a") -> str:
+    path = tmp_path / "events.out.tfevents.1.host"
+    path.write_bytes(fill * nbytes)
+    return str(path)
+
+
+def _append(path: str, nbytes: int) -> None:
+    with open(path, "ab") as handle:
+        handle.write(b"b" * nbytes)
+
+
+def _meta(cache: Cache, path: str) -> dict:
+    with open(os.path.join(cache.entry_dir(path), "meta.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _steps(cache: Cache, path: str) -> list[int]:
+    return cache.table(path, "scalars")["step"].to_pylist()
+
+
+def test_cache_second_cache_reuses_entry_without_decoding(tmp_path):
+    path = _file(tmp_path, 64)
+    first = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    assert _steps(first, first.entry(path).path) == [0, 1, 2, 3]
+    decoder = FakeDecoder()
+    second = Cache(tmp_path / "cache", decoder=decoder)
+    entry = second.entry(path)
+    assert decoder.calls == []
+    assert _steps(second, path) == [0, 1, 2, 3]
+    assert entry.tags["loss"].content == b"\xff\x00"
+    assert entry.restarts == ((0, 0),)
+
+
+def test_cache_meta_json_records_file_state_and_chunk_files(tmp_path):
+    path = _file(tmp_path, 70)
+    cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    cache.entry(path)
+    meta = _meta(cache, path)
+    info = os.stat(path)
+    assert (meta["path"], meta["size"], meta["mtime_ns"], meta["end_offset"]) == (path, 70, info.st_mtime_ns, 64)
+    assert meta["schema_version"] == SCHEMA_VERSION and meta["truncated"] is True
+    assert meta["chunks"] == {"scalars": [["scalars.0-64.arrow", 4]]}
+    assert meta["tags"][0]["content"] == "/wA="  # base64 of b"\xff\x00"
+    assert cache.entry_dir(path).startswith(os.path.join(str(tmp_path / "cache"), f"v{SCHEMA_VERSION}"))
+
+
+def test_cache_grown_file_decodes_only_the_new_bytes(tmp_path):
+    path = _file(tmp_path, 64)
+    decoder = FakeDecoder()
+    cache = Cache(tmp_path / "cache", decoder=decoder)
+    cache.entry(path)
+    _append(path, 32)
+    entry = cache.entry(path)
+    assert decoder.calls == [(0, 64), (64, 96)]
+    assert [name for name, _ in entry.chunks["scalars"]] == ["scalars.0-64.arrow", "scalars.64-96.arrow"]
+    assert _steps(cache, path) == [0, 1, 2, 3, 4, 5]
+    assert cache.decoded_bytes == 96
+
+
+def test_cache_truncated_tail_is_read_once_completed(tmp_path):
+    path = _file(tmp_path, 40)
+    cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    entry = cache.entry(path)
+    assert entry.truncated and [p.kind for p in entry.problems] == ["truncated"]
+    _append(path, 8)
+    entry = cache.entry(path)
+    assert not entry.truncated and entry.problems == ()
+    assert _steps(cache, path) == [0, 1, 2]
+
+
+def test_cache_compacts_more_than_max_chunks_into_one_file(tmp_path):
+    path = _file(tmp_path, 16)
+    cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    cache.entry(path)
+    for _ in range(MAX_CHUNKS):
+        _append(path, 16)
+        entry = cache.entry(path)
+    assert entry.chunks["scalars"] == ((f"scalars.0-{16 * (MAX_CHUNKS + 1)}.arrow", MAX_CHUNKS + 1),)
+    arrow_files = [name for name in os.listdir(cache.entry_dir(path)) if name.endswith(".arrow")]
+    assert arrow_files == [f"scalars.0-{16 * (MAX_CHUNKS + 1)}.arrow"]
+    assert _steps(Cache(tmp_path / "cache", decoder=FakeDecoder()), path) == list(range(MAX_CHUNKS + 1))
+
+
+@pytest.mark.parametrize("change", ["replaced", "shrunk"])
+def test_cache_replaced_or_shrunk_file_is_rebuilt(tmp_path, change):
+    path = _file(tmp_path, 64)
+    decoder = FakeDecoder()
+    cache = Cache(tmp_path / "cache", decoder=decoder)
+    cache.entry(path)
+    _file(tmp_path, 80 if change == "replaced" else 32, fill=b"z")
+    cache.entry(path)
+    assert decoder.calls[-1][0] == 0
+    expected = 5 if change == "replaced" else 2
+    assert _steps(cache, path) == list(range(expected))
+    assert [n for n in os.listdir(cache.entry_dir(path)) if n.endswith(".arrow")] == [f"scalars.0-{expected * 16}.arrow"]
+
+
+def test_cache_damaged_meta_json_is_rebuilt_with_problem(tmp_path):
+    path = _file(tmp_path, 48)
+    Cache(tmp_path / "cache", decoder=FakeDecoder()).entry(path)
+    cache = Cache(tmp_path / "cache", decoder=(decoder := FakeDecoder()))
+    with open(os.path.join(cache.entry_dir(path), "meta.json"), "w") as handle:
+        handle.write('{"path": ')
+    cache.entry(path)
+    assert decoder.calls == [(0, 48)]
+    assert [p.kind for p in cache.problems] == ["cache_rebuilt"]
+    assert "meta.json" in cache.problems[0].message
+    assert _steps(cache, path) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "missing"])
+def test_cache_damaged_chunk_file_is_rebuilt_with_problem(tmp_path, damage):
+    path = _file(tmp_path, 48)
+    Cache(tmp_path / "cache", decoder=FakeDecoder()).entry(path)
+    cache = Cache(tmp_path / "cache", decoder=(decoder := FakeDecoder()))
+    chunk = os.path.join(cache.entry_dir(path), "scalars.0-48.arrow")
+    if damage == "missing":
+        os.remove(chunk)
+    else:
+        data = open(chunk, "rb").read()
+        open(chunk, "wb").write(b"\x00" * len(data) if damage == "garbage" else data[: len(data) // 2])
+    assert _steps(cache, path) == [0, 1, 2]
+    assert decoder.calls == [(0, 48)]
+    assert [p.kind for p in cache.problems] == ["cache_rebuilt"]
+    assert _steps(Cache(tmp_path / "cache", decoder=FakeDecoder()), path) == [0, 1, 2]
+
+
+def test_cache_meta_of_another_schema_version_is_rebuilt(tmp_path):
+    path = _file(tmp_path, 32)
+    cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    cache.entry(path)
+    meta_path = os.path.join(cache.entry_dir(path), "meta.json")
+    meta = _meta(cache, path)
+    meta["schema_version"] = SCHEMA_VERSION - 1
+    open(meta_path, "w").write(json.dumps(meta))
+    again = Cache(tmp_path / "cache", decoder=(decoder := FakeDecoder()))
+    again.entry(path)
+    assert decoder.calls == [(0, 32)] and again.problems[0].kind == "cache_rebuilt"
+
+
+def test_cache_unwritable_dir_falls_back_to_memory(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache dir should be")
+    path = _file(tmp_path, 32)
+    decoder = FakeDecoder()
+    cache = Cache(blocker / "cache", decoder=decoder)
+    assert cache.root is None
+    assert [p.kind for p in cache.problems] == ["cache_unwritable"]
+    assert "in memory" in cache.problems[0].message
+    cache.entry(path)
+    _append(path, 16)
+    entry = cache.entry(path)
+    assert decoder.calls == [(0, 32), (32, 48)]
+    assert entry.memory is not None and cache.entry_dir(path) is None
+    assert _steps(cache, path) == [0, 1, 2]
+
+
+def test_cache_default_dir_comes_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVENTSCOPE_CACHE", str(tmp_path / "env-cache"))
+    assert default_cache_dir() == str(tmp_path / "env-cache")
+    assert Cache().root == str(tmp_path / "env-cache" / f"v{SCHEMA_VERSION}")
+    monkeypatch.delenv("EVENTSCOPE_CACHE")
+    assert default_cache_dir() == os.path.join(os.path.expanduser("~"), ".cache", "eventscope")
+
+
+# ----- with real event files ---------------------------------------------------------------------
+
+
+def _tbx_run(logdir, name: str = "run", steps: range = range(10)) -> SummaryWriter:
+    writer = SummaryWriter(str(logdir / name))
+    for step in steps:
+        writer.add_scalar("loss", 1.0 / (step + 1), step)
+    return writer
+
+
+def _event_file(logdir, name: str = "run") -> str:
+    (file,) = [f for f in os.listdir(logdir / name) if "tfevents" in f]
+    return str(logdir / name / file)
+
+
+def test_cache_second_logdir_reads_no_event_file(tmp_path, monkeypatch):
+    _tbx_run(tmp_path / "logs").close()
+    expected = Logdir(tmp_path / "logs", tmp_path / "cache").scalars()
+    path = _event_file(tmp_path / "logs")
+    info = os.stat(path)
+    with open(path, "r+b") as handle:  # same size, inode and mtime, but nothing readable left
+        handle.write(b"\x00" * info.st_size)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda file, *a, **k: opened.append(str(file)) or real_open(file, *a, **k))
+    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    again = lg.scalars()
+    assert [name for name in opened if "tfevents" in name] == []
+    assert again.equals(expected) and len(again) == 10
+    assert lg._cache.decoded_bytes == 0
+
+
+def test_cache_appended_events_are_decoded_incrementally(tmp_path):
+    _tbx_run(tmp_path / "logs", steps=range(8)).close()
+    path = _event_file(tmp_path / "logs")
+    data = open(path, "rb").read()
+    offset, length = records(path)[-3]  # keep the file_version event and steps 0..4: a writer mid-run
+    first_end = offset
+    open(path, "wb").write(data[:first_end])
+    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    assert lg.scalars()["step"].tolist() == [0, 1, 2, 3, 4]
+    with open(path, "ab") as handle:
+        handle.write(data[first_end:])
+    before = lg._cache.decoded_bytes
+    assert lg.refresh().scalars()["step"].tolist() == list(range(8))
+    assert lg._cache.decoded_bytes - before == len(data) - first_end
+    names = [name for name, _ in lg._cache.entry(path).chunks["scalars"]]
+    assert names == [f"scalars.0-{first_end}.arrow", f"scalars.{first_end}-{len(data)}.arrow"]
+
+
+def test_cache_truncated_last_record_is_completed_on_refresh(tmp_path):
+    _tbx_run(tmp_path / "logs", steps=range(6)).close()
+    path = _event_file(tmp_path / "logs")
+    data = open(path, "rb").read()
+    open(path, "wb").write(data[:-7])
+    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    assert lg.scalars()["step"].tolist() == [0, 1, 2, 3, 4]
+    (problem,) = lg.problems().itertuples()
+    assert problem.kind == "truncated" and problem.offset < len(data)
+    with open(path, "ab") as handle:
+        handle.write(data[-7:])
+    assert lg.refresh().scalars()["step"].tolist() == [0, 1, 2, 3, 4, 5]
+    assert lg.problems().empty
+
+
+def test_cache_damaged_real_entry_is_rebuilt_and_reported_by_logdir(tmp_path):
+    _tbx_run(tmp_path / "logs").close()
+    # plain values: the frame's columns are memory-mapped from the chunk file damaged below
+    expected = Logdir(tmp_path / "logs", tmp_path / "cache").scalars().to_dict("list")
+    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    folder = lg._cache.entry_dir(_event_file(tmp_path / "logs"))
+    (chunk,) = [name for name in os.listdir(folder) if name.endswith(".arrow")]
+    open(os.path.join(folder, chunk), "wb").write(b"not arrow")
+    assert lg.scalars().to_dict("list") == expected
+    assert expected["tag"] == ["loss"] * 10
+    assert lg.problems()["kind"].tolist() == ["cache_rebuilt"]
+
+
+def _read_in_child(logdir: str, cache: str, queue) -> None:
+    frame = Logdir(logdir, cache).scalars()
+    queue.put((len(frame), float(frame["value"].sum())))
+
+
+def test_cache_two_processes_share_one_cache_dir(tmp_path):
+    for index in range(4):
+        _tbx_run(tmp_path / "logs", f"run{index}", steps=range(200)).close()
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    children = [context.Process(target=_read_in_child, args=(str(tmp_path / "logs"), str(tmp_path / "cache"), queue))
+                for _ in range(4)]
+    for child in children:
+        child.start()
+    results = [queue.get(timeout=60) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    expected = (800, 4 * sum(np.float32(1.0 / (s + 1)).item() for s in range(200)))
+    assert all(rows == expected[0] and total == pytest.approx(expected[1]) for rows, total in results)
+    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    assert len(lg.scalars()) == 800 and lg.problems().empty and lg._cache.decoded_bytes == 0
