@@ -1,0 +1,411 @@
+"""Histogram charts: TensorBoard's bucket rules, shared re-binning, and offset, overlay and compare-runs figures."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from dateutil import tz
+from plotly.colors import sample_colorscale
+
+__all__ = [
+    "DEFAULT_BINS", "DEFAULT_COLOR", "DEFAULT_MAX_STEPS", "TIME_AXES", "blend", "bucket_edges", "compare_figure",
+    "offset_figure", "overlay_figure", "pick_steps", "rebin", "shared_edges", "time_values",
+]
+
+TIME_AXES: dict[str, str] = {"step": "step", "relative": "relative (hours)", "wall": "wall time"}
+DEFAULT_BINS = 30  # TensorBoard re-bins every step onto 30 shared bins
+DEFAULT_MAX_STEPS = 50
+DEFAULT_COLOR = "#ff7043"
+DBL_MAX = sys.float_info.max
+RIDGE_HEIGHT = 0.3  # the tallest ridge spans this fraction of the time axis
+TICKS = 5  # labelled steps on the offset time axis
+_EMPTY = np.empty(0, dtype=np.float64)
+_HOVER = (
+    "step %{customdata[0]}<br>[%{customdata[1]:.4g}, %{customdata[2]:.4g}]"
+    "<br>count %{customdata[3]:.4g}<extra></extra>"
+)
+Buckets = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def bucket_edges(row: Mapping[str, Any]) -> Buckets:
+    """Return a histogram's buckets as (left, right, count), by TensorBoard's data_compat rules.
+
+    Bucket i counts values in (bucket_limit[i-1], bucket_limit[i]]; the first starts at min.
+    Empty buckets at both ends are dropped and every edge is clamped to [min, max], so legacy
+    -DBL_MAX / DBL_MAX limits become min and max (for legacy rows this is exactly
+    data_compat's result; a TF2 row keeps the real edges of its outer non-empty buckets).
+    A constant histogram gives one zero-width bucket at its value.
+
+    Args:
+        row: one histograms row (min, max, bucket_limit, bucket; run, tag, step name errors).
+
+    Returns:
+        Three float64 arrays of equal length; all empty when no bucket has a positive count.
+
+    Raises:
+        ValueError: when bucket_limit and bucket differ in length.
+    """
+    limits = _floats(row.get("bucket_limit"))
+    counts = np.nan_to_num(_floats(row.get("bucket")), nan=0.0, posinf=0.0, neginf=0.0)
+    if limits.size != counts.size:
+        raise ValueError(f"histogram {_where(row)}: {limits.size} bucket limits but {counts.size} bucket "
+                         f"counts; the writer produced a malformed histogram, re-log it")
+    filled = np.flatnonzero(counts > 0)
+    if filled.size == 0:
+        return _EMPTY, _EMPTY, _EMPTY
+    start, end = int(filled[0]), int(filled[-1])
+    low, high = _bounds(row, limits, start, end)
+    limits = np.nan_to_num(limits, nan=high, posinf=high, neginf=low)
+    first = limits[start - 1] if start > 0 else low
+    left = np.clip(np.concatenate([[first], limits[start:end]]), low, high)
+    right = np.clip(limits[start:end + 1], low, high)
+    return left, np.maximum(left, right), np.maximum(counts[start:end + 1], 0.0)
+
+
+def _floats(values: Any) -> np.ndarray:
+    if values is None:
+        return _EMPTY
+    return np.asarray(values, dtype=np.float64).reshape(-1)
+
+
+def _where(row: Mapping[str, Any]) -> str:
+    return f"{row.get('run', '?')}/{row.get('tag', '?')} at step {row.get('step', '?')}"
+
+
+def _usable(value: Any) -> bool:
+    return value is not None and bool(np.isfinite(value)) and abs(float(value)) < DBL_MAX
+
+
+def _bounds(row: Mapping[str, Any], limits: np.ndarray, start: int, end: int) -> tuple[float, float]:
+    """Return (min, max) of the histogram, falling back to finite limits where min/max are unusable."""
+    near = limits[max(start - 1, 0):end + 1]
+    near = near[np.isfinite(near) & (np.abs(near) < DBL_MAX)]
+    low = float(row["min"]) if _usable(row.get("min")) else (float(near.min()) if near.size else 0.0)
+    high = float(row["max"]) if _usable(row.get("max")) else (float(near.max()) if near.size else low)
+    return (low, high) if low <= high else (high, low)
+
+
+def rebin(left: np.ndarray, right: np.ndarray, count: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Spread bucket counts onto new bins, assuming values are uniform inside each bucket.
+
+    A bucket's count is split between the new bins in proportion to their overlap with it;
+    a zero-width bucket puts its whole count in the bin holding its value (the last bin
+    includes its right edge). Mass outside [edges[0], edges[-1]] is dropped, so with edges
+    that cover every bucket the total is preserved.
+
+    Args:
+        left: bucket left edges.
+        right: bucket right edges.
+        count: bucket counts.
+        edges: the new bin edges, strictly increasing, at least 2.
+
+    Returns:
+        The count of each new bin (len(edges) - 1 values).
+
+    Raises:
+        ValueError: when edges are not strictly increasing or fewer than 2.
+    """
+    edges = np.asarray(edges, dtype=np.float64)
+    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError(f"edges must be at least 2 strictly increasing values, got {edges.tolist()[:5]}...")
+    left, right, count = (np.asarray(a, dtype=np.float64) for a in (left, right, count))
+    width = right - left
+    wide = width > 0
+    overlap = np.minimum(right[wide, None], edges[None, 1:]) - np.maximum(left[wide, None], edges[None, :-1])
+    out = (np.clip(overlap, 0.0, None) / width[wide, None] * count[wide, None]).sum(axis=0)
+    points, mass = left[~wide], count[~wide]
+    index = np.searchsorted(edges, points, side="right") - 1
+    index[points == edges[-1]] = edges.size - 2
+    inside = (index >= 0) & (index < edges.size - 1)
+    np.add.at(out, index[inside], mass[inside])
+    return out
+
+
+def shared_edges(buckets: Sequence[Buckets], bins: int = DEFAULT_BINS) -> np.ndarray:
+    """Return bins+1 evenly spaced edges spanning every histogram (±0.5 around a single value).
+
+    Args:
+        buckets: (left, right, count) of each histogram; empty ones are ignored.
+        bins: how many bins.
+
+    Returns:
+        The edges; [-0.5, 0.5] split into bins when every histogram is empty.
+    """
+    lows = [b[0][0] for b in buckets if b[0].size]
+    highs = [b[1][-1] for b in buckets if b[1].size]
+    low, high = (min(lows), max(highs)) if lows else (0.0, 0.0)
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
+    return np.linspace(low, high, max(int(bins), 1) + 1)
+
+
+def pick_steps(steps: Sequence[int] | np.ndarray, limit: int) -> tuple[list[int], int]:
+    """Choose an evenly spaced subset of the distinct steps, always with the first and last.
+
+    Args:
+        steps: the logged steps, in any order, duplicates allowed.
+        limit: the most steps to return (at least 2).
+
+    Returns:
+        (chosen steps ascending, number of distinct steps).
+
+    Raises:
+        ValueError: when limit is below 2.
+    """
+    if limit < 2:
+        raise ValueError(f"limit must be at least 2 (the first and last step), got {limit}")
+    unique = np.unique(np.asarray(steps, dtype=np.int64))
+    if unique.size <= limit:
+        return unique.tolist(), int(unique.size)
+    index = np.round(np.linspace(0, unique.size - 1, limit)).astype(np.int64)
+    return unique[index].tolist(), int(unique.size)
+
+
+def time_values(steps: np.ndarray, walls: np.ndarray, time_axis: str, *, origin: float | None = None) -> np.ndarray:
+    """Return numeric positions on a time axis.
+
+    Args:
+        steps: the steps.
+        walls: the wall times (epoch seconds).
+        time_axis: "step" (the step), "relative" (hours since origin) or "wall" (local time as
+            epoch milliseconds, which Plotly's date axes read directly).
+        origin: the wall time "relative" counts from (default: the earliest in walls).
+
+    Returns:
+        float64 positions.
+
+    Raises:
+        ValueError: for an unknown time_axis.
+    """
+    _check_axis(time_axis)
+    walls = np.asarray(walls, dtype=np.float64)
+    if time_axis == "step":
+        return np.asarray(steps, dtype=np.float64)
+    if time_axis == "relative":
+        start = origin if origin is not None else (float(walls.min()) if walls.size else 0.0)
+        return (walls - start) / 3600.0
+    local = pd.to_datetime(walls, unit="s", utc=True).tz_convert(tz.tzlocal()).tz_localize(None)
+    return local.as_unit("ns").asi8 / 1e6
+
+
+def _check_axis(time_axis: str) -> None:
+    if time_axis not in TIME_AXES:
+        raise ValueError(f"time_axis must be one of {', '.join(TIME_AXES)}, got {time_axis!r}")
+
+
+def blend(color: str, other: str, weight: float) -> str:
+    """Mix two colours ("#rrggbb" or "rgb(r, g, b)"): weight 0 gives color, 1 gives other.
+
+    Args:
+        color: the base colour.
+        other: the colour to move towards.
+        weight: how far to move, clamped to [0, 1].
+
+    Returns:
+        An "rgb(r, g, b)" string with integer channels.
+    """
+    return sample_colorscale([[0.0, color], [1.0, other]], [min(max(float(weight), 0.0), 1.0)])[0]
+
+
+@dataclass(frozen=True)
+class _Stack:
+    """The chosen steps of one (run, tag), re-binned onto shared bins."""
+
+    steps: np.ndarray
+    walls: np.ndarray
+    edges: np.ndarray
+    counts: np.ndarray  # one row per chosen step
+    total: int
+    origin: float
+
+
+def _stack(frame: pd.DataFrame, max_steps: int, bins: int) -> _Stack:
+    rows = frame.sort_values("step", kind="stable").drop_duplicates("step", keep="last")
+    chosen, total = pick_steps(rows["step"].to_numpy(), max_steps)
+    rows = rows[rows["step"].isin(chosen)]
+    buckets = [bucket_edges(row) for row in rows.to_dict("records")]
+    edges = shared_edges(buckets, bins)
+    counts = np.array([rebin(*b, edges) for b in buckets]).reshape(len(buckets), edges.size - 1)
+    origin = float(frame["wall_time"].min()) if len(frame) else 0.0
+    return _Stack(rows["step"].to_numpy(np.int64), rows["wall_time"].to_numpy(np.float64), edges, counts, total, origin)
+
+
+def _outline(edges: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the x and height of a curve through bin centres, closed to zero at the outer edges."""
+    centers = (edges[:-1] + edges[1:]) / 2
+    return np.r_[edges[0], centers, edges[-1]], np.r_[0.0, counts, 0.0]
+
+
+def _hover(step: int, edges: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    lows = np.r_[edges[0], edges[:-1], edges[-1]]
+    highs = np.r_[edges[0], edges[1:], edges[-1]]
+    return np.column_stack([np.full(lows.size, step), lows, highs, np.r_[0.0, counts, 0.0]])
+
+
+def offset_figure(frame: pd.DataFrame, *, time_axis: str = "step", max_steps: int = DEFAULT_MAX_STEPS,
+                  bins: int = DEFAULT_BINS, color: str = DEFAULT_COLOR, uirevision: str = "") -> go.Figure:
+    """Build TensorBoard's offset view: one filled ridge per step, stacked in depth by time.
+
+    Time runs down the y axis (oldest at the back, on top); the newest step is drawn last,
+    in front, in the full colour, and older ones fade towards white.
+
+    Args:
+        frame: the rows of one (run, tag) of the histograms table.
+        time_axis: "step", "relative" or "wall".
+        max_steps: at most this many steps, evenly spaced, first and last included.
+        bins: shared bins every step is re-binned onto.
+        color: the run colour.
+        uirevision: Plotly's uirevision.
+
+    Returns:
+        The figure, one trace per drawn step (meta {"step": s}); layout.meta holds
+        {"shown": n, "total": distinct steps, "steps": [...]}.
+    """
+    _check_axis(time_axis)
+    stack = _stack(frame, max_steps, bins)
+    base = time_values(stack.steps, stack.walls, time_axis, origin=stack.origin)
+    span = float(np.ptp(base)) if base.size > 1 else 0.0
+    height = RIDGE_HEIGHT * span if span > 0 else 1.0
+    scale = height / (stack.counts.max() if stack.counts.size and stack.counts.max() > 0 else 1.0)
+    figure = go.Figure()
+    for i, (step, y0, counts) in enumerate(zip(stack.steps.tolist(), base, stack.counts)):
+        age = 1.0 - (i / (len(base) - 1) if len(base) > 1 else 1.0)
+        x, h = _outline(stack.edges, counts)
+        figure.add_trace(go.Scatter(
+            x=x, y=y0 - h * scale, mode="lines", fill="toself", hoveron="points",
+            fillcolor=blend(color, "#ffffff", 0.15 + 0.75 * age), line={"color": blend(color, "#ffffff", 0.6 * age), "width": 1},
+            customdata=_hover(step, stack.edges, counts), hovertemplate=_HOVER, name=f"step {step}", meta={"step": step},
+        ))
+    ticks = np.round(np.linspace(0, base.size - 1, min(base.size, TICKS))).astype(np.int64) if base.size else []
+    yaxis = {"title": {"text": TIME_AXES[time_axis], "standoff": 4}, "autorange": "reversed", "side": "right",
+             "zeroline": False, "tickvals": base[ticks].tolist(),
+             "ticktext": _time_labels(stack.steps[ticks], base[ticks], time_axis)}
+    figure.update_layout(_layout(uirevision, stack, yaxis=yaxis, height=300))
+    return figure
+
+
+def overlay_figure(frame: pd.DataFrame, *, time_axis: str = "step", max_steps: int = DEFAULT_MAX_STEPS,
+                   bins: int = DEFAULT_BINS, color: str = DEFAULT_COLOR, uirevision: str = "") -> go.Figure:
+    """Build TensorBoard's overlay view: every step on one axis, coloured by time, with a colour bar.
+
+    Args:
+        frame: the rows of one (run, tag) of the histograms table.
+        time_axis: what the colour encodes: "step", "relative" or "wall".
+        max_steps: at most this many steps, evenly spaced, first and last included.
+        bins: shared bins every step is re-binned onto.
+        color: the run colour; the scale runs from a pale tint (oldest) to a dark shade (newest).
+        uirevision: Plotly's uirevision.
+
+    Returns:
+        The figure: one line per drawn step (meta {"step": s}), oldest first, then one
+        invisible marker trace that carries the colour bar; layout.meta as for offset_figure.
+    """
+    _check_axis(time_axis)
+    stack = _stack(frame, max_steps, bins)
+    when = time_values(stack.steps, stack.walls, time_axis, origin=stack.origin)
+    low, high = (float(when.min()), float(when.max())) if when.size else (0.0, 1.0)
+    scale = [[0.0, blend(color, "#ffffff", 0.75)], [0.5, blend(color, "#000000", 0.0)], [1.0, blend(color, "#000000", 0.45)]]
+    figure = go.Figure()
+    for step, t, counts in zip(stack.steps.tolist(), when, stack.counts):
+        x, y = _outline(stack.edges, counts)
+        shade = sample_colorscale(scale, [(t - low) / (high - low) if high > low else 1.0])[0]
+        figure.add_trace(go.Scatter(
+            x=x, y=y, mode="lines", line={"color": shade, "width": 1.2}, customdata=_hover(step, stack.edges, counts),
+            hovertemplate=_HOVER, name=f"step {step}", meta={"step": step},
+        ))
+    figure.add_trace(_colorbar(scale, low, high, stack, time_axis))
+    figure.update_layout(_layout(uirevision, stack, yaxis={"title": {"text": "count", "standoff": 4}, "zeroline": False}))
+    return figure
+
+
+def _time_labels(steps: np.ndarray, positions: np.ndarray, time_axis: str) -> list[str]:
+    """Return tick labels for time positions (from time_values) of the given steps."""
+    if time_axis == "step":
+        return [str(int(s)) for s in steps]
+    if time_axis == "relative":
+        return [f"{h:.3g} h" for h in positions]
+    return [pd.Timestamp(float(ms), unit="ms").strftime("%m-%d %H:%M") for ms in positions]
+
+
+def _colorbar(scale: list[list[Any]], low: float, high: float, stack: _Stack, time_axis: str) -> go.Scatter:
+    ends = [0, -1] if stack.steps.size else []
+    labels = _time_labels(stack.steps[ends], np.array([low, high])[: len(ends)], time_axis)
+    x0 = stack.edges[0] if stack.edges.size else 0.0
+    return go.Scatter(
+        x=[x0], y=[0.0], mode="markers", hoverinfo="skip", showlegend=False, meta={"role": "colorbar"},
+        marker={"size": 0.1, "opacity": 0, "color": [high], "cmin": low, "cmax": high if high > low else low + 1,
+                "colorscale": scale, "showscale": True,
+                "colorbar": {"title": {"text": TIME_AXES[time_axis], "side": "right"}, "thickness": 10,
+                             "tickvals": [low, high], "ticktext": labels, "outlinewidth": 0}},
+    )
+
+
+def compare_figure(frames_by_run: Mapping[str, pd.DataFrame], step: int, colors: Mapping[str, str], *,
+                   bins: int = DEFAULT_BINS, normalize: bool = False, uirevision: str = "") -> go.Figure:
+    """Overlay one tag's histogram at one step for every run (tensorflow/tensorboard#6206).
+
+    A run without that exact step contributes its nearest logged step (ties: the earlier);
+    the step used is in each trace's meta and hover.
+
+    Args:
+        frames_by_run: run -> that run's rows of the tag.
+        step: the step to compare at.
+        colors: run -> CSS colour.
+        bins: shared bins all runs are re-binned onto.
+        normalize: plot each run's fraction of its total count instead of the count.
+        uirevision: Plotly's uirevision.
+
+    Returns:
+        The figure: one line per run with data (meta {"run": r, "step": s}), in the order
+        given; layout.meta {"steps": {run: step used}}.
+    """
+    picked = {run: _nearest(frame, step) for run, frame in frames_by_run.items() if len(frame)}
+    buckets = {run: bucket_edges(row) for run, row in picked.items()}
+    edges = shared_edges(list(buckets.values()), bins)
+    figure = go.Figure()
+    for run, row in picked.items():
+        counts = rebin(*buckets[run], edges)
+        if normalize and counts.sum() > 0:
+            counts = counts / counts.sum()
+        x, y = _outline(edges, counts)
+        used = int(row["step"])
+        figure.add_trace(go.Scatter(
+            x=x, y=y, mode="lines", name=run, line={"color": colors.get(run, DEFAULT_COLOR), "width": 1.6},
+            customdata=_hover(used, edges, counts), meta={"run": run, "step": used},
+            hovertemplate="<b>%{fullData.name}</b><br>" + _HOVER.replace("count", "fraction" if normalize else "count", 1),
+        ))
+    layout = _layout(uirevision, None, yaxis={"title": {"text": "fraction" if normalize else "count", "standoff": 4}})
+    layout.update(showlegend=True, legend={"orientation": "h", "y": -0.2, "font": {"size": 10}},
+                  meta={"steps": {run: int(row["step"]) for run, row in picked.items()}})
+    figure.update_layout(layout)
+    return figure
+
+
+def _nearest(frame: pd.DataFrame, step: int) -> dict[str, Any]:
+    steps = frame["step"].to_numpy(np.int64)
+    distance = np.abs(steps - step)
+    candidates = np.flatnonzero(distance == distance.min())
+    best = max(candidates, key=lambda i: (-steps[i], i))  # earliest step; last row logged for it
+    return frame.iloc[int(best)].to_dict()
+
+
+def _layout(uirevision: str, stack: _Stack | None, *, yaxis: dict[str, Any], height: int = 250) -> dict[str, Any]:
+    meta = {} if stack is None else {"shown": int(stack.steps.size), "total": stack.total, "steps": stack.steps.tolist()}
+    return {
+        "template": "plotly_white",
+        "margin": {"l": 8, "r": 12, "t": 8, "b": 8},
+        "height": height,
+        "font": {"size": 11},
+        "hovermode": "closest",
+        "showlegend": False,
+        "xaxis": {"zeroline": False, "automargin": True},
+        "yaxis": {"automargin": True, **yaxis},
+        "uirevision": uirevision,
+        "meta": meta,
+    }

@@ -1,0 +1,138 @@
+"""Text summaries as Dash components: Markdown without raw HTML, raw text, and tables for 1-D / 2-D string tensors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from dash import dcc, html
+from dash.development.base_component import Component
+
+__all__ = ["MAX_COLUMNS", "MAX_ROWS", "render_markdown", "render_raw", "render_text", "slice_note", "table_from_values"]
+
+MAX_ROWS = 100
+MAX_COLUMNS = 50
+
+
+def render_markdown(text: str) -> list[Component]:
+    """Render Markdown with raw HTML escaped, so `<script>` or `<img onerror=...>` shows as text.
+
+    dcc.Markdown draws React elements (no innerHTML) and, with dangerously_allow_html off,
+    turns HTML in the source into plain text; link URLs other than http(s), mailto and
+    relative ones (e.g. `javascript:`) are neutralised by its URI filter.
+
+    Args:
+        text: the Markdown source, as logged.
+
+    Returns:
+        One dcc.Markdown component.
+    """
+    return [dcc.Markdown(text, dangerously_allow_html=False, dedent=False, link_target="_blank",
+                         className="es-text-markdown")]
+
+
+def render_raw(text: str) -> list[Component]:
+    """Render text exactly as logged: no Markdown, whitespace and line breaks kept.
+
+    Args:
+        text: the text.
+
+    Returns:
+        One html.Pre that wraps long lines.
+    """
+    return [html.Pre(text, className="es-text-raw", style={"whiteSpace": "pre-wrap", "margin": 0})]
+
+
+def slice_note(shape: Sequence[int]) -> str | None:
+    """Say which 2-D slice of a higher-rank tensor is shown.
+
+    Args:
+        shape: the tensor's shape.
+
+    Returns:
+        e.g. "showing [0, :, :] of shape [4, 3, 2]"; None for rank 2 or less.
+    """
+    if len(shape) <= 2:
+        return None
+    index = ", ".join(["0"] * (len(shape) - 2) + [":", ":"])
+    return f"showing [{index}] of shape [{', '.join(str(int(d)) for d in shape)}]"
+
+
+def table_from_values(shape: Sequence[int], values: Sequence[str], *, markdown: bool = False,
+                      max_rows: int = MAX_ROWS, max_columns: int = MAX_COLUMNS) -> html.Table:
+    """Lay out a string tensor as a table: 1-D as one column, 2-D as rows and columns.
+
+    A tensor of rank above 2 is cut to its first 2-D slice [0, ..., 0, :, :] (see slice_note),
+    and at most max_rows x max_columns cells are drawn (see render_text for the notes).
+
+    Args:
+        shape: the tensor's shape (rank 1 or more).
+        values: its elements in row-major order.
+        markdown: render each cell as Markdown (without raw HTML) instead of plain text.
+        max_rows: the most rows drawn.
+        max_columns: the most columns drawn.
+
+    Returns:
+        An html.Table with class "es-text-table".
+
+    Raises:
+        ValueError: when shape is 0-d or does not match the number of values.
+    """
+    grid = _grid(shape, values)[:max_rows, :max_columns]
+    cell = (lambda v: render_markdown(v)) if markdown else (lambda v: v)
+    rows = [html.Tr([html.Td(cell(str(value))) for value in row]) for row in grid]
+    return html.Table(html.Tbody(rows), className="es-text-table")
+
+
+def _grid(shape: Sequence[int], values: Sequence[str]) -> np.ndarray:
+    dims = [int(d) for d in shape]
+    if not dims:
+        raise ValueError("a 0-d text tensor has no table; render its value as text")
+    if math.prod(dims) != len(values):
+        raise ValueError(f"text tensor of shape {dims} needs {math.prod(dims)} values, got {len(values)}")
+    array = np.asarray(list(values), dtype=object).reshape(dims)
+    while array.ndim > 2:
+        array = array[0]
+    return array.reshape(-1, 1) if array.ndim == 1 else array
+
+
+def render_text(value: str, shape: Sequence[int] | None = None, values: Sequence[str] | None = None, *,
+                markdown: bool = True) -> list[Component]:
+    """Render one text summary the way TensorBoard's text dashboard does.
+
+    A 0-d tensor, or one with a single element (tensorboardX and PyTorch log text as
+    shape [1]), is rendered as text; rank 1 and 2 become a table; higher ranks show their
+    first 2-D slice under a note. Tables over MAX_ROWS x MAX_COLUMNS are cut, with a note.
+
+    Args:
+        value: the text column (all elements joined by newlines).
+        shape: the tensor's shape (None or [] for a 0-d tensor).
+        values: the elements in row-major order.
+        markdown: Markdown rendering (without raw HTML); False shows raw text.
+
+    Returns:
+        The components: optional notes (html.P, class "es-text-note"), then the text or table.
+    """
+    dims = [int(d) for d in (shape if shape is not None else [])]
+    items = list(values) if values is not None else []
+    if not dims or (math.prod(dims) == 1 and len(items) == 1):
+        text = items[0] if dims else value
+        return render_markdown(text) if markdown else render_raw(text)
+    try:
+        table = table_from_values(dims, items, markdown=markdown)
+    except ValueError as error:
+        return [_note(f"{error}; showing the text instead"), *(render_raw(value))]
+    notes = [note for note in (slice_note(dims), _cut_note(_grid(dims, items).shape)) if note]
+    return [*(_note(note) for note in notes), table]
+
+
+def _cut_note(grid_shape: tuple[int, ...]) -> str | None:
+    rows, columns = grid_shape
+    if rows <= MAX_ROWS and columns <= MAX_COLUMNS:
+        return None
+    return f"showing the first {min(rows, MAX_ROWS)} of {rows} rows and {min(columns, MAX_COLUMNS)} of {columns} columns"
+
+
+def _note(text: str) -> html.P:
+    return html.P(text, className="es-text-note")
