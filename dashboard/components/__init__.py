@@ -1,0 +1,1 @@
+"""Reusable widgets: run picker, chart card, tag sections, controls, empty state, top bar."""

@@ -1,0 +1,266 @@
+"""Building blocks of the Scalars page: its ids, its URL-borne view state, sidebar, sections and cards."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard import urlstate
+from dashboard.components import run_picker, tag_sections
+from dashboard.components.chart_card import chart_card
+from dashboard.components.controls import clamp_smoothing, radio_control, range_inputs, smoothing_control, toggles
+from dashboard.components.empty_state import empty_state
+from dashboard.figures.scalars import X_AXES, ChartOptions, scalar_figure
+
+PAGE = "scalars"
+DEFAULT_SMOOTHING = 0.6
+DEFAULT_MAX_POINTS = 2000
+TOGGLES = {"log_y": "Log-scale y axis", "outliers": "Ignore outliers in y range"}
+X_AXIS_LABELS = {"step": "Step", "relative": "Relative (hours)", "wall": "Wall time"}
+LOG_HINT = 'writer.add_scalar("train/loss", loss, step)'
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class ids:  # noqa: N801 - a namespace
+    """Ids of the Scalars page (plain strings for singletons, dicts for per-tag and per-section parts)."""
+
+    page = "scalars-page"
+    sections = "scalars-sections"
+    summary = "scalars-summary"
+    smoothing = "scalars-smoothing"
+    smoothing_input = "scalars-smoothing-input"
+    x_axis = "scalars-x-axis"
+    toggles = "scalars-toggles"
+    y_min = "scalars-y-min"
+    y_max = "scalars-y-max"
+    export_csv = "scalars-export-csv"
+    export_parquet = "scalars-export-parquet"
+    export_download = "scalars-export-download"
+    runs = run_picker.ids.runs(PAGE)
+    plotted = run_picker.ids.plotted(PAGE)
+    run_regex = run_picker.ids.run_regex(PAGE)
+    tag_regex = run_picker.ids.tag_regex(PAGE)
+
+    @staticmethod
+    def graph(tag: Any) -> dict[str, Any]:
+        """The chart of one tag."""
+        return {"type": "scalars-graph", "tag": tag}
+
+    @staticmethod
+    def zoom(tag: Any) -> dict[str, Any]:
+        """Store of the chart's last x zoom or reset (relayoutData filtered in the browser)."""
+        return {"type": "scalars-zoom", "tag": tag}
+
+    @staticmethod
+    def download_csv(tag: Any) -> dict[str, Any]:
+        """The card's CSV button."""
+        return {"type": "scalars-download-csv", "tag": tag}
+
+    @staticmethod
+    def download_json(tag: Any) -> dict[str, Any]:
+        """The card's JSON button."""
+        return {"type": "scalars-download-json", "tag": tag}
+
+    @staticmethod
+    def download(tag: Any) -> dict[str, Any]:
+        """The card's dcc.Download."""
+        return {"type": "scalars-download", "tag": tag}
+
+
+@dataclass(frozen=True)
+class ScalarView:
+    """Everything a Scalars link reproduces (the URL query), parsed tolerantly.
+
+    Attributes:
+        smoothing: EMA weight (query "smoothing", default 0.6).
+        x_axis: "step" | "relative" | "wall" (query "x").
+        log_y: log-scale y (query "logy").
+        ignore_outliers: y range from the 5th–95th percentile (query "outliers"; on by default, as in
+            TensorBoard, so one spike does not flatten the curve).
+        y_min: manual lower y bound (query "ymin").
+        y_max: manual upper y bound (query "ymax").
+        run_regex: run filter (query "runs").
+        tag_regex: tag filter (query "tags").
+        ticked: ticked runs (query "run" lists them, or "hide" lists the unticked ones).
+    """
+
+    smoothing: float = DEFAULT_SMOOTHING
+    x_axis: str = "step"
+    log_y: bool = False
+    ignore_outliers: bool = True
+    y_min: float | None = None
+    y_max: float | None = None
+    run_regex: str = ""
+    tag_regex: str = ""
+    ticked: tuple[str, ...] = ()
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, urlstate.QueryValue], runs: Sequence[str]) -> ScalarView:
+        """Parse a URL query; anything unusable falls back to its default (never raises).
+
+        Args:
+            query: the parsed query (values are strings or lists of strings).
+            runs: every run (for the run selection).
+
+        Returns:
+            The view.
+        """
+        return cls(
+            smoothing=clamp_smoothing(urlstate.first(query.get("smoothing")), DEFAULT_SMOOTHING),
+            x_axis=urlstate.as_choice(query.get("x"), tuple(X_AXES), "step"),
+            log_y=urlstate.as_bool(query.get("logy"), False),
+            ignore_outliers=urlstate.as_bool(query.get("outliers"), True),
+            y_min=urlstate.as_optional_float(query.get("ymin")),
+            y_max=urlstate.as_optional_float(query.get("ymax")),
+            run_regex=urlstate.as_text(query.get("runs")),
+            tag_regex=urlstate.as_text(query.get("tags")),
+            ticked=tuple(urlstate.decode_runs(query, runs)),
+        )
+
+    @classmethod
+    def from_controls(cls, smoothing: Any, x_axis: Any, switches: Sequence[str] | None, y_min: Any, y_max: Any,
+                      run_regex: str | None = "", tag_regex: str | None = "",
+                      ticked: Sequence[str] | None = ()) -> ScalarView:
+        """Build the view from the sidebar controls' values (tolerant, like from_query)."""
+        on = set(switches or ())
+        return cls(
+            smoothing=clamp_smoothing(smoothing, DEFAULT_SMOOTHING),
+            x_axis=x_axis if x_axis in X_AXES else "step",
+            log_y="log_y" in on,
+            ignore_outliers="outliers" in on,
+            y_min=urlstate.as_optional_float(None if y_min is None else str(y_min)),
+            y_max=urlstate.as_optional_float(None if y_max is None else str(y_max)),
+            run_regex=run_regex or "",
+            tag_regex=tag_regex or "",
+            ticked=tuple(ticked or ()),
+        )
+
+    def to_query(self, runs: Sequence[str]) -> str:
+        """Return the shortest query string that reproduces this view ("" for all defaults)."""
+        return urlstate.encode({
+            "runs": self.run_regex,
+            "tags": self.tag_regex,
+            "smoothing": None if self.smoothing == DEFAULT_SMOOTHING else f"{self.smoothing:g}",
+            "x": None if self.x_axis == "step" else self.x_axis,
+            "logy": True if self.log_y else None,
+            "outliers": None if self.ignore_outliers else False,
+            "ymin": None if self.y_min is None else f"{self.y_min:g}",
+            "ymax": None if self.y_max is None else f"{self.y_max:g}",
+            **urlstate.encode_runs(self.ticked, runs),
+        })
+
+    def chart_options(self, max_points: int = DEFAULT_MAX_POINTS) -> ChartOptions:
+        """Return the figure options this view asks for."""
+        return ChartOptions(smoothing=self.smoothing, x_axis=self.x_axis, log_y=self.log_y,
+                            ignore_outliers=self.ignore_outliers, y_min=self.y_min, y_max=self.y_max,
+                            max_points=max_points)
+
+    def switches(self) -> list[str]:
+        """Return the toggle checklist's value."""
+        return [key for key, on in (("log_y", self.log_y), ("outliers", self.ignore_outliers)) if on]
+
+
+def sidebar(view: ScalarView, runs: Sequence[str]) -> html.Aside:
+    """Return the left sidebar: tag filter, chart settings, export, run picker."""
+    return html.Aside([
+        run_picker.tag_filter_input(PAGE, view.tag_regex),
+        smoothing_control(ids.smoothing, ids.smoothing_input, view.smoothing),
+        radio_control("Horizontal axis", ids.x_axis, X_AXIS_LABELS, view.x_axis),
+        toggles(ids.toggles, TOGGLES, view.switches()),
+        range_inputs("Y range", ids.y_min, ids.y_max, view.y_min, view.y_max),
+        html.Div([
+            html.Div("Export selection", className="field-label"),
+            html.Div([html.Button("CSV", id=ids.export_csv, n_clicks=0, className="small-button"),
+                      html.Button("Parquet", id=ids.export_parquet, n_clicks=0, className="small-button")],
+                     className="button-row"),
+            dcc.Download(id=ids.export_download),
+        ], className="field"),
+        run_picker.run_picker(PAGE, runs, view.ticked, view.run_regex),
+    ], className="sidebar")
+
+
+def sections_view(state: str, message: str, has_scalars: bool, tags: Sequence[str],
+                  previous: Mapping[str, bool]) -> tuple[list[Component], str]:
+    """Return the main area's content and its summary line.
+
+    Args:
+        state: the data status ("ok", "missing", "empty").
+        message: what to do when state is not "ok".
+        has_scalars: whether any run has scalars at all.
+        tags: the tags to show (data in the plotted runs, matching the tag filter).
+        previous: group -> open, for sections on screen.
+
+    Returns:
+        (children, summary text).
+    """
+    if state != "ok":
+        title = "Logdir not found" if state == "missing" else "No runs yet"
+        return [empty_state(title, hint=message, code="python -m dashboard --logdir runs/")], ""
+    if not has_scalars:
+        return [no_scalars()], ""
+    if not tags:
+        hint = "No tag has data in the selected runs that matches the tag filter; tick more runs or clear the filters."
+        return [empty_state("Nothing to show", hint=hint)], "0 tags"
+    groups = tag_sections.group_by_prefix(tags)
+    summary = f"{len(tags)} tag{'s' * (len(tags) != 1)} in {len(groups)} section{'s' * (len(groups) != 1)}"
+    return tag_sections.sections(PAGE, groups, previous), summary
+
+
+def page_class(state: str, has_scalars: bool) -> str:
+    """Return the page's CSS class: without data there is nothing to filter, so the sidebar hides."""
+    return "page page-scalars" + ("" if state == "ok" and has_scalars else " page-empty")
+
+
+def no_scalars() -> html.Div:
+    """Return the empty state of a logdir without scalars."""
+    return empty_state(
+        "No scalar data was found",
+        hint="Log a scalar with TensorBoard's SummaryWriter (torch.utils.tensorboard, tensorboardX or tf.summary); "
+             "new points show up here while training runs.",
+        code=LOG_HINT,
+    )
+
+
+def card(tag: str, frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions) -> html.Div:
+    """Return one tag's card: chart plus CSV/JSON download buttons."""
+    runs = frame["run"].nunique()
+    actions = [
+        html.Button("CSV", id=ids.download_csv(tag), n_clicks=0, className="link-button", title="Download CSV"),
+        html.Button("JSON", id=ids.download_json(tag), n_clicks=0, className="link-button", title="Download JSON"),
+        dcc.Download(id=ids.download(tag)),
+        dcc.Store(id=ids.zoom(tag)),
+    ]
+    subtitle = f"{runs} run{'s' if runs != 1 else ''} · {len(frame):,} points"
+    figure = scalar_figure(frame, colors, options, uirevision=tag)
+    return chart_card(tag, ids.graph(tag), figure, actions=actions, subtitle=subtitle)
+
+
+def download(frame: pd.DataFrame, name: str, fmt: str) -> dict[str, Any]:
+    """Return a dcc.Download payload of a scalars frame.
+
+    Args:
+        frame: run, tag, step, wall_time, value rows.
+        name: the file name without extension (made safe here).
+        fmt: "csv", "json" (records; NaN and inf become null) or "parquet".
+
+    Returns:
+        The payload for dcc.Download's data.
+
+    Raises:
+        ValueError: fmt is not one of the three.
+    """
+    filename = f"{_UNSAFE_FILENAME.sub('_', name).strip('_') or 'scalars'}.{fmt}"
+    if fmt == "csv":
+        return dcc.send_data_frame(frame.to_csv, filename, index=False)
+    if fmt == "json":
+        return {"content": frame.to_json(orient="records"), "filename": filename, "type": "application/json",
+                "base64": False}
+    if fmt == "parquet":
+        return dcc.send_data_frame(frame.to_parquet, filename, index=False)
+    raise ValueError(f"download format must be csv, json or parquet, got {fmt!r}")

@@ -1,0 +1,112 @@
+"""Collapsible tag sections (grouped by the prefix before the first "/"), paged 12 cards at a time."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard.sorting import natural_sorted
+
+PAGE_SIZE = 12
+# Sections open at first while their cards (one page each) add up to at most this many; the
+# first section always opens. Closed sections build their cards only when opened.
+OPEN_CARDS = 12
+
+
+class ids:  # noqa: N801 - a namespace
+    """Dict ids of a page's tag sections; `page` tells pages apart, `group` is the section name."""
+
+    @staticmethod
+    def summary(page: Any, group: Any) -> dict[str, Any]:
+        """The clickable section title (n_clicks counts the toggles)."""
+        return {"type": "tag-section-summary", "page": page, "group": group}
+
+    @staticmethod
+    def state(page: Any, group: Any) -> dict[str, Any]:
+        """Store: {"group", "tags", "open"} as rendered (open before any click)."""
+        return {"type": "tag-section-state", "page": page, "group": group}
+
+    @staticmethod
+    def pager(page: Any, group: Any) -> dict[str, Any]:
+        """Page chooser of a section with more than PAGE_SIZE tags (value: the page index)."""
+        return {"type": "tag-section-pager", "page": page, "group": group}
+
+    @staticmethod
+    def body(page: Any, group: Any) -> dict[str, Any]:
+        """The card grid the page's callback fills."""
+        return {"type": "tag-section-body", "page": page, "group": group}
+
+
+def group_by_prefix(tags: Iterable[str]) -> dict[str, list[str]]:
+    """Group tags by the part before the first "/" (a tag without "/" is its own group), like TensorBoard.
+
+    Args:
+        tags: tag names.
+
+    Returns:
+        group -> tags, both in natural order ("a2" before "a10").
+    """
+    groups: dict[str, list[str]] = {}
+    for tag in natural_sorted(set(tags)):
+        groups.setdefault(tag.split("/", 1)[0], []).append(tag)
+    return {group: groups[group] for group in natural_sorted(groups)}
+
+
+def is_open(state: Mapping[str, Any] | None, clicks: int | None) -> bool:
+    """Return whether a section is open now: its rendered state flipped by each click on its title."""
+    opened = bool(state and state.get("open"))
+    return opened != bool((clicks or 0) % 2)
+
+
+def open_groups(states: Sequence[Mapping[str, Any] | None], clicks: Sequence[int | None]) -> dict[str, bool]:
+    """Return group -> open for the sections on screen (ALL-pattern states and clicks, same order)."""
+    return {state["group"]: is_open(state, click) for state, click in zip(states, clicks) if state}
+
+
+def page_slice(tags: Sequence[str], page: int | None) -> list[str]:
+    """Return the tags of one page (out-of-range pages give the last page)."""
+    pages = max(1, math.ceil(len(tags) / PAGE_SIZE))
+    index = min(max(int(page or 0), 0), pages - 1)
+    return list(tags[index * PAGE_SIZE : (index + 1) * PAGE_SIZE])
+
+
+def sections(page: str, groups: Mapping[str, list[str]], previous: Mapping[str, bool]) -> list[html.Details]:
+    """Return one collapsible section per group; sections keep their open state across re-renders.
+
+    New sections open while the cards of the open ones stay within OPEN_CARDS (the first always
+    opens), so a logdir with hundreds of tags starts fast.
+
+    Args:
+        page: the page's key (part of every id).
+        groups: group -> tags (see group_by_prefix).
+        previous: group -> open, for sections already on screen.
+
+    Returns:
+        The sections, in the order of groups.
+    """
+    built, cards = [], 0
+    for group, tags in groups.items():
+        cards += min(len(tags), PAGE_SIZE)
+        default = not built or cards <= OPEN_CARDS
+        built.append(_section(page, group, tags, previous.get(group, default)))
+    return built
+
+
+def _section(page: str, group: str, tags: list[str], opened: bool) -> html.Details:
+    pages = max(1, math.ceil(len(tags) / PAGE_SIZE))
+    pager = dcc.RadioItems(
+        id=ids.pager(page, group), value=0, inline=True, className="pager",
+        options=[{"label": str(index + 1), "value": index} for index in range(pages)],
+        style=None if pages > 1 else {"display": "none"},
+    )
+    return html.Details([
+        html.Summary([html.Span(group, className="section-name"), html.Span(str(len(tags)), className="section-count")],
+                     id=ids.summary(page, group), n_clicks=0, className="section-summary"),
+        dcc.Store(id=ids.state(page, group), data={"group": group, "tags": tags, "open": opened}),
+        pager,
+        dcc.Loading(html.Div(id=ids.body(page, group), className="card-grid"), delay_show=400, type="dot",
+                    className="section-loading"),
+    ], open=opened, className="section")

@@ -1,0 +1,241 @@
+"""The dashboard's only door to the loaders: one DataSource per app, with page-shaped queries."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import flask
+import pandas as pd
+
+import loaders
+from dashboard.colors import run_colors
+from dashboard.settings import Settings
+from dashboard.sorting import natural_sorted
+
+CONFIG_KEY = "EVENTSCOPE_DATA"
+SCALAR_COLUMNS = ["run", "tag", "step", "wall_time", "value"]
+TAG_COLUMNS = ["run", "tag", "plugin", "count", "first_step", "last_step"]
+DEMO_DIRNAME = "demo"
+
+
+@dataclass(frozen=True)
+class Status:
+    """Whether there is anything to show, and if not, what the user should do.
+
+    Attributes:
+        state: "ok", "missing" (the logdir does not exist or is unusable) or "empty" (no event files).
+        logdir: the logdir being served (absolute when known).
+        message: one sentence for people ("" when state is "ok").
+    """
+
+    state: str
+    logdir: str
+    message: str = ""
+
+
+class DataSource:
+    """Owns one loaders.Logdir; refreshes it at most every reload_interval seconds; thread-safe.
+
+    Every query returns plain DataFrames or lists. A missing logdir is retried at each refresh,
+    so a logdir created after start-up is picked up without a restart.
+    """
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> None:
+        """Open the logdir of settings (writing the demo logdir first when settings.demo).
+
+        Args:
+            settings: logdir, cache_dir, reload_interval and demo are used.
+            clock: monotonic seconds, replaceable in tests.
+        """
+        self.settings = settings
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._logdir_path = demo_logdir(settings) if settings.demo else str(settings.logdir)
+        self._logdir: loaders.Logdir | None = None
+        self._error = ""
+        self._checked_at = float("-inf")
+        self._loaded_at: float | None = None
+        self._version = ""
+        self._tags = pd.DataFrame(columns=TAG_COLUMNS)
+        self.refresh(force=True)
+
+    @property
+    def logdir(self) -> str:
+        """The logdir being served (the demo's path in demo mode)."""
+        return self._logdir_path
+
+    # ----- refresh ------------------------------------------------------------------------------
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Read what was appended since the last refresh, if reload_interval has passed (or force).
+
+        Args:
+            force: refresh now whatever the interval (the reload button, start-up).
+
+        Returns:
+            True when the data changed (a new version()).
+        """
+        with self._lock:
+            now = self._clock()
+            interval = self.settings.reload_interval
+            if not force and (interval <= 0 or now - self._checked_at < 0.9 * interval):
+                return False
+            self._checked_at = now
+            self._open_or_refresh()
+            self._loaded_at = time.time()
+            old, self._version = self._version, self._compute_version()
+            if old != self._version:
+                self._tags = self._compute_tags()
+            return old != self._version
+
+    def _open_or_refresh(self) -> None:
+        try:
+            if self._logdir is None:
+                self._logdir = loaders.Logdir(self._logdir_path, self.settings.cache_dir)
+            else:
+                self._logdir.refresh()
+            self._error = ""
+        except (loaders.LoaderError, OSError) as error:
+            self._logdir, self._error = None, str(error)
+
+    def _compute_version(self) -> str:
+        if self._logdir is None:
+            return "missing:" + self._error
+        files = self._logdir.files()
+        digest = hashlib.sha1(pd.util.hash_pandas_object(files[["path", "size", "end_offset"]], index=False).values)
+        return digest.hexdigest()[:16]
+
+    def _compute_tags(self) -> pd.DataFrame:
+        if self._logdir is None:
+            return pd.DataFrame(columns=TAG_COLUMNS)
+        return self._logdir.tags()
+
+    # ----- queries ------------------------------------------------------------------------------
+
+    def version(self) -> str:
+        """Return a token that changes whenever the loaded data changes (equal across workers)."""
+        return self._version
+
+    def status(self) -> Status:
+        """Return whether there is data, and if not, why and what to do."""
+        if self._logdir is None:
+            return Status("missing", self._logdir_path, self._error or f"cannot open logdir {self._logdir_path!r}")
+        if not self._logdir.runs():
+            message = (f"No event files under {self._logdir.path}: a run is a directory holding a file "
+                       f"named *tfevents*. Point --logdir at the directory your SummaryWriter writes to.")
+            return Status("empty", self._logdir.path, message)
+        return Status("ok", self._logdir.path)
+
+    def runs(self) -> list[str]:
+        """Return the run names in natural order."""
+        return natural_sorted(self._logdir.runs()) if self._logdir is not None else []
+
+    def run_colors(self) -> dict[str, str]:
+        """Return run -> colour for every run (stable across pages, sessions and workers)."""
+        return run_colors(self.runs())
+
+    def tags(self, plugin: str | None = None) -> pd.DataFrame:
+        """Return run, tag, plugin, count, first_step, last_step rows, optionally of one plugin.
+
+        Args:
+            plugin: e.g. "scalars"; None returns every plugin's tags.
+
+        Returns:
+            One row per (run, tag).
+        """
+        frame = self._tags
+        if plugin is not None:
+            frame = frame[frame["plugin"] == plugin]
+        return frame.reset_index(drop=True)
+
+    def plugins_with_data(self) -> set[str]:
+        """Return the plugin names that have at least one tag."""
+        return set(self._tags["plugin"].astype(str))
+
+    def scalar_tags(self, runs: Iterable[str], pattern: re.Pattern[str] | None = None) -> list[str]:
+        """Return the scalar tags that have data in the given runs, filtered, in natural order.
+
+        Args:
+            runs: run names (tags only other runs have are left out, like TensorBoard's hidden empty cards).
+            pattern: keep tags it matches (re.search); None keeps all.
+
+        Returns:
+            Tag names.
+        """
+        frame = self.tags("scalars")
+        tags = set(frame.loc[frame["run"].isin(set(runs)), "tag"].astype(str))
+        return natural_sorted(tag for tag in tags if pattern is None or pattern.search(tag))
+
+    def has_scalars(self) -> bool:
+        """Return whether any run has a scalar tag."""
+        return "scalars" in self.plugins_with_data()
+
+    def scalar_series(self, runs: Iterable[str], tags: Iterable[str]) -> pd.DataFrame:
+        """Return every scalar point of the given runs and tags (names that do not exist are ignored).
+
+        Args:
+            runs: run names.
+            tags: tag names.
+
+        Returns:
+            run, tag, step, wall_time, value; each (run, tag) in point (file) order.
+        """
+        wanted_runs, wanted_tags = set(runs), set(tags)
+        present = self.tags("scalars")
+        present = present[present["run"].isin(wanted_runs) & present["tag"].isin(wanted_tags)]
+        if self._logdir is None or present.empty:
+            return pd.DataFrame({column: pd.Series(dtype=_DTYPES[column]) for column in SCALAR_COLUMNS})
+        frame = self._logdir.scalars(sorted(set(present["run"])), sorted(set(present["tag"])))
+        return frame[frame["tag"].isin(wanted_tags)].reset_index(drop=True)
+
+    def last_loaded(self) -> str:
+        """Return the local time of the last refresh as HH:MM:SS ("never" before the first)."""
+        if self._loaded_at is None:
+            return "never"
+        return time.strftime("%H:%M:%S", time.localtime(self._loaded_at))
+
+    def problems(self) -> pd.DataFrame:
+        """Return path, offset, kind, message of everything wrong found in the logdir so far."""
+        if self._logdir is None:
+            return pd.DataFrame(columns=["path", "offset", "kind", "message"])
+        return self._logdir.problems()
+
+
+_DTYPES = {"run": "str", "tag": "str", "step": "int64", "wall_time": "float64", "value": "float64"}
+
+
+def demo_logdir(settings: Settings) -> str:
+    """Write (once) and return the bundled demo logdir, kept under the cache directory.
+
+    Args:
+        settings: cache_dir decides where the demo lives.
+
+    Returns:
+        The demo logdir's path.
+    """
+    from loaders.demo import write_demo_logdir
+
+    return write_demo_logdir(Path(settings.resolved_cache_dir()) / DEMO_DIRNAME)
+
+
+def install(server: flask.Flask, source: DataSource) -> None:
+    """Attach source to the Flask app so callbacks find it with current()."""
+    server.config[CONFIG_KEY] = source
+
+
+def current() -> DataSource:
+    """Return the DataSource of the app serving the current request.
+
+    Raises:
+        RuntimeError: called outside a request of an app made by create_app.
+    """
+    source = flask.current_app.config.get(CONFIG_KEY)
+    if source is None:
+        raise RuntimeError("no DataSource on this Flask app; build the app with dashboard.app.create_app")
+    return source

@@ -1,0 +1,1 @@
+"""Pure figure builders: DataFrame in, Plotly figure (or Cytoscape elements) out; no Dash, no data access."""

@@ -1,0 +1,330 @@
+"""Scalar charts: pure functions from a tidy scalars frame to a Plotly figure."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.figures.smoothing import downsample, smooth
+
+__all__ = [
+    "X_AXES",
+    "ChartOptions",
+    "LineData",
+    "downsample",
+    "line_budget",
+    "line_data",
+    "scalar_figure",
+    "smooth",
+    "y_range",
+    "zoom_range",
+]
+
+X_AXES: dict[str, str] = {"step": "step", "relative": "relative (hours)", "wall": "wall time"}
+# A line longer than this, or a chart with more points in all, is drawn with WebGL (Scattergl).
+# Browsers allow only ~16 WebGL contexts per page, so SVG stays the default for ordinary cards.
+GL_POINTS_PER_LINE = 2000
+GL_POINTS_PER_CHART = 50000
+# With many runs the per-line budget shrinks so one chart draws about this many smoothed points.
+CHART_POINTS = 8000
+MIN_LINE_POINTS = 200
+RAW_OPACITY = 0.3
+OUTLIER_PERCENTILES = (5.0, 95.0)
+PADDING = 0.05
+_HOVER = (
+    "<b>%{fullData.name}</b><br>step %{customdata[0]}<br>value %{customdata[1]:.6g}"
+    "<br>smoothed %{y:.6g}<br>%{text}<extra></extra>"
+)
+
+
+@dataclass(frozen=True)
+class ChartOptions:
+    """How to draw a scalar chart.
+
+    Attributes:
+        smoothing: EMA weight in [0, 0.999].
+        x_axis: "step", "relative" (hours since the line's first point) or "wall" (local time).
+        log_y: logarithmic y axis.
+        ignore_outliers: fit y to the 5th–95th percentile of the drawn points, padded by 5 %.
+        y_min: fixed lower y bound (None: from the data).
+        y_max: fixed upper y bound (None: from the data).
+        x_range: only draw points in [lo, hi] (x units: steps, hours or epoch seconds), at full
+            resolution; None draws everything.
+        max_points: about how many points per line to draw (0 draws every point).
+    """
+
+    smoothing: float = 0.6
+    x_axis: str = "step"
+    log_y: bool = False
+    ignore_outliers: bool = False
+    y_min: float | None = None
+    y_max: float | None = None
+    x_range: tuple[float, float] | None = None
+    max_points: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.x_axis not in X_AXES:
+            raise ValueError(f"x_axis must be one of {', '.join(X_AXES)}, got {self.x_axis!r}")
+        if not 0.0 <= self.smoothing <= 0.999:
+            raise ValueError(f"smoothing must be in [0, 0.999], got {self.smoothing!r}")
+
+    def zoomed(self, x_range: tuple[float, float] | None) -> ChartOptions:
+        """Return a copy drawing only x_range (None: everything)."""
+        return replace(self, x_range=x_range)
+
+
+@dataclass(frozen=True)
+class LineData:
+    """One run's line, ready to draw: smoothed on all points, then cut to the drawn points.
+
+    Attributes:
+        run: the run name.
+        x: numeric x positions (steps, hours or epoch seconds) of the drawn points.
+        raw: the raw values of the drawn points.
+        smoothed: the smoothed values of the drawn points.
+        step: the steps of the drawn points.
+        wall_time: the wall times (epoch seconds) of the drawn points.
+        total: how many points the run has for this tag.
+    """
+
+    run: str
+    x: np.ndarray
+    raw: np.ndarray
+    smoothed: np.ndarray
+    step: np.ndarray
+    wall_time: np.ndarray
+    total: int
+
+
+def line_data(frame: pd.DataFrame, run: str, options: ChartOptions) -> LineData:
+    """Smooth one run's points over ALL of them, then keep what the chart draws.
+
+    Args:
+        frame: that run's rows of one tag (columns step, wall_time, value), in point order.
+        run: the run name.
+        options: smoothing, x axis, x range and point budget.
+
+    Returns:
+        The line, with at most about options.max_points points.
+    """
+    values = frame["value"].to_numpy(dtype=np.float64)
+    steps = frame["step"].to_numpy(dtype=np.int64)
+    walls = frame["wall_time"].to_numpy(dtype=np.float64)
+    smoothed = smooth(values, options.smoothing)
+    x = _x_values(steps, walls, options.x_axis)
+    keep = np.arange(values.size)
+    if options.x_range is not None:
+        keep = _in_range(x, options.x_range)
+    if options.max_points > 0:
+        keep = keep[downsample(x[keep], values[keep], max(1, options.max_points // 4))]
+    return LineData(run, x[keep], values[keep], smoothed[keep], steps[keep], walls[keep], int(values.size))
+
+
+def _x_values(steps: np.ndarray, walls: np.ndarray, x_axis: str) -> np.ndarray:
+    if x_axis == "step":
+        return steps.astype(np.float64)
+    if x_axis == "relative":
+        return (walls - walls[0]) / 3600.0 if walls.size else walls
+    return walls
+
+
+def _in_range(x: np.ndarray, x_range: tuple[float, float]) -> np.ndarray:
+    """Return indices of points inside x_range plus one neighbour each side, so lines reach the edges."""
+    lo, hi = sorted(x_range)
+    inside = (x >= lo) & (x <= hi)
+    grown = inside.copy()
+    grown[1:] |= inside[:-1]
+    grown[:-1] |= inside[1:]
+    return np.flatnonzero(grown)
+
+
+def scalar_figure(frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions, *, uirevision: str = "") -> go.Figure:
+    """Build one tag's chart: per run a faint raw line and a smoothed line in the run's colour.
+
+    Args:
+        frame: rows of one tag (columns run, step, wall_time, value), each run in point order.
+        colors: run -> CSS colour.
+        options: how to draw.
+        uirevision: Plotly's uirevision (keeps the user's zoom across data updates).
+
+    Returns:
+        The figure; each trace carries meta {"run": ..., "role": "raw" | "smoothed"}.
+    """
+    groups = list(frame.groupby("run", sort=True, observed=True))
+    options = replace(options, max_points=line_budget(options.max_points, len(groups)))
+    lines = [line_data(group, str(run), options) for run, group in groups]
+    sizes = [line.x.size for line in lines]
+    use_gl = any(n > GL_POINTS_PER_LINE for n in sizes) or 2 * sum(sizes) > GL_POINTS_PER_CHART
+    traces = [trace for line in lines for trace in _traces(line, colors.get(line.run, "#607d8b"), options.x_axis, use_gl)]
+    # Validation costs 4x the build for many runs; the tests validate these same dicts.
+    return go.Figure(data=traces, layout=_layout(options, lines, uirevision), _validate=False)
+
+
+def line_budget(max_points: int, runs: int) -> int:
+    """Return the points per line for a chart of `runs` lines: max_points, shrunk so the chart
+    holds about CHART_POINTS smoothed points (never below MIN_LINE_POINTS); 0 stays 0 (all points)."""
+    if max_points <= 0 or runs <= 0:
+        return max_points
+    return min(max_points, max(MIN_LINE_POINTS, CHART_POINTS // runs))
+
+
+def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[str, Any]]:
+    kind = "scattergl" if use_gl else "scatter"
+    x = _plot_x(line.x, x_axis)
+    hover = np.column_stack([line.step.astype(np.float64), line.raw])
+    raw = {
+        "type": kind, "x": x, "y": line.raw, "name": line.run, "mode": "lines", "line": {"color": color, "width": 1},
+        "opacity": RAW_OPACITY, "hoverinfo": "skip", "showlegend": False, "meta": {"run": line.run, "role": "raw"},
+    }
+    smoothed = {
+        "type": kind, "x": x, "y": line.smoothed, "name": line.run, "mode": "lines",
+        "line": {"color": color, "width": 1.6}, "customdata": hover, "text": _wall_labels(line.wall_time),
+        "hovertemplate": _HOVER, "showlegend": False,
+        "meta": {"run": line.run, "role": "smoothed"},
+    }
+    return [raw, smoothed]
+
+
+def _plot_x(x: np.ndarray, x_axis: str) -> Any:
+    if x_axis != "wall":
+        return x
+    return pd.to_datetime(_local_seconds(x), unit="s")
+
+
+def _wall_labels(walls: np.ndarray) -> np.ndarray:
+    """Epoch seconds -> "YYYY-MM-DD HH:MM:SS" local time labels (vectorized; Plotly cannot date-format numbers)."""
+    stamps = np.datetime_as_string(_local_seconds(walls).astype("datetime64[s]"), unit="s")
+    return np.char.replace(stamps, "T", " ")
+
+
+def _local_seconds(walls: np.ndarray) -> np.ndarray:
+    """Epoch seconds -> seconds of the local wall clock (Plotly shows dates as given, without zones).
+
+    One UTC offset serves the whole array unless a daylight-saving change falls inside it.
+    """
+    finite = walls[np.isfinite(walls)]
+    if finite.size == 0:
+        return walls.astype(np.float64)
+    first, last = (time.localtime(float(value)).tm_gmtoff for value in (finite.min(), finite.max()))
+    if first == last:
+        return walls + first
+    offsets = [time.localtime(float(value)).tm_gmtoff if math.isfinite(value) else 0 for value in walls]
+    return walls + np.asarray(offsets, dtype=np.float64)
+
+
+def _layout(options: ChartOptions, lines: list[LineData], uirevision: str) -> dict[str, Any]:
+    # Fixed margins: Plotly's automargin redraws every chart a second time, which many cards feel.
+    yaxis: dict[str, Any] = {"type": "log" if options.log_y else "linear", "zeroline": False, "automargin": False}
+    bounds = y_range(lines, options)
+    if bounds is not None:
+        yaxis["range"] = list(bounds)
+    xaxis: dict[str, Any] = {"title": {"text": X_AXES[options.x_axis], "standoff": 2}, "zeroline": False,
+                             "automargin": False}
+    if options.x_range is not None:
+        lo, hi = sorted(options.x_range)
+        xaxis["range"] = list(_plot_x(np.array([lo, hi]), options.x_axis))
+    return {
+        "template": "plotly_white",
+        "margin": {"l": 52, "r": 14, "t": 8, "b": 40},
+        "height": 250,
+        "font": {"size": 11},
+        "hovermode": "closest",
+        "showlegend": False,
+        "xaxis": xaxis,
+        "yaxis": yaxis,
+        "uirevision": uirevision,
+    }
+
+
+def y_range(lines: list[LineData], options: ChartOptions) -> tuple[float, float] | None:
+    """Return the y axis range the options ask for, in axis units (log10 for a log axis).
+
+    With neither outlier-ignoring nor a manual bound, returns None (Plotly autoranges).
+    Ignoring outliers spans the 5th–95th percentile of the drawn points (raw and smoothed);
+    otherwise a missing manual bound comes from the data's min or max. Either gets 5 % padding.
+
+    Args:
+        lines: the drawn lines.
+        options: log_y, ignore_outliers, y_min and y_max are used.
+
+    Returns:
+        (low, high), or None to autorange.
+    """
+    if not options.ignore_outliers and options.y_min is None and options.y_max is None:
+        return None
+    values = np.concatenate([np.r_[line.raw, line.smoothed] for line in lines]) if lines else np.empty(0)
+    values = values[np.isfinite(values)]
+    if options.log_y:
+        values = np.log10(values[values > 0])
+    low, high = _data_bounds(values, options.ignore_outliers)
+    if options.y_min is not None:
+        low = _axis_value(options.y_min, options.log_y)
+    if options.y_max is not None:
+        high = _axis_value(options.y_max, options.log_y)
+    if low is None or high is None:
+        return None
+    return (low, high) if low <= high else (high, low)
+
+
+def _data_bounds(values: np.ndarray, ignore_outliers: bool) -> tuple[float | None, float | None]:
+    if values.size == 0:
+        return None, None
+    if ignore_outliers:
+        low, high = (float(v) for v in np.percentile(values, OUTLIER_PERCENTILES))
+    else:
+        low, high = float(values.min()), float(values.max())
+    pad = (high - low) * PADDING or max(abs(low) * PADDING, 1e-9)
+    return low - pad, high + pad
+
+
+def _axis_value(value: float, log_y: bool) -> float | None:
+    if not log_y:
+        return float(value)
+    return float(np.log10(value)) if value > 0 else None
+
+
+def zoom_range(relayout: Mapping[str, Any] | None, x_axis: str) -> tuple[str, tuple[float, float] | None]:
+    """Read a chart's relayoutData: did the user zoom in x, reset the zoom, or neither?
+
+    Args:
+        relayout: Plotly's relayoutData (e.g. {"xaxis.range[0]": 10, "xaxis.range[1]": 90}).
+        x_axis: the chart's x axis kind; "wall" ranges arrive as local date strings.
+
+    Returns:
+        ("zoom", (lo, hi)) in numeric x units, ("reset", None) after a double-click or autoscale,
+        or ("none", None) for anything else (pan in y only, autosize, nothing).
+    """
+    if not relayout:
+        return "none", None
+    if relayout.get("xaxis.autorange"):
+        return "reset", None
+    pair = relayout.get("xaxis.range")
+    if pair is None and "xaxis.range[0]" in relayout and "xaxis.range[1]" in relayout:
+        pair = [relayout["xaxis.range[0]"], relayout["xaxis.range[1]"]]
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+        return "none", None
+    try:
+        lo, hi = (_numeric_x(value, x_axis) for value in pair)
+    except (TypeError, ValueError):
+        return "none", None
+    return "zoom", (min(lo, hi), max(lo, hi))
+
+
+def _numeric_x(value: Any, x_axis: str) -> float:
+    if x_axis == "wall":
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is not None:
+            return float(stamp.timestamp())
+        local = stamp.tz_localize("UTC").timestamp()  # local wall-clock seconds, as drawn
+        return float(local - time.localtime(local).tm_gmtoff)
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"non-finite axis value {value!r}")
+    return number

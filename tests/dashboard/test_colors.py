@@ -1,0 +1,31 @@
+"""Tests of dashboard.colors: one stable colour per run name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from dashboard.colors import PALETTE, run_color, run_colors
+
+
+def test_run_color_is_stable_and_from_the_palette() -> None:
+    assert run_color("mnist/lr_1e-3") == run_color("mnist/lr_1e-3") in PALETTE
+    assert run_colors(["a", "b"]) == {"a": run_color("a"), "b": run_color("b")}
+
+
+def test_run_color_is_the_same_in_another_process() -> None:
+    names = ["train", "eval", ".", "mnist/lr_1e-2_dropout", "résumé run"]
+    code = f"from dashboard.colors import run_color; print([run_color(n) for n in {names!r}])"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert other == str([run_color(name) for name in names])
+
+
+def test_run_color_fixed_values_do_not_drift() -> None:
+    # Colours users learned must not change between versions: pin a few.
+    assert run_color("train") == PALETTE[15] and run_color("eval") == PALETTE[10]
+
+
+def test_run_colors_spread_over_the_palette() -> None:
+    used = {run_color(f"run_{index}") for index in range(40)}
+    assert len(PALETTE) == 20 and len(set(PALETTE)) == 20
+    assert len(used) >= 14

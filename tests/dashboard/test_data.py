@@ -1,0 +1,155 @@
+"""Tests of dashboard.data: the DataSource over a real tensorboardX logdir, refresh and status."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import flask
+import pytest
+
+from dashboard import data
+from dashboard.settings import Settings
+
+PACKAGE = Path(data.__file__).parent
+
+
+class Clock:
+    """A hand-moved monotonic clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _source(logdir: Path, tmp_path: Path, interval: float = 10.0, clock: Clock | None = None) -> data.DataSource:
+    settings = Settings(logdir=str(logdir), cache_dir=str(tmp_path / "cache"), reload_interval=interval)
+    return data.DataSource(settings, clock=clock or Clock())
+
+
+def test_data_source_lists_runs_tags_and_series(scalar_logdir: Path, tmp_path: Path) -> None:
+    source = _source(scalar_logdir, tmp_path)
+    assert source.status() == data.Status("ok", str(scalar_logdir))
+    assert source.runs() == ["alpha", "beta", "gamma"]
+    assert set(source.run_colors()) == {"alpha", "beta", "gamma"}
+    tags = source.tags("scalars")
+    assert len(tags) == 7 and set(tags["plugin"]) == {"scalars"}
+    assert source.scalar_tags(["alpha"]) == ["loss", "train/acc", "train/lr"]
+    assert source.scalar_tags(["alpha", "gamma"], re.compile("only|lr")) == ["extra/only_gamma", "train/lr"]
+    assert source.has_scalars() and source.plugins_with_data() == {"scalars"}
+
+
+def test_scalar_series_returns_points_in_order_and_ignores_unknown_names(scalar_logdir: Path, tmp_path: Path) -> None:
+    source = _source(scalar_logdir, tmp_path)
+    frame = source.scalar_series(["beta", "no-such-run"], ["loss", "no-such-tag"])
+    assert list(frame.columns) == data.SCALAR_COLUMNS
+    assert frame["step"].tolist() == list(range(20)) and set(frame["run"]) == {"beta"}
+    assert frame["value"].iloc[0] == pytest.approx(2.0) and frame["value"].iloc[-1] == pytest.approx(1.05)
+    empty = source.scalar_series(["gamma"], ["loss"])
+    assert empty.empty and list(empty.columns) == data.SCALAR_COLUMNS
+
+
+def test_refresh_waits_for_the_interval_then_reads_appended_points(logdir: Path, tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    writer = SummaryWriter(str(logdir / "run"), max_queue=1, flush_secs=1)
+    writer.add_scalar("loss", 1.0, 0)
+    writer.flush()
+    clock = Clock()
+    source = _source(logdir, tmp_path, interval=10.0, clock=clock)
+    before = source.version()
+    writer.add_scalar("loss", 2.0, 1)
+    writer.close()
+    clock.now = 5.0
+    assert source.refresh() is False and source.version() == before
+    clock.now = 10.0
+    assert source.refresh() is True and source.version() != before
+    assert source.scalar_series(["run"], ["loss"])["value"].tolist() == [1.0, 2.0]
+    clock.now = 30.0
+    assert source.refresh() is False  # nothing new
+
+
+def test_reload_interval_zero_loads_once_but_force_still_reads(logdir: Path, tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    writer = SummaryWriter(str(logdir / "run"))
+    writer.add_scalar("loss", 1.0, 0)
+    writer.flush()
+    clock = Clock()
+    source = _source(logdir, tmp_path, interval=0.0, clock=clock)
+    writer.add_scalar("loss", 2.0, 1)
+    writer.close()
+    clock.now = 1e6
+    assert source.refresh() is False
+    assert source.refresh(force=True) is True
+    assert len(source.scalar_series(["run"], ["loss"])) == 2
+
+
+def test_missing_logdir_is_reported_and_picked_up_once_created(tmp_path: Path) -> None:
+    logdir = tmp_path / "later"
+    source = _source(logdir, tmp_path)
+    status = source.status()
+    assert status.state == "missing" and f"logdir '{logdir}' does not exist" in status.message
+    assert source.runs() == [] and source.tags().empty and source.problems().empty
+    from tensorboardX import SummaryWriter
+
+    with SummaryWriter(str(logdir / "run")) as writer:
+        writer.add_scalar("x", 1.0, 0)
+    assert source.refresh(force=True) is True
+    assert source.status().state == "ok" and source.runs() == ["run"]
+
+
+def test_unreadable_logdir_during_refresh_is_reported_not_raised(scalar_logdir: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import loaders
+
+    source = _source(scalar_logdir, tmp_path)
+
+    def denied(self: loaders.Logdir) -> loaders.Logdir:
+        raise PermissionError(13, "Permission denied", str(scalar_logdir))
+
+    monkeypatch.setattr(loaders.Logdir, "refresh", denied)
+    assert source.refresh(force=True) is True
+    assert source.status().state == "missing" and "Permission denied" in source.status().message
+    assert source.runs() == [] and source.scalar_series(["alpha"], ["loss"]).empty
+
+
+def test_empty_logdir_status_says_what_a_run_is(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    status = _source(tmp_path / "empty", tmp_path).status()
+    assert status.state == "empty" and "*tfevents*" in status.message and "--logdir" in status.message
+
+
+def test_last_loaded_is_a_clock_time(scalar_logdir: Path, tmp_path: Path) -> None:
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", _source(scalar_logdir, tmp_path).last_loaded())
+
+
+def test_current_finds_the_source_of_the_app(scalar_logdir: Path, tmp_path: Path) -> None:
+    server = flask.Flask("t")
+    source = _source(scalar_logdir, tmp_path)
+    data.install(server, source)
+    with server.app_context():
+        assert data.current() is source
+    with flask.Flask("other").app_context(), pytest.raises(RuntimeError, match="create_app"):
+        data.current()
+
+
+def test_demo_logdir_is_written_under_the_cache_dir(tmp_path: Path) -> None:
+    source = data.DataSource(Settings(cache_dir=str(tmp_path / "c"), demo=True, reload_interval=0))
+    assert source.logdir == str(tmp_path / "c" / "demo")
+    assert source.status().state == "ok" and len(source.runs()) >= 3 and source.has_scalars()
+
+
+def test_data_is_the_only_dashboard_module_importing_loaders() -> None:
+    importers = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name == "loaders" or name.startswith("loaders.") for name in names):
+                importers.append(path.relative_to(PACKAGE).as_posix())
+    assert sorted(set(importers)) == ["data.py"]

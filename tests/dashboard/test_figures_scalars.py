@@ -1,0 +1,168 @@
+"""Tests of dashboard.figures.scalars: lines, traces, axes, y ranges and zoom parsing."""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboard.figures.scalars import (
+    ChartOptions,
+    line_budget,
+    line_data,
+    scalar_figure,
+    smooth,
+    y_range,
+    zoom_range,
+)
+
+COLORS = {"a": "#ff0000", "b": "#0000ff"}
+
+
+def _frame(points: int = 5, runs: tuple[str, ...] = ("a", "b")) -> pd.DataFrame:
+    rows = []
+    for offset, run in enumerate(runs):
+        for step in range(points):
+            rows.append((run, "loss", step * 10, 1_700_000_000.0 + 3600.0 * step, float(step + offset)))
+    return pd.DataFrame(rows, columns=["run", "tag", "step", "wall_time", "value"])
+
+
+def _traces(figure: go.Figure, role: str) -> dict[str, go.Scatter]:
+    return {trace.meta["run"]: trace for trace in figure.data if trace.meta["role"] == role}
+
+
+def test_scalar_figure_draws_raw_and_smoothed_line_per_run_in_run_colour() -> None:
+    figure = scalar_figure(_frame(), COLORS, ChartOptions(smoothing=0.5))
+    assert len(figure.data) == 4
+    smoothed, raw = _traces(figure, "smoothed"), _traces(figure, "raw")
+    assert set(smoothed) == set(raw) == {"a", "b"}
+    assert smoothed["b"].line.color == raw["b"].line.color == "#0000ff"
+    assert raw["a"].opacity < 1 and raw["a"].hoverinfo == "skip"
+    assert list(smoothed["a"].y) == pytest.approx(smooth([0.0, 1, 2, 3, 4], 0.5).tolist())
+    assert list(raw["b"].y) == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert list(smoothed["a"].x) == [0, 10, 20, 30, 40]
+
+
+def test_scalar_figure_hover_names_run_step_value_smoothed_and_wall_time() -> None:
+    trace = _traces(scalar_figure(_frame(), COLORS, ChartOptions()), "smoothed")["a"]
+    template = trace.hovertemplate
+    for part in ("%{fullData.name}", "step %{customdata[0]}", "value %{customdata[1]", "smoothed %{y", "%{text}"):
+        assert part in template
+    step, value = trace.customdata[1]
+    assert (step, value) == (10, 1.0)
+    assert trace.text[1] == datetime.datetime.fromtimestamp(1_700_003_600.0).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_line_budget_shrinks_with_many_runs() -> None:
+    assert line_budget(2000, 1) == 2000 and line_budget(2000, 20) == 400
+    assert line_budget(2000, 1000) == 200 and line_budget(0, 50) == 0
+
+
+def test_scalar_figure_relative_axis_is_hours_since_first_point() -> None:
+    trace = _traces(scalar_figure(_frame(), COLORS, ChartOptions(x_axis="relative")), "raw")["b"]
+    assert list(trace.x) == pytest.approx([0.0, 1.0, 2.0, 3.0, 4.0])
+
+
+def test_scalar_figure_wall_axis_uses_dates() -> None:
+    figure = scalar_figure(_frame(), COLORS, ChartOptions(x_axis="wall"))
+    trace = _traces(figure, "raw")["a"]
+    assert np.issubdtype(np.asarray(trace.x).dtype, np.datetime64)
+    assert figure.layout.xaxis.title.text == "wall time"
+
+
+def test_scalar_figure_log_axis_and_manual_range() -> None:
+    figure = scalar_figure(_frame(), COLORS, ChartOptions(log_y=True, y_min=1.0, y_max=100.0))
+    assert figure.layout.yaxis.type == "log"
+    assert list(figure.layout.yaxis.range) == pytest.approx([0.0, 2.0])
+
+
+def test_scalar_figure_autoranges_by_default() -> None:
+    assert scalar_figure(_frame(), COLORS, ChartOptions()).layout.yaxis.range is None
+
+
+def test_y_range_ignores_outliers_with_padding() -> None:
+    frame = _frame(points=200, runs=("a",))
+    frame.loc[100, "value"] = 1e6
+    line = line_data(frame, "a", ChartOptions(smoothing=0.0))
+    low, high = y_range([line], ChartOptions(smoothing=0.0, ignore_outliers=True))
+    values = np.r_[line.raw, line.smoothed]
+    p5, p95 = np.percentile(values, [5, 95])
+    assert (low, high) == pytest.approx((p5 - 0.05 * (p95 - p5), p95 + 0.05 * (p95 - p5)))
+    assert high < 1e6
+
+
+def test_y_range_one_manual_bound_takes_the_other_from_data() -> None:
+    line = line_data(_frame(runs=("a",)), "a", ChartOptions(smoothing=0.0))
+    assert y_range([line], ChartOptions(smoothing=0.0, y_min=-1.0)) == pytest.approx((-1.0, 4.0 + 0.2))
+
+
+def test_line_data_smooths_all_points_before_downsampling() -> None:
+    frame = _frame(points=20_000, runs=("a",))
+    frame["value"] = np.random.default_rng(1).normal(size=20_000)
+    line = line_data(frame, "a", ChartOptions(smoothing=0.9, max_points=400))
+    full = smooth(frame["value"].to_numpy(), 0.9)
+    assert line.x.size <= 400 and line.total == 20_000
+    assert line.smoothed == pytest.approx(full[(line.step // 10).astype(int)])
+
+
+def test_line_data_zoom_returns_full_resolution_inside_range() -> None:
+    frame = _frame(points=20_000, runs=("a",))
+    line = line_data(frame, "a", ChartOptions(max_points=400, x_range=(1000.0, 2000.0)))
+    assert line.step.tolist() == list(range(990, 2011, 10))
+
+
+def test_scalar_figure_uses_webgl_for_long_lines() -> None:
+    long = scalar_figure(_frame(points=3000, runs=("a",)), COLORS, ChartOptions(max_points=0))
+    short = scalar_figure(_frame(points=3000, runs=("a",)), COLORS, ChartOptions(max_points=2000))
+    assert all(isinstance(trace, go.Scattergl) for trace in long.data)
+    assert all(isinstance(trace, go.Scatter) for trace in short.data)
+
+
+def test_scalar_figure_keeps_nan_points_as_gaps() -> None:
+    frame = _frame(runs=("a",))
+    frame.loc[2, "value"] = math.nan
+    trace = _traces(scalar_figure(frame, COLORS, ChartOptions(smoothing=0.6)), "smoothed")["a"]
+    assert math.isnan(trace.y[2]) and not math.isnan(trace.y[3])
+
+
+def test_chart_options_reject_bad_values() -> None:
+    with pytest.raises(ValueError, match="x_axis must be one of step, relative, wall"):
+        ChartOptions(x_axis="epoch")
+    with pytest.raises(ValueError, match="smoothing"):
+        ChartOptions(smoothing=1.0)
+
+
+@pytest.mark.parametrize(
+    ("relayout", "expected"),
+    [
+        ({"xaxis.range[0]": 10, "xaxis.range[1]": 90.5}, ("zoom", (10.0, 90.5))),
+        ({"xaxis.range": [90, 10]}, ("zoom", (10.0, 90.0))),
+        ({"xaxis.autorange": True, "yaxis.autorange": True}, ("reset", None)),
+        ({"autosize": True}, ("none", None)),
+        ({"yaxis.range[0]": 1, "yaxis.range[1]": 2}, ("none", None)),
+        ({"xaxis.range[0]": "abc", "xaxis.range[1]": 3}, ("none", None)),
+        (None, ("none", None)),
+    ],
+)
+def test_zoom_range_reads_relayout_data(relayout: dict | None, expected: tuple) -> None:
+    assert zoom_range(relayout, "step") == expected
+
+
+def test_zoom_range_wall_axis_parses_local_dates_round_trip() -> None:
+    figure = scalar_figure(_frame(), COLORS, ChartOptions(x_axis="wall"))
+    first, last = (str(value) for value in (figure.data[0].x[1], figure.data[0].x[3]))
+    action, (low, high) = zoom_range({"xaxis.range[0]": first, "xaxis.range[1]": last}, "wall")
+    assert action == "zoom"
+    assert (low, high) == pytest.approx((1_700_003_600.0, 1_700_010_800.0))
+
+
+@pytest.mark.parametrize("options", [ChartOptions(), ChartOptions(x_axis="wall", log_y=True, ignore_outliers=True),
+                                     ChartOptions(max_points=0, x_axis="relative", y_min=0.0)])
+def test_scalar_figure_passes_plotly_validation(options: ChartOptions) -> None:
+    figure = scalar_figure(_frame(points=3000), COLORS, options)
+    validated = go.Figure(figure.to_dict())  # the validating constructor raises on any bad property
+    assert len(validated.data) == 4

@@ -1,0 +1,167 @@
+"""Tests of the Scalars page: its contract, layout as data, and every callback called directly."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import dash
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from dash import dcc, no_update
+
+from dashboard.components import tag_sections
+from dashboard.figures.scalars import smooth
+from dashboard.pages import scalars
+from dashboard.pages.scalars import ids
+from tests.dashboard.dashtest import call, find, find_all
+
+ALL_RUNS = ["alpha", "beta", "gamma"]
+
+
+def _section(page: object, group: str) -> dict:
+    return find(page, tag_sections.ids.state("scalars", group)).data
+
+
+def _graphs(cards: list) -> dict[str, go.Figure]:
+    return {graph.id["tag"]: graph.figure for graph in find_all(cards, lambda c: isinstance(c, dcc.Graph))}
+
+
+def _smoothed(figure: go.Figure) -> dict[str, list[float]]:
+    return {trace.meta["run"]: list(trace.y) for trace in figure.data if trace.meta["role"] == "smoothed"}
+
+
+def test_page_module_follows_the_contract() -> None:
+    assert scalars.__doc__ and scalars.PATH == "/scalars" and scalars.TITLE == "Scalars"
+    public = {name for name in vars(scalars) if not name.startswith("_")}
+    callbacks = {"sync_smoothing", "render_sections", "render_section", "zoom", "download_card", "export_selection",
+                 "sync_url", "layout"}
+    assert callbacks <= public
+
+
+def test_layout_shows_sections_for_tags_with_data(app: dash.Dash, in_request: object) -> None:
+    page = scalars.layout()
+    assert find(page, ids.summary).children == "4 tags in 3 sections"
+    assert _section(page, "train")["tags"] == ["train/acc", "train/lr"]
+    assert find(page, ids.smoothing).value == 0.6 and find(page, ids.x_axis).value == "step"
+    assert find(page, ids.runs).value == ALL_RUNS
+
+
+def test_layout_hides_tags_without_data_in_selected_runs(app: dash.Dash, in_request: object) -> None:
+    page = scalars.layout(run=["alpha", "beta"], tags="^(?!train/lr)")
+    assert find(page, ids.summary).children == "2 tags in 2 sections"
+    assert find(page, tag_sections.ids.state("scalars", "extra")) is None
+    assert find(page, ids.tag_regex).value == "^(?!train/lr)"
+
+
+def test_layout_survives_bad_query_values(app: dash.Dash, in_request: object) -> None:
+    page = scalars.layout(smoothing="NaN", x="bogus", logy="2", ymin="x", runs="(", tags="[", run="nobody",
+                          extra="ignored")
+    assert find(page, ids.smoothing).value == 0.6 and find(page, ids.x_axis).value == "step"
+    assert find(page, ids.runs).value == []
+    assert find(page, ids.summary).children == "0 tags"
+
+
+def test_layout_of_missing_logdir_says_what_to_do(make_app: Callable[..., dash.Dash], tmp_path: Path) -> None:
+    app = make_app(logdir=str(tmp_path / "nope"))
+    with app.server.test_request_context("/"):
+        page = scalars.layout()
+    texts = [c.children for c in find_all(page, lambda c: isinstance(getattr(c, "children", None), str))]
+    assert "Logdir not found" in texts and any("does not exist" in text for text in texts)
+    assert page.className == "page page-scalars page-empty"
+
+
+def test_page_fills_in_when_a_missing_logdir_appears(make_app: Callable[..., dash.Dash], tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    app = make_app(logdir=str(tmp_path / "later"))
+    with app.server.test_request_context("/"):
+        assert scalars.layout().className.endswith("page-empty")
+        with SummaryWriter(str(tmp_path / "later" / "run")) as writer:
+            writer.add_scalar("train/loss", 1.0, 0)
+        app.server.config["EVENTSCOPE_DATA"].refresh(force=True)
+        children, summary, page_class = scalars.render_sections(["run"], "", "v2", [], [])
+    assert page_class == "page page-scalars" and summary == "1 tag in 1 section"
+    assert children[0].children[1].data == {"group": "train", "tags": ["train/loss"], "open": True}
+
+
+def test_sync_smoothing_keeps_slider_and_box_equal() -> None:
+    assert call(scalars.sync_smoothing, 0.6, 0.9, triggered=ids.smoothing_input, prop="value") == (0.9, no_update)
+    assert call(scalars.sync_smoothing, 0.3, 0.9, triggered=ids.smoothing, prop="value") == (no_update, 0.3)
+    assert call(scalars.sync_smoothing, 0.6, 5, triggered=ids.smoothing_input, prop="value") == (0.999, 0.999)
+    assert call(scalars.sync_smoothing, 0.6, None, triggered=ids.smoothing_input, prop="value") == (no_update, no_update)
+
+
+def test_render_sections_rebuilds_only_when_tags_change(app: dash.Dash, in_request: object) -> None:
+    states = [{"group": "loss", "tags": ["loss"], "open": True},
+              {"group": "train", "tags": ["train/acc", "train/lr"], "open": True}]
+    assert scalars.render_sections(["alpha"], "", "v", states, [0, 0]) == (no_update, no_update, no_update)
+    children, summary, page_class = scalars.render_sections(["alpha", "gamma"], "", "v", states, [0, 1])
+    assert summary == "4 tags in 3 sections" and page_class == "page page-scalars"
+    assert [section.open for section in children] == [True, True, False]  # extra (new), loss (kept), train (clicked)
+
+
+def test_render_section_builds_cards_with_smoothed_lines(app: dash.Dash, in_request: object) -> None:
+    state = {"group": "train", "tags": ["train/acc", "train/lr"], "open": True}
+    cards = scalars.render_section(0, 0, 0.5, "step", [], None, None, ["alpha", "beta"], "v", state)
+    figures = _graphs(cards)
+    assert list(figures) == ["train/acc", "train/lr"]
+    smoothed = _smoothed(figures["train/acc"])
+    assert set(smoothed) == {"alpha", "beta"}
+    assert smoothed["alpha"] == pytest.approx(smooth([step / 20 for step in range(20)], 0.5).tolist())
+
+
+def test_render_section_closed_builds_nothing(app: dash.Dash, in_request: object) -> None:
+    state = {"group": "train", "tags": ["train/acc"], "open": True}
+    assert scalars.render_section(1, 0, 0.6, "step", [], None, None, ALL_RUNS, "v", state) == []
+
+
+def test_render_section_applies_view_options(app: dash.Dash, in_request: object) -> None:
+    state = {"group": "loss", "tags": ["loss"], "open": False}
+    cards = scalars.render_section(1, 0, 0.0, "relative", ["log_y"], "0.5", 10, ["beta"], "v", state)
+    figure = _graphs(cards)["loss"]
+    assert figure.layout.yaxis.type == "log"
+    assert list(figure.layout.yaxis.range) == pytest.approx([-0.30103, 1.0], abs=1e-5)
+    assert figure.layout.xaxis.title.text == "relative (hours)"
+
+
+def test_zoom_requeries_at_full_resolution(app: dash.Dash, in_request: object) -> None:
+    figure = call(scalars.zoom, {"xaxis.range[0]": 4.2, "xaxis.range[1]": 9.5}, 0.6, "step", [], None, None,
+                  ["alpha"], triggered=ids.zoom("loss"), prop="data")
+    raw = next(trace for trace in figure.data if trace.meta["role"] == "raw")
+    assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10] and list(figure.layout.xaxis.range) == [4.2, 9.5]
+    reset = call(scalars.zoom, {"xaxis.autorange": True}, 0.6, "step", [], None, None, ["alpha"],
+                 triggered=ids.zoom("loss"), prop="data")
+    assert len(reset.data[0].x) == 20 and reset.layout.xaxis.range is None
+    assert call(scalars.zoom, {"dragmode": "pan"}, 0.6, "step", [], None, None, ["alpha"],
+                triggered=ids.zoom("loss"), prop="data") is no_update
+
+
+def test_download_card_sends_visible_runs_as_csv_or_json(app: dash.Dash, in_request: object) -> None:
+    csv = call(scalars.download_card, 1, 0, ["alpha", "beta"], triggered=ids.download_csv("train/lr"))
+    frame = pd.read_csv(io.StringIO(csv["content"]))
+    assert csv["filename"] == "scalars_train_lr.csv" and len(frame) == 40 and set(frame["run"]) == {"alpha", "beta"}
+    as_json = call(scalars.download_card, 1, 1, ["beta"], triggered=ids.download_json("loss"))
+    assert as_json["filename"] == "scalars_loss.json" and as_json["content"].count('"run":"beta"') == 20
+    assert call(scalars.download_card, 0, 0, ["beta"], triggered=ids.download_json("loss")) is no_update
+
+
+def test_export_selection_writes_every_run_and_tag(app: dash.Dash, in_request: object) -> None:
+    payload = call(scalars.export_selection, 0, 1, ["alpha", "gamma"], "only|acc", triggered=ids.export_parquet)
+    frame = pd.read_parquet(io.BytesIO(base64.b64decode(payload["content"])))
+    assert payload["filename"] == "scalars_selection.parquet"
+    assert sorted(frame.groupby(["run", "tag"]).size().to_dict().items()) == [
+        (("alpha", "train/acc"), 20), (("gamma", "extra/only_gamma"), 20)]
+    csv = call(scalars.export_selection, 1, 1, ["beta"], "", triggered=ids.export_csv)
+    assert len(pd.read_csv(io.StringIO(csv["content"]))) == 60
+
+
+def test_sync_url_encodes_the_view(app: dash.Dash, in_request: object) -> None:
+    query = scalars.sync_url(0.8, "wall", [], None, None, "", "loss", ["alpha", "beta"])
+    assert query == "?tags=loss&smoothing=0.8&x=wall&outliers=0&hide=gamma"
+    assert scalars.sync_url(0.6, "step", ["outliers"], None, None, "", "", ALL_RUNS) == ""
+    assert re.fullmatch(r"\?run=alpha", scalars.sync_url(0.6, "step", ["outliers"], None, None, "", "", ["alpha"]))
