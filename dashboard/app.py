@@ -10,14 +10,14 @@ from types import ModuleType
 
 import dash
 
-from dashboard import data
+from dashboard import blobs, data
 from dashboard.callbacks import register
 from dashboard.components import placeholders, run_picker, shell
-from dashboard.pages import DASHBOARDS, scalars
+from dashboard.pages import DASHBOARDS, audio, distributions, histograms, images, scalars, text
 from dashboard.settings import Settings
 
 # The dashboards that have a page module, in tab order (STYLE rule 2). The others get a placeholder.
-PAGES: tuple[ModuleType, ...] = (scalars,)
+PAGES: tuple[ModuleType, ...] = (scalars, histograms, distributions, images, audio, text)
 # Modules whose callbacks every app needs besides the pages'.
 COMPONENTS: tuple[ModuleType, ...] = (shell, run_picker)
 HOME = scalars
@@ -41,6 +41,7 @@ def create_app(settings: Settings, *, source: data.DataSource | None = None) -> 
     )
     source = source or data.DataSource(settings)
     data.install(app.server, source)
+    blobs.install(app.server)
     app.server.config[shell.BUILT_KEY] = tuple(page.PATH for page in PAGES)
     _register_pages()
     for module in (*COMPONENTS, *PAGES):

@@ -1,4 +1,4 @@
-"""The dashboard's only door to the loaders: one DataSource per app, with page-shaped queries."""
+"""DataSource: one per app, owning the loaders.Logdir, refreshed at most every reload interval."""
 
 from __future__ import annotations
 
@@ -69,6 +69,11 @@ class DataSource:
     def logdir(self) -> str:
         """The logdir being served (the demo's path in demo mode)."""
         return self._logdir_path
+
+    @property
+    def loader(self) -> loaders.Logdir | None:
+        """The loaders.Logdir (None while the logdir is missing); for the dashboard.data modules only."""
+        return self._logdir
 
     # ----- refresh ------------------------------------------------------------------------------
 
