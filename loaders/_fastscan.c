@@ -160,6 +160,18 @@ typedef struct {
     PyObject *index;       /* dict bytes -> int */
 } Tags;
 
+/* 1 when p[0:n] is valid UTF-8 (as the protobuf runtime requires of string fields), else 0;
+ * -1 with a Python error set when the check itself failed. */
+static int valid_utf8(const uint8_t *p, size_t n) {
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)p, (Py_ssize_t)n, "strict");
+    if (text) { Py_DECREF(text); return 1; }
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) return -1;
+    PyErr_Clear();
+    return 0;
+}
+
+/* The id of a tag; -1 with a Python error set on failure, -2 for a tag that is not valid UTF-8
+ * (the protobuf runtime rejects the whole record, so the record is left to Python). */
 static int32_t tag_id(Tags *t, const uint8_t *p, size_t n) {
     PyObject *key = PyBytes_FromStringAndSize((const char *)p, (Py_ssize_t)n);
     if (!key) return -1;
@@ -169,6 +181,8 @@ static int32_t tag_id(Tags *t, const uint8_t *p, size_t n) {
         return (int32_t)PyLong_AsLong(found);
     }
     if (PyErr_Occurred()) { Py_DECREF(key); return -1; }
+    int valid = valid_utf8(p, n);               /* only new tags get here: known ones were checked */
+    if (valid <= 0) { Py_DECREF(key); return valid < 0 ? -1 : -2; }
     Py_ssize_t id = PyList_GET_SIZE(t->list);
     PyObject *num = PyLong_FromSsize_t(id);
     if (!num || PyList_Append(t->list, key) || PyDict_SetItem(t->index, key, num)) {
@@ -253,7 +267,7 @@ static int decode_scalar_tensor(const uint8_t *p, const uint8_t *end, double *ou
 /* One Summary.Value: only a tag plus simple_value, or a tag plus a scalar tensor, is taken. */
 static int decode_value(const uint8_t *p, const uint8_t *end, const uint8_t **tag, size_t *tag_len,
                         double *value, uint8_t *kind) {
-    int have = 0;
+    int have = 0, have_tensor = 0;
     uint64_t n;
     *tag = (const uint8_t *)"";
     *tag_len = 0;
@@ -268,11 +282,16 @@ static int decode_value(const uint8_t *p, const uint8_t *end, const uint8_t **ta
             float f; if (end - p < 4) return FAIL;
             memcpy(&f, p, 4); p += 4; *value = f; *kind = 0; have = 1;
         } else if (field == 8 && wire == 2) {
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n) return FAIL;
+            /* a second tensor field is merged into the first by protobuf: left to Python */
+            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || have_tensor) return FALLBACK;
             if (decode_scalar_tensor(p, p + n, value) != OK) return FALLBACK;
-            p += n; *kind = 1; have = 1;
+            p += n; *kind = 1; have = have_tensor = 1;
         } else if (field == 7 && wire == 2) {                  /* node_name: ignored, as TensorBoard does */
+            const uint8_t *name = p;
             if (skip_field(&p, end, wire)) return FAIL;
+            read_varint(&name, p, &n);                         /* cannot fail: skip_field just read it */
+            int valid = valid_utf8(name, (size_t)(p - name));  /* protobuf rejects bad UTF-8 here too */
+            if (valid <= 0) return valid < 0 ? FAIL : FALLBACK;
         } else {
             return FALLBACK;                                   /* metadata, image, histo, audio, ... */
         }

@@ -61,10 +61,17 @@ def check_logdir(logdir: str | os.PathLike[str]) -> str:
         The absolute path.
 
     Raises:
+        TypeError: logdir is not a path.
         LoaderError: logdir is a URL (remote logdirs are not supported yet).
-        LogdirNotFound: logdir does not exist or is not a directory.
+        LogdirNotFound: logdir is empty, does not exist or is not a directory.
     """
-    text = os.fspath(logdir)
+    try:
+        text = os.fsdecode(logdir)
+    except TypeError:
+        raise TypeError(f"logdir must be a path (str or os.PathLike), got {type(logdir).__name__}") from None
+    if not text:
+        raise LogdirNotFound("logdir is an empty string (an unset variable?); pass the directory your "
+                             "SummaryWriter wrote to")
     if _URL.match(text):
         raise LoaderError(f"logdir {text!r}: remote logdirs (URLs) are not supported yet; "
                           f"copy or mount the files locally and pass a local path")
@@ -78,12 +85,15 @@ def check_logdir(logdir: str | os.PathLike[str]) -> str:
 def discover(logdir: str | os.PathLike[str], *, skip: str | os.PathLike[str] | None = None) -> Discovery:
     """Walk logdir once and return its runs and profiler captures.
 
-    Symbolic links to directories are followed; a directory reached twice (a link loop or two
-    links to one place) is walked once. Unreadable directories become problems, not errors.
+    Symbolic links to directories are followed, and every directory is walked once: a link loop
+    ends, and a directory reachable by several paths is one run, not several (TensorBoard would
+    list each path and so show the same curves twice). Its name is its real path inside logdir
+    when it has one (the real tree is walked before any link), else the first link path in
+    sorted order. Unreadable directories become problems, not errors.
 
     Args:
         logdir: the directory to walk.
-        skip: a directory not to walk into (the cache dir when it lies inside logdir).
+        skip: a directory not to walk into (the cache's folder when it lies inside logdir).
 
     Returns:
         A Discovery.
@@ -96,23 +106,35 @@ def discover(logdir: str | os.PathLike[str], *, skip: str | os.PathLike[str] | N
     found = Discovery(logdir=root)
     skip_real = os.path.realpath(skip) if skip is not None else None
     visited: set[tuple[int, int]] = set()
+    links: list[str] = []
+    _walk(found, root, root, visited, skip_real, links)
+    while links:  # links found in the real tree, then links found under those, breadth first
+        pending, links = sorted(links), []
+        for link in pending:
+            _walk(found, root, link, visited, skip_real, links)
+    found.runs = dict(sorted(found.runs.items()))
+    found.profiles.sort(key=lambda p: (p.run, p.session, p.host, p.format, p.path))
+    return found
+
+
+def _walk(found: Discovery, root: str, top: str, visited: set[tuple[int, int]], skip_real: str | None,
+          links: list[str]) -> None:
+    """Walk the real directories under top (links to directories are appended to links, not entered)."""
 
     def on_error(error: OSError) -> None:
-        where = error.filename or root
+        where = error.filename or top
         found.problems.append(Problem(str(where), -1, "unreadable_dir",
                                       f"{where}: cannot list this directory ({error.strerror}); its runs are skipped"))
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
+    for dirpath, dirnames, filenames in os.walk(top, onerror=on_error, followlinks=False):
         if not _first_visit(dirpath, visited, skip_real):
             dirnames.clear()
             continue
         dirnames.sort()
+        links.extend(os.path.join(dirpath, name) for name in dirnames if os.path.islink(os.path.join(dirpath, name)))
         run = _run_name(root, dirpath)
         _collect_events(found, run, dirpath, filenames)
         _collect_profiles(found, root, run, dirpath, filenames)
-    found.runs = dict(sorted(found.runs.items()))
-    found.profiles.sort(key=lambda p: (p.run, p.session, p.host, p.format, p.path))
-    return found
 
 
 def _first_visit(dirpath: str, visited: set[tuple[int, int]], skip_real: str | None) -> bool:

@@ -3,7 +3,9 @@
 The C kernel (loaders/_fastscan.c) frames the bytes, checks both checksums and pulls out every
 record that holds only scalar values; the protobuf decoder in events.py handles the rest. Its rows
 are kept only where the pure-Python decoder would produce the same ones (the tag's plugin is
-"scalars"); every other record goes through events.decode_chunk, so both paths agree exactly.
+"scalars"); every other record goes through events.decode_chunk, whole. Where decoding the records
+apart could differ from decoding them in file order (a new tag first seen in a kernel record, a
+plugin mismatch), the whole range is decoded in file order instead, so both paths agree exactly.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ except ImportError:  # not built: the pure-Python path reads the same data, only
     _fastscan = None
 
 _STATUS_TRUNCATED, _STATUS_LENGTH_CRC, _STATUS_BAD_LENGTH = 1, 2, 3
+_NEVER = np.iinfo(np.int64).max
 
 
 def read_chunk(path: str, start: int = 0, known: Mapping[str, TagInfo] | None = None, *,
@@ -63,9 +66,14 @@ def read_chunk(path: str, start: int = 0, known: Mapping[str, TagInfo] | None = 
                       problems=_problems(path, start, data, end, status, bad_crc))
     chunk = decode_chunk(scan, known)
     rows = _ScalarRows(tag_bytes, tag_idx, step, wall, value, offset, kind)
+    if rows.order_matters(known, chunk, start):  # rare: decode the whole range in file order instead
+        return decode_chunk(scan_records(path, start, buffer=data), known)
     keep = rows.accepted({**known, **chunk.tags}, chunk, start)
     rejected = np.unique(rows.offset[~keep])
+    keep &= ~np.isin(rows.offset, rejected)  # a record is re-decoded whole: none of its rows stay here
     extra = decode_chunk(_records_at(path, data, start, rejected), {**known, **chunk.tags}) if len(rejected) else None
+    if extra is not None and _mismatches(chunk, extra):  # one report per tag, at its first record: in order
+        return decode_chunk(scan_records(path, start, buffer=data), known)
     chunk.num_records += len(np.unique(rows.offset))
     return _merge(chunk, rows.table(keep, start), extra)
 
@@ -92,6 +100,49 @@ class _ScalarRows:
         self.value = np.frombuffer(value, dtype=np.float64)
         self.offset = np.frombuffer(offset, dtype=np.int64)
         self.kind = np.frombuffer(kind, dtype=np.uint8)
+
+    def order_matters(self, known: Mapping[str, TagInfo], chunk: FileChunk, start: int) -> bool:
+        """Return True when decoding the other records apart could file a tag new in this range differently.
+
+        The Python decoder sees records in file order, and a tag's first metadata (or legacy
+        value) registers it. Here the records left to Python were decoded before the kernel's
+        rows are looked at. That agrees unless, for a tag new in this range: a kernel row comes
+        before the tag's registration in those records; or a kernel simple_value registers the
+        tag first while those records register it later, mention it later, or a kernel tensor
+        row comes before it.
+        """
+        new = [name not in known for name in self.tags]
+        if not any(new):
+            return False
+        registered, last = _tag_offsets(chunk)
+        simple = self.kind == 0
+        mixed = bool(simple.any()) and not bool(simple.all())
+        candidates = [i for i, name in enumerate(self.tags) if new[i] and (mixed or name in last or name in registered)]
+        if not candidates:
+            return False
+        rows, first, first_simple = len(self.tag_idx), self._first_rows(None), self._first_rows(simple)
+        for tag_id in candidates:
+            if first[tag_id] == rows:  # every record with this tag fell back to Python after all
+                continue
+            name = self.tags[tag_id]
+            kernel = int(self.offset[first[tag_id]]) + start
+            legacy = int(self.offset[first_simple[tag_id]]) + start if first_simple[tag_id] < rows else _NEVER
+            other = registered.get(name, _NEVER)
+            if other < legacy:
+                if kernel < other:
+                    return True
+            elif legacy < _NEVER and (other < _NEVER or first[tag_id] < first_simple[tag_id]
+                                      or last.get(name, -1) > legacy):
+                return True
+        return False
+
+    def _first_rows(self, mask: np.ndarray | None) -> np.ndarray:
+        """Return, per tag id, the index of its first row (among mask's rows), or the row count if none."""
+        rows = len(self.tag_idx)
+        first = np.full(len(self.tags), rows, dtype=np.int64)
+        positions = np.arange(rows) if mask is None else np.flatnonzero(mask)
+        np.minimum.at(first, self.tag_idx[positions], positions)
+        return first
 
     def accepted(self, tags: dict[str, TagInfo], chunk: FileChunk, start: int) -> np.ndarray:
         """Return a mask of the rows the Python decoder would also put in the scalars table.
@@ -120,6 +171,24 @@ class _ScalarRows:
         )
 
 
+def _tag_offsets(chunk: FileChunk) -> tuple[dict[str, int], dict[str, int]]:
+    """Return, per tag of a decoded chunk, where its metadata registered it and the offset of its last row."""
+    registered = {tag: info.offset for tag, info in chunk.tags.items()}
+    last: dict[str, int] = {}
+    for table in chunk.tables.values():
+        if not table.num_rows:
+            continue
+        per_tag = table.group_by("tag", use_threads=False).aggregate([("_offset", "max")])
+        for tag, offset in zip(per_tag["tag"].to_pylist(), per_tag["_offset_max"].to_pylist()):
+            last[tag] = max(last.get(tag, offset), offset)
+    return registered, last
+
+
+def _mismatches(chunk: FileChunk, extra: FileChunk) -> bool:
+    """Return True when either part reported a plugin mismatch (each decoder reports a tag once)."""
+    return any(problem.kind == "plugin_mismatch" for problem in (*chunk.problems, *extra.problems))
+
+
 def _legacy_scalar_tag(tag: str, offset: int) -> TagInfo:
     """Return the TagInfo the Python decoder registers for a simple_value seen without metadata."""
     from loaders.events.values import LEGACY
@@ -143,7 +212,7 @@ def _merge(chunk: FileChunk, scalars: pa.Table, extra: FileChunk | None) -> File
     if extra is not None:
         for kind, table in extra.tables.items():
             parts.setdefault(kind, []).append(table)
-        chunk.problems.extend(extra.problems)
+        chunk.problems = sorted([*chunk.problems, *extra.problems], key=lambda problem: problem.offset)
     for kind, tables in parts.items():
         table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
         if len(tables) > 1:

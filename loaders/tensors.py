@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from loaders.proto import tensor_pb2
 
 DT = tensor_pb2.DataType
+# The most elements decode_tensor expands a tensor to. TensorFlow drops trailing repeats, so a
+# few bytes can declare any shape; beyond this a damaged or hostile shape would exhaust memory.
+MAX_ELEMENTS = 1 << 27
 
 # dtype enum -> (name used in tables, numpy dtype of the decoded array, repeated field, raw item type).
 # The raw item type is how tensor_content stores one element (little-endian); None: not allowed.
@@ -95,8 +100,9 @@ def decode_tensor(tensor: tensor_pb2.TensorProto) -> np.ndarray:
         The values as a numpy array with the tensor's shape.
 
     Raises:
-        ValueError: for an unsupported dtype, a negative or unknown dimension, or a value
-            count or byte length that does not fit the shape (the message names both).
+        ValueError: for an unsupported dtype, a negative or unknown dimension, a shape of more
+            than MAX_ELEMENTS elements, or a value count or byte length that does not fit the
+            shape (the message names both).
     """
     spec = _SPECS.get(tensor.dtype)
     if spec is None:
@@ -105,7 +111,10 @@ def decode_tensor(tensor: tensor_pb2.TensorProto) -> np.ndarray:
     shape = tensor_shape(tensor)
     if any(size < 0 for size in shape) or tensor.tensor_shape.unknown_rank:
         raise ValueError(f"cannot decode a {name} tensor of unknown shape {shape}")
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)  # Python ints: a damaged shape cannot wrap around
+    if size > MAX_ELEMENTS:
+        raise ValueError(f"{name} tensor of shape {shape} has {size} elements, more than the {MAX_ELEMENTS} "
+                         f"this reader expands")
     if raw is not None and tensor.tensor_content:
         flat = _from_content(tensor.tensor_content, raw, name, shape, size)
     else:

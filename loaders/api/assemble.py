@@ -50,7 +50,7 @@ def purge_restarted(table: pa.Table, offsets: np.ndarray, suffix: np.ndarray, la
     """Drop rows that a later SessionLog.START at step S supersedes (their step >= S)."""
     rows = table["_offset"].to_numpy()
     limit = np.minimum(suffix[np.searchsorted(offsets, rows, side="right")], later)
-    keep = table["step"].to_numpy() < limit
+    keep = (table["step"].to_numpy() < limit) | (limit == NO_STEP)  # NO_STEP: no restart follows the row
     return table if keep.all() else table.filter(pa.array(keep))
 
 

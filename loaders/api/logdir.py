@@ -17,7 +17,7 @@ from loaders.api.select import Selector, check_selector, select
 from loaders.cache import Cache, FileEntry
 from loaders.chunk import TagInfo
 from loaders.discovery import Discovery, check_logdir, discover
-from loaders.errors import Problem
+from loaders.errors import CacheError, Problem
 from loaders.tables import SCHEMAS
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class Logdir(KindReaders):
         self._progress = progress
         self._cache = Cache(cache_dir)
         self._lock = threading.RLock()
-        self._discovery: Discovery = discover(self.path, skip=self._cache.base)
+        self._discovery: Discovery = discover(self.path, skip=self._cache.root)
         self._entries: dict[str, tuple[FileEntry, ...]] = {}
         self._memo: dict[tuple[str, str], tuple[tuple[object, ...], pa.Table]] = {}
         self._file_problems: dict[str, Problem] = {}
@@ -77,9 +77,12 @@ class Logdir(KindReaders):
 
         Returns:
             self.
+
+        Raises:
+            LogdirNotFound: the logdir was removed since this Logdir was made.
         """
         with self._lock:
-            self._discovery = discover(self.path, skip=self._cache.base)
+            self._discovery = discover(self.path, skip=self._cache.root)
             loaded = [run for run in self._entries if run in self._discovery.runs]
             self._entries = {}
             self._load(loaded)
@@ -159,15 +162,24 @@ class Logdir(KindReaders):
         table = table.drop_columns(["_offset"])
         return table.add_column(0, "run", pa.repeat(pa.scalar(run, pa.string()), table.num_rows))
 
+    def _cached_table(self, entry: FileEntry, kind: str) -> pa.Table:
+        """Return one file's rows of kind from the cache; none (with a problem) when they are lost."""
+        try:
+            return self._cache.table(entry.path, kind)
+        except CacheError as error:
+            self._file_problems[entry.path] = Problem(entry.path, -1, "unreadable_file",
+                                                      f"{error}; its rows are left out")
+            return SCHEMAS[kind].empty_table()
+
     def _file_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo]) -> pa.Table:
         """Return one file's rows of kind, with its plugin-less tensors resolved by run-level metadata."""
-        table = self._cache.table(entry.path, kind)
+        table = self._cached_table(entry, kind)
         if not any(known.get(tag) and known[tag].plugin for tag in entry.unresolved):
             return table
         from loaders.events import resolve_tensors
 
         problems: list[Problem] = []
-        resolved = resolve_tensors(self._cache.table(entry.path, "tensors"), known, path=entry.path, problems=problems)
+        resolved = resolve_tensors(self._cached_table(entry, "tensors"), known, path=entry.path, problems=problems)
         self._derived_problems[f"resolve:{entry.path}"] = problems
         if kind == "tensors":
             return resolved.get("tensors", SCHEMAS["tensors"].empty_table()).cast(SCHEMAS["tensors"])

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: writers of one entry are then not serialized
+    fcntl = None  # type: ignore[assignment]
 
 import pyarrow as pa
 
@@ -28,6 +36,8 @@ from loaders.records import scan_records
 from loaders.tables import SCHEMA_VERSION, SCHEMAS
 
 HEAD_BYTES = 64
+META_READS = 3  # times meta.json is read before a missing chunk file counts as damage
+RECOVERIES = 2  # a newer entry another writer stored, then a rebuild from the event file
 
 Decoder = Callable[[str, int, Mapping[str, TagInfo]], FileChunk]
 
@@ -123,21 +133,54 @@ class Cache:
             The current FileEntry.
 
         Raises:
-            OSError: the event file cannot be read (it vanished or lost its permissions).
+            OSError: the event file cannot be read (it vanished, lost its permissions, or is not a
+                regular file: a FIFO or device named like an event file would block or never end).
         """
         with self._lock:
             info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", path)
             current = self._entries.get(path)
             if current is None or not is_fresh(current, info):
-                current = self._read_meta(path) or current
-            if current is not None and is_fresh(current, info):
-                entry = current
-            elif current is not None and self._can_extend(current, info):
-                entry = self._extend_or_rebuild(current, info)
-            else:
-                entry = self._build(path, info)
-            self._entries[path] = entry
-            return entry
+                current = self._read_meta(path, report=False) or current
+            if current is None or not is_fresh(current, info):
+                with self._entry_lock(path):  # one writer per entry; another may have just stored it
+                    current = self._read_meta(path) or current
+                    current = self._update(path, current, os.stat(path))
+            self._entries[path] = current
+            return current
+
+    def _update(self, path: str, current: FileEntry | None, info: os.stat_result) -> FileEntry:
+        """Return current if fresh, else current extended by what was appended, else a rebuilt entry."""
+        if current is not None and is_fresh(current, info):
+            return current
+        if current is not None and self._can_extend(current, info):
+            return self._extend_or_rebuild(current, info)
+        return self._build(path, info)
+
+    @contextlib.contextmanager
+    def _entry_lock(self, path: str) -> Iterator[None]:
+        """Hold an exclusive lock on path's cache entry (across threads and processes) while it is written.
+
+        Readers never take it: every file is renamed into place, and meta.json is written before
+        the chunk files it no longer lists are removed. Without fcntl, or without a writable
+        entry directory, writers are not serialized (still safe, only wasteful).
+        """
+        folder = self.entry_dir(path)
+        if folder is None or fcntl is None:
+            yield
+            return
+        try:
+            os.makedirs(folder, exist_ok=True)
+            handle = os.open(os.path.join(folder, ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            yield
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)
 
     def table(self, path: str, kind: str, columns: list[str] | None = None) -> pa.Table:
         """Return the rows of one kind decoded from path, concatenated in byte order.
@@ -154,14 +197,18 @@ class Cache:
             A table with SCHEMAS[kind]'s columns (or the ones asked for).
 
         Raises:
-            CacheError: the entry could not be read even after a rebuild.
+            CacheError: the entry could not be read and could not be rebuilt (the event file is gone).
         """
         with self._lock:
             entry = self._entries.get(path) or self.entry(path)
-        try:
-            table = self._load(entry, kind)
-        except CacheError as error:
-            table = self._load(self._recover(entry, error), kind)
+        for attempt in range(RECOVERIES + 1):
+            try:
+                table = self._load(entry, kind)
+                break
+            except CacheError as error:
+                if attempt == RECOVERIES:
+                    raise
+                entry = self._recover(entry, error)  # a newer meta.json (may be damaged too), then a rebuild
         return table if columns is None else table.select(columns)
 
     def _load(self, entry: FileEntry, kind: str) -> pa.Table:
@@ -175,13 +222,17 @@ class Cache:
 
     def _recover(self, entry: FileEntry, error: CacheError) -> FileEntry:
         """Return a readable entry after a chunk failed to load: a newer meta, else a rebuild."""
-        with self._lock:
-            newer = self._read_meta(entry.path)
-            if newer is not None and newer.chunks != entry.chunks and chunks_exist(self.entry_dir(entry.path), newer):
+        with self._lock, self._entry_lock(entry.path):
+            newer = self._read_meta(entry.path, report=False)  # another writer may have compacted or rebuilt it
+            if newer is not None and newer.chunks != entry.chunks:
                 self._entries[entry.path] = newer
                 return newer
+            try:
+                rebuilt = self._build(entry.path, os.stat(entry.path))
+            except OSError as gone:
+                raise CacheError(f"{entry.path}: cache entry in {self.entry_dir(entry.path)} was damaged ({error}) "
+                                 f"and the event file cannot be read again ({gone.strerror or gone})") from gone
             self._rebuilt_problem(entry.path, str(error))
-            rebuilt = self._build(entry.path, os.stat(entry.path))
             self._entries[entry.path] = rebuilt
             return rebuilt
 
@@ -190,24 +241,37 @@ class Cache:
                                      f"{path}: cache entry in {self.entry_dir(path)} was damaged ({why}); "
                                      f"rebuilt it from the event file"))
 
-    def _read_meta(self, path: str) -> FileEntry | None:
-        """Return the entry stored on disk for path, None when absent or damaged (reported)."""
+    def _read_meta(self, path: str, *, report: bool = True) -> FileEntry | None:
+        """Return the entry stored on disk for path, None when absent or damaged (reported if report).
+
+        A chunk file may vanish between reading meta.json and checking it, when another writer
+        stores a newer meta.json and removes what it no longer lists: meta.json is read again
+        then, and only a meta.json that stays the same while missing a chunk file is damaged.
+        """
         folder = self.entry_dir(path)
         if folder is None:
             return None
         meta_path = os.path.join(folder, "meta.json")
-        try:
-            with open(meta_path, encoding="utf-8") as handle:
-                entry = FileEntry.from_meta(json.load(handle))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, CacheError) as error:
-            self._rebuilt_problem(path, f"{meta_path}: {error}")
-            return None
-        if entry.path != path or not chunks_exist(folder, entry):
+        previous = None
+        for _ in range(META_READS):
+            try:
+                with open(meta_path, "rb") as handle:
+                    raw = handle.read()
+                entry = FileEntry.from_meta(json.loads(raw))
+            except FileNotFoundError:
+                return None
+            except (OSError, ValueError, CacheError) as error:
+                if report:
+                    self._rebuilt_problem(path, f"{meta_path}: {error}")
+                return None
+            if entry.path == path and chunks_exist(folder, entry):
+                return entry
+            if entry.path != path or raw == previous:
+                break
+            previous = raw
+        if report:
             self._rebuilt_problem(path, f"{meta_path}: names another file or a missing chunk file")
-            return None
-        return entry
+        return None
 
     def _can_extend(self, entry: FileEntry, info: os.stat_result) -> bool:
         """Return True when the file only grew since entry was made (same inode and head)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TextIO
 
@@ -66,10 +67,16 @@ def _findings(logdir: Logdir, runs: list[str], files: pd.DataFrame) -> dict[str,
     findings: dict[str, list[str]] = {}
     problems = logdir.problems()
     for path, message in zip(problems["path"], problems["message"]):
-        findings.setdefault(run_of.get(path, ""), []).append(message)
+        findings.setdefault(run_of.get(path) or _run_holding(logdir, path, runs), []).append(message)
     for run in runs:
         findings.setdefault(run, []).extend(_backwards_steps(logdir, run) + _plugin_conflicts(logdir, run))
     return {run: items for run, items in findings.items() if items}
+
+
+def _run_holding(logdir: Logdir, path: str, runs: list[str]) -> str:
+    """Return the run whose directory directly holds path (a file that could not be read), else ""."""
+    rel = os.path.relpath(os.path.dirname(path), logdir.path).replace(os.sep, "/")
+    return rel if rel in runs else ""
 
 
 def _backwards_steps(logdir: Logdir, run: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _KEY = [pa.field("tag", pa.string()), pa.field("step", pa.int64()), pa.field("wall_time", pa.float64())]
 _OFFSET = pa.field("_offset", pa.int64())
