@@ -58,7 +58,7 @@ def test_layout_and_dependencies_endpoints(app: dash.Dash) -> None:
 
 
 @pytest.mark.parametrize(("path", "expected"), [
-    ("/scalars", "scalars-sections"), ("/", "scalars-sections"), ("/histograms", "Histograms: coming soon"),
+    ("/scalars", "scalars-sections"), ("/", "scalars-sections"), ("/custom-scalars", "Custom scalars: coming soon"),
     ("/pr-curves", "PR curves: coming soon"), ("/no-such-page", "Page not found"),
 ])
 def test_router_returns_each_page(app: dash.Dash, path: str, expected: str) -> None:

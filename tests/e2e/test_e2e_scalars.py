@@ -244,8 +244,8 @@ def test_path_prefix_serves_page_assets_and_callbacks(live: tuple[Server, Any], 
         assert tab.page.evaluate("() => getComputedStyle(document.querySelector('.topbar')).backgroundColor") == \
             "rgb(245, 124, 0)"  # eventscope.css came from /tb/assets/
         tab.page.locator(".nav-inactive summary").click()
-        tab.page.locator(".nav-inactive-menu a", has_text="Histograms").click()
-        tab.page.wait_for_url("**/tb/histograms?tags=loss")
+        tab.page.locator(".nav-inactive-menu a", has_text="PR curves").click()
+        tab.page.wait_for_url("**/tb/pr-curves?tags=loss")
         assert "coming soon" in tab.page.locator(".empty-state").inner_text()
     finally:
         stop(prefixed)
