@@ -15,7 +15,7 @@ from plotly.colors import sample_colorscale
 
 __all__ = [
     "DEFAULT_BINS", "DEFAULT_COLOR", "DEFAULT_MAX_STEPS", "TIME_AXES", "blend", "bucket_edges", "compare_figure",
-    "offset_figure", "overlay_figure", "pick_steps", "rebin", "shared_edges", "time_values",
+    "offset_figure", "overlay_figure", "pick_steps", "rebin", "relative_labels", "shared_edges", "time_values",
 ]
 
 TIME_AXES: dict[str, str] = {"step": "step", "relative": "relative (hours)", "wall": "wall time"}
@@ -329,8 +329,26 @@ def _time_labels(steps: np.ndarray, positions: np.ndarray, time_axis: str) -> li
     if time_axis == "step":
         return [str(int(s)) for s in steps]
     if time_axis == "relative":
-        return [f"{h:.3g} h" for h in positions]
+        return relative_labels(positions)
     return [pd.Timestamp(float(ms), unit="ms").strftime("%m-%d %H:%M") for ms in positions]
+
+
+def relative_labels(hours: np.ndarray | Sequence[float]) -> list[str]:
+    """Return labels for relative times given in hours, all in one unit chosen by the largest.
+
+    Hours when the largest is at least two hours, else minutes when at least two minutes, else
+    seconds: a 90-minute run reads "0 min ... 90 min", not "0 h ... 1.5 h" with "0.333 h" between.
+
+    Args:
+        hours: the times, in hours.
+
+    Returns:
+        One label per time, e.g. "1.5 h", "12 min", "30 s".
+    """
+    values = np.asarray(hours, dtype=np.float64)
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    scale, unit = (1.0, "h") if largest >= 2.0 else (60.0, "min") if largest >= 2 / 60 else (3600.0, "s")
+    return [f"{value * scale:.3g} {unit}" for value in values]
 
 
 def _colorbar(scale: list[list[Any]], low: float, high: float, stack: _Stack, time_axis: str) -> go.Scatter:

@@ -1,0 +1,116 @@
+"""Histogram queries for the Histograms and Distributions pages: tags, (tag, run) pairs, rows and steps."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from dashboard.data.source import DataSource
+from dashboard.sorting import natural_sorted
+
+PLUGIN = "histograms"
+COLUMNS = ["run", "tag", "step", "wall_time", "min", "max", "num", "sum", "sum_squares", "bucket_limit", "bucket"]
+_DTYPES = {"run": "str", "tag": "str", "step": "int64", "wall_time": "float64", "min": "float64", "max": "float64",
+           "num": "float64", "sum": "float64", "sum_squares": "float64", "bucket_limit": "object", "bucket": "object"}
+_CACHED_SERIES = 512  # (run, tag) row sets kept per process; each is small (its rows' buckets)
+
+
+def has_histograms(source: DataSource) -> bool:
+    """Return whether any run has a histogram tag.
+
+    Args:
+        source: the app's data.
+
+    Returns:
+        True when the histograms plugin has data.
+    """
+    return PLUGIN in source.plugins_with_data()
+
+
+def histogram_tags(source: DataSource, runs: Iterable[str], pattern: re.Pattern[str] | None = None) -> list[str]:
+    """Return the histogram tags that have data in the given runs, filtered, in natural order.
+
+    Args:
+        source: the app's data.
+        runs: run names (tags only other runs have are left out).
+        pattern: keep tags it matches (re.search); None keeps all.
+
+    Returns:
+        Tag names.
+    """
+    frame = source.tags(PLUGIN)
+    tags = set(frame.loc[frame["run"].isin(set(runs)), "tag"].astype(str))
+    return natural_sorted(tag for tag in tags if pattern is None or pattern.search(tag))
+
+
+def runs_by_tag(source: DataSource, runs: Iterable[str], tags: Iterable[str]) -> dict[str, list[str]]:
+    """Return tag -> the given runs that logged it as a histogram (runs in the order given).
+
+    Args:
+        source: the app's data.
+        runs: run names, in display order.
+        tags: tag names.
+
+    Returns:
+        One entry per tag that some run has, in the order of tags.
+    """
+    order = list(runs)
+    frame = source.tags(PLUGIN)
+    present = set(zip(frame["run"].astype(str), frame["tag"].astype(str)))
+    pairs = {tag: [run for run in order if (run, tag) in present] for tag in tags}
+    return {tag: found for tag, found in pairs.items() if found}
+
+
+def series(source: DataSource, run: str, tag: str) -> pd.DataFrame:
+    """Return every histogram of one (run, tag), sorted by step (cached per data version).
+
+    Args:
+        source: the app's data.
+        run: the run name.
+        tag: the tag name.
+
+    Returns:
+        The histograms columns (COLUMNS); empty when the pair has no histograms. Treat it as
+        read-only: the same frame is returned until the data changes.
+    """
+    return _series(source, source.version(), run, tag)
+
+
+@functools.lru_cache(maxsize=_CACHED_SERIES)
+def _series(source: DataSource, version: str, run: str, tag: str) -> pd.DataFrame:
+    """Read one (run, tag) at one data version; the version is only part of the cache key."""
+    del version
+    loader = source.loader
+    frame = source.tags(PLUGIN)
+    if loader is None or not ((frame["run"] == run) & (frame["tag"] == tag)).any():
+        return empty()
+    try:
+        rows = loader.histograms(runs=[run], tags=[tag])
+    except ValueError:  # the run or tag went away between tags() and this read
+        return empty()
+    return rows.sort_values("step", kind="stable").reset_index(drop=True)
+
+
+def steps(source: DataSource, runs: Iterable[str], tags: Iterable[str]) -> list[int]:
+    """Return the distinct steps at which any of the runs logged any of the tags, ascending.
+
+    Args:
+        source: the app's data.
+        runs: run names.
+        tags: tag names.
+
+    Returns:
+        The steps ([] when none).
+    """
+    found = [series(source, run, tag)["step"].to_numpy(np.int64)
+             for tag, names in runs_by_tag(source, runs, tags).items() for run in names]
+    return np.unique(np.concatenate(found)).tolist() if found else []
+
+
+def empty() -> pd.DataFrame:
+    """Return a histograms frame with no rows and the right column types."""
+    return pd.DataFrame({column: pd.Series(dtype=_DTYPES[column]) for column in COLUMNS})
