@@ -40,7 +40,7 @@ class Discovery:
 
     Attributes:
         logdir: the logdir's absolute path.
-        runs: run name -> its summary event files (absolute paths, sorted by name).
+        runs: run name -> its summary event files (absolute paths, in event_file_order).
         profiles: every profiler capture found, sorted by (run, session, host, format).
         problems: directories that could not be read.
     """
@@ -158,10 +158,20 @@ def _run_name(root: str, dirpath: str) -> str:
 
 def _collect_events(found: Discovery, run: str, dirpath: str, filenames: list[str]) -> None:
     """Record dirpath as a run if it directly holds a tfevents file."""
-    events = sorted(name for name in filenames if "tfevents" in name)
+    events = sorted((name for name in filenames if "tfevents" in name), key=event_file_order)
     if not events:
         return
     found.runs[run] = [os.path.join(dirpath, name) for name in events if not name.endswith(".profile-empty")]
+
+
+def event_file_order(name: str) -> list[str | int]:
+    """Return the sort key of an event file name: natural order, so numbers compare as numbers.
+
+    Writers name files events.out.tfevents.<unix time>.<host>.<pid>.<counter><suffix>; plain
+    lexicographic order (TensorBoard's) puts a process's 10th writer before its 9th, and so reads a
+    restarted writer's file before the file it restarted from. Natural order keeps writing order.
+    """
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def _collect_profiles(found: Discovery, root: str, run: str, dirpath: str, filenames: list[str]) -> None:

@@ -146,3 +146,16 @@ def test_check_logdir_file_instead_of_directory_is_not_found(tmp_path):
 def test_check_logdir_url_gives_a_clear_error(tmp_path):
     with pytest.raises(LoaderError, match="remote logdirs .* not supported yet"):
         check_logdir("gs://bucket/runs")
+
+
+def test_discovery_orders_event_files_numerically_by_writer_counter(tmp_path):
+    from loaders.discovery import discover
+
+    run = tmp_path / "run"
+    run.mkdir()
+    names = ["events.out.tfevents.1700000000.host.42.10.2", "events.out.tfevents.1700000000.host.42.9.1",
+             "events.out.tfevents.1699999999.host.42.11"]
+    for name in names:
+        (run / name).write_bytes(b"")
+    found = discover(str(tmp_path))
+    assert [p.rsplit("/", 1)[1] for p in found.runs["run"]] == [names[2], names[1], names[0]]
