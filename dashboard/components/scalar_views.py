@@ -42,6 +42,7 @@ class ids:  # noqa: N801 - a namespace
     export_csv = "scalars-export-csv"
     export_parquet = "scalars-export-parquet"
     export_download = "scalars-export-download"
+    preload = "scalars-preload-plotly"
     runs = run_picker.ids.runs(PAGE)
     plotted = run_picker.ids.plotted(PAGE)
     run_regex = run_picker.ids.run_regex(PAGE)
@@ -210,6 +211,13 @@ def sections_view(state: str, message: str, has_scalars: bool, tags: Sequence[st
     groups = tag_sections.group_by_prefix(tags)
     summary = f"{len(tags)} tag{'s' * (len(tags) != 1)} in {len(groups)} section{'s' * (len(groups) != 1)}"
     return tag_sections.sections(PAGE, groups, previous), summary
+
+
+def preload_plotly() -> dcc.Graph:
+    """Return a hidden, empty chart: it makes the browser fetch and start Plotly.js while the first
+    cards are still computed on the server (dcc.Graph loads Plotly only when a chart mounts)."""
+    return dcc.Graph(id=ids.preload, figure={"data": [], "layout": {}}, config={"staticPlot": True},
+                     style={"display": "none"}, className="preload-graph")
 
 
 def page_class(state: str, has_scalars: bool) -> str:

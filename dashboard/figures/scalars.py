@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import time
 from collections.abc import Mapping
@@ -42,6 +43,86 @@ _HOVER = (
     "<b>%{fullData.name}</b><br>step %{customdata[0]}<br>value %{customdata[1]:.6g}"
     "<br>smoothed %{y:.6g}<br>%{text}<extra></extra>"
 )
+
+
+_TYPED = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+          "float32": "f4", "float64": "f8"}
+
+
+class ScalarFigure(go.Figure):
+    """A go.Figure that serializes its traces straight from the dicts it was built from.
+
+    Plotly's own path builds a trace object per line, deep-copies every trace and base64-encodes
+    each array through a generic converter: most of a 50-run card's server time. Here the trace
+    objects are built only when Python code asks for them (data, ["data"], to_dict), and the
+    browser gets the same typed arrays from to_plotly_json.
+    """
+
+    def __init__(self, traces: list[dict[str, Any]], layout: dict[str, Any]) -> None:
+        """Build the figure without validation; the traces become trace objects on first use."""
+        super().__init__(layout=layout, _validate=False)
+        self._scalar_traces: list[dict[str, Any]] | None = traces
+
+    def _scalar_fill(self) -> None:
+        """Turn the pending trace dicts into trace objects (once), as go.Figure's constructor does."""
+        traces = getattr(self, "_scalar_traces", None)
+        if traces is not None:
+            self._scalar_traces = None
+            if traces:
+                super().add_traces(self._data_validator.validate_coerce(traces, _validate=False))
+
+    @property
+    def data(self) -> tuple[Any, ...]:
+        """The figure's trace objects (built on first access)."""
+        self._scalar_fill()
+        return go.Figure.data.fget(self)
+
+    @data.setter
+    def data(self, new_data: Any) -> None:
+        self._scalar_fill()
+        go.Figure.data.fset(self, new_data)
+
+    def __getitem__(self, prop: Any) -> Any:
+        """Figure item access, with the traces built first when they are asked for."""
+        if isinstance(prop, str) and prop.split(".", 1)[0].split("[", 1)[0] == "data" or isinstance(prop, tuple):
+            self._scalar_fill()
+        return super().__getitem__(prop)
+
+    def add_traces(self, *args: Any, **kwargs: Any) -> go.Figure:
+        """go.Figure.add_traces (add_trace uses it), after the pending traces."""
+        self._scalar_fill()
+        return super().add_traces(*args, **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plotly's dict form, with the traces built first."""
+        self._scalar_fill()
+        return super().to_dict()
+
+    def to_plotly_json(self) -> dict[str, Any]:
+        """Return {"data", "layout"} with numeric arrays as Plotly.js typed array specs (Plotly's own
+        path once Python code has touched the traces, so any change made to them is sent)."""
+        traces = getattr(self, "_scalar_traces", None)
+        if traces is None:
+            return super().to_plotly_json()
+        return {"data": [{key: _typed(value) for key, value in trace.items()} for trace in traces],
+                "layout": self.layout.to_plotly_json()}
+
+
+def _typed(value: Any) -> Any:
+    """Return a numeric ndarray as Plotly.js's {"dtype", "bdata"[, "shape"]} spec (int64 narrowed); else value."""
+    if not isinstance(value, np.ndarray) or value.size == 0 or value.dtype.kind not in "iuf":
+        return value
+    if value.dtype == np.int64 or value.dtype == np.uint64:
+        if value.min() < -2**31 or value.max() >= 2**31:
+            return value
+        value = value.astype(np.int32)
+    code = _TYPED.get(str(value.dtype))
+    if code is None:
+        return value
+    spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")}
+    if value.ndim > 1:
+        spec["shape"] = ",".join(str(size) for size in value.shape)
+    return spec
 
 
 @dataclass(frozen=True)
@@ -117,6 +198,11 @@ def line_data(frame: pd.DataFrame, run: str, options: ChartOptions) -> LineData:
     values = frame["value"].to_numpy(dtype=np.float64)
     steps = frame["step"].to_numpy(dtype=np.int64)
     walls = frame["wall_time"].to_numpy(dtype=np.float64)
+    return _line(run, steps, walls, values, options)
+
+
+def _line(run: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray, options: ChartOptions) -> LineData:
+    """line_data on arrays."""
     smoothed = smooth(values, options.smoothing)
     x = _x_values(steps, walls, options.x_axis)
     keep = np.arange(values.size)
@@ -125,6 +211,30 @@ def line_data(frame: pd.DataFrame, run: str, options: ChartOptions) -> LineData:
     if options.max_points > 0:
         keep = keep[downsample(x[keep], values[keep], max(1, options.max_points // 4))]
     return LineData(run, x[keep], values[keep], smoothed[keep], steps[keep], walls[keep], int(values.size))
+
+
+def _runs_lines(frame: pd.DataFrame, options: ChartOptions) -> list[LineData]:
+    """Split a tag's frame by run (runs sorted by name, each in point order) and build each line."""
+    codes, runs = _run_codes(frame["run"])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(runs) + 1))
+    steps, walls, values = (frame[name].to_numpy(dtype=dtype)[order] for name, dtype in
+                            (("step", np.int64), ("wall_time", np.float64), ("value", np.float64)))
+    options = replace(options, max_points=line_budget(options.max_points, len(runs)))
+    return [_line(str(run), *(column[lo:hi] for column in (steps, walls, values)), options)
+            for run, lo, hi in zip(runs, bounds[:-1], bounds[1:]) if hi > lo]
+
+
+def _run_codes(runs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (codes, names): names sorted, codes[i] the position of row i's run in names."""
+    if isinstance(runs.dtype, pd.CategoricalDtype):  # no string hashing: reorder the categories
+        names = np.asarray(runs.cat.categories, dtype=object)
+        by_name = np.argsort(names, kind="stable")
+        rank = np.empty_like(by_name)
+        rank[by_name] = np.arange(by_name.size)
+        return rank[runs.cat.codes.to_numpy()], names[by_name]
+    codes, names = pd.factorize(runs, sort=True)
+    return codes, np.asarray(names, dtype=object)
 
 
 def _x_values(steps: np.ndarray, walls: np.ndarray, x_axis: str) -> np.ndarray:
@@ -157,14 +267,12 @@ def scalar_figure(frame: pd.DataFrame, colors: Mapping[str, str], options: Chart
     Returns:
         The figure; each trace carries meta {"run": ..., "role": "raw" | "smoothed"}.
     """
-    groups = list(frame.groupby("run", sort=True, observed=True))
-    options = replace(options, max_points=line_budget(options.max_points, len(groups)))
-    lines = [line_data(group, str(run), options) for run, group in groups]
+    lines = _runs_lines(frame, options)
     sizes = [line.x.size for line in lines]
     use_gl = any(n > GL_POINTS_PER_LINE for n in sizes) or 2 * sum(sizes) > GL_POINTS_PER_CHART
     traces = [trace for line in lines for trace in _traces(line, colors.get(line.run, "#607d8b"), options.x_axis, use_gl)]
     # Validation costs 4x the build for many runs; the tests validate these same dicts.
-    return go.Figure(data=traces, layout=_layout(options, lines, uirevision), _validate=False)
+    return ScalarFigure(traces, _layout(options, lines, uirevision))
 
 
 def line_budget(max_points: int, runs: int) -> int:
@@ -177,7 +285,7 @@ def line_budget(max_points: int, runs: int) -> int:
 
 def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[str, Any]]:
     kind = "scattergl" if use_gl else "scatter"
-    x = _plot_x(line.x, x_axis)
+    x = line.step if x_axis == "step" else _plot_x(line.x, x_axis)
     hover = np.column_stack([line.step.astype(np.float64), line.raw])
     raw = {
         "type": kind, "x": x, "y": line.raw, "name": line.run, "mode": "lines", "line": {"color": color, "width": 1},

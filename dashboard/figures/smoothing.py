@@ -96,17 +96,38 @@ def downsample(x: ArrayLike, y: ArrayLike, n_buckets: int) -> np.ndarray:
     if n_buckets <= 0 or xs.size <= 4 * n_buckets:
         return np.arange(xs.size, dtype=np.int64)
     buckets = _bucket_ids(xs, n_buckets)
+    order = None if bool(np.all(buckets[1:] >= buckets[:-1])) else np.argsort(buckets, kind="stable")
+    if order is not None:
+        buckets, ys = buckets[order], ys[order]
+    keep = _bucket_extremes(buckets, ys)
+    if order is not None:
+        keep = order[keep]
+    return np.unique(keep).astype(np.int64)
+
+
+def _bucket_extremes(buckets: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Per run of equal bucket ids: first, last, lowest and highest finite y, first non-finite y.
+
+    Ties keep the earliest point; buckets must be grouped (non-decreasing), which keeps this one
+    pass of reduceat over the bucket boundaries instead of a sort per key.
+    """
+    starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
+    ends = np.r_[starts[1:], buckets.size]
+    segment = np.repeat(np.arange(starts.size), ends - starts)
     finite = np.isfinite(ys)
     lows = np.where(finite, ys, np.inf)
-    highs = np.where(finite, -ys, np.inf)
-    keep = [
-        _firsts(buckets, np.arange(xs.size)),
-        _firsts(buckets, -np.arange(xs.size)),
-        _firsts(buckets, lows),
-        _firsts(buckets, highs),
-        _firsts(buckets, np.where(finite, 1, 0)),
-    ]
-    return np.unique(np.concatenate(keep)).astype(np.int64)
+    highs = np.where(finite, ys, -np.inf)
+    at_low = lows == np.minimum.reduceat(lows, starts)[segment]
+    at_high = highs == np.maximum.reduceat(highs, starts)[segment]
+    return np.concatenate([starts, ends - 1, _first_per_segment(at_low, segment),
+                           _first_per_segment(at_high, segment), _first_per_segment(~finite, segment)])
+
+
+def _first_per_segment(mask: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Return the first index where mask holds in each segment that has one."""
+    hits = np.flatnonzero(mask)
+    owners = segment[hits]
+    return hits[np.r_[True, owners[1:] != owners[:-1]]] if hits.size else hits
 
 
 def _bucket_ids(xs: np.ndarray, n_buckets: int) -> np.ndarray:
@@ -117,11 +138,3 @@ def _bucket_ids(xs: np.ndarray, n_buckets: int) -> np.ndarray:
     span = hi - lo if hi > lo else 1.0
     scaled = np.nan_to_num((xs - lo) / span * n_buckets, nan=0.0, posinf=n_buckets - 1, neginf=0.0)
     return np.clip(scaled.astype(np.int64), 0, n_buckets - 1)
-
-
-def _firsts(buckets: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """Return, per bucket, the index of the point with the smallest key (ties: the earliest)."""
-    order = np.lexsort((np.arange(buckets.size), key, buckets))
-    sorted_buckets = buckets[order]
-    starts = np.flatnonzero(np.r_[True, sorted_buckets[1:] != sorted_buckets[:-1]])
-    return order[starts]

@@ -22,6 +22,7 @@ from dashboard.components.scalar_views import (
     card,
     download,
     page_class,
+    preload_plotly,
     sections_view,
     sidebar,
 )
@@ -54,6 +55,7 @@ def layout(**query: Any) -> html.Div:
             html.Div(summary, id=ids.summary, className="summary-line"),
             dcc.Loading(html.Div(children, id=ids.sections), delay_show=400, type="circle"),
         ], className="main"),
+        preload_plotly(),
     ], id=ids.page, className=page_class(status.state, has_scalars))
 
 
@@ -116,11 +118,10 @@ def render_section(clicks: int | None, page: int | None, smoothing: Any, x_axis:
         return []
     source = data.current()
     tags = tag_sections.page_slice(state["tags"], page)
-    frame = source.scalar_series(plotted or [], tags)
+    by_tag = source.scalar_series_by_tag(plotted or [], tags)
     options = ScalarView.from_controls(smoothing, x_axis, switches, y_min, y_max).chart_options(
         source.settings.max_points("scalars", DEFAULT_MAX_POINTS))
     colors = source.run_colors()
-    by_tag = dict(tuple(frame.groupby("tag", sort=False)))
     return [card(tag, by_tag[tag], colors, options) for tag in tags if tag in by_tag]
 
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import flask
+import pandas as pd
 import pytest
 
 from dashboard import data
@@ -50,6 +51,39 @@ def test_scalar_series_returns_points_in_order_and_ignores_unknown_names(scalar_
     assert frame["value"].iloc[0] == pytest.approx(2.0) and frame["value"].iloc[-1] == pytest.approx(1.05)
     empty = source.scalar_series(["gamma"], ["loss"])
     assert empty.empty and list(empty.columns) == data.SCALAR_COLUMNS
+
+
+def test_scalar_series_by_tag_equals_scalar_series_split_by_tag(scalar_logdir: Path, tmp_path: Path) -> None:
+    source = _source(scalar_logdir, tmp_path)
+    runs, tags = ["gamma", "alpha", "beta", "no-such-run"], ["train/lr", "loss", "extra/only_gamma", "no-such-tag"]
+    frames = source.scalar_series_by_tag(runs, tags)
+    assert list(frames) == ["train/lr", "loss", "extra/only_gamma"]
+    whole = source.scalar_series(runs, tags)
+    for tag, frame in frames.items():
+        assert list(frame.columns) == data.SCALAR_COLUMNS
+        assert list(frame["run"].cat.categories) == ["gamma", "alpha", "beta"]  # the given order, known runs only
+        order = {"gamma": 0, "alpha": 1, "beta": 2}
+        expected = whole[whole["tag"] == tag].sort_values("run", kind="stable", key=lambda runs: runs.map(order))
+        expected = expected.reset_index(drop=True)
+        got = frame.astype({"run": "str", "tag": "str"})
+        pd.testing.assert_frame_equal(got, expected)
+    assert set(frames["extra/only_gamma"]["run"]) == {"gamma"} and len(frames["loss"]) == 40
+    assert source.scalar_series_by_tag(["gamma"], ["loss"]) == {}
+
+
+def test_scalar_series_by_tag_sees_points_appended_after_a_refresh(logdir: Path, tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    with SummaryWriter(str(logdir / "run"), filename_suffix=".a") as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    source = _source(logdir, tmp_path, interval=0.0)
+    assert source.scalar_series_by_tag(["run"], ["loss"])["loss"]["value"].tolist() == [1.0]
+    with SummaryWriter(str(logdir / "run"), filename_suffix=".b") as writer:
+        writer.add_scalar("loss", 2.0, 1)
+        writer.add_scalar("acc", 0.5, 1)
+    assert source.refresh(force=True) is True
+    frames = source.scalar_series_by_tag(["run"], ["loss", "acc"])
+    assert frames["loss"]["value"].tolist() == [1.0, 2.0] and frames["acc"]["step"].tolist() == [1]
 
 
 def test_refresh_waits_for_the_interval_then_reads_appended_points(logdir: Path, tmp_path: Path) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from dash._utils import to_json
 
 from dashboard.figures.scalars import (
     ChartOptions,
@@ -166,3 +169,54 @@ def test_scalar_figure_passes_plotly_validation(options: ChartOptions) -> None:
     figure = scalar_figure(_frame(points=3000), COLORS, options)
     validated = go.Figure(figure.to_dict())  # the validating constructor raises on any bad property
     assert len(validated.data) == 4
+
+
+def _decoded(value: object) -> object:
+    """A typed array spec as a plain list (shape applied); anything else unchanged."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            array = array.reshape([int(size) for size in value["shape"].split(",")])
+        return array.tolist()
+    return value
+
+
+@pytest.mark.parametrize("x_axis", ["step", "relative", "wall"])
+def test_scalar_figure_json_sends_what_plotly_would(x_axis: str) -> None:
+    frame = _frame(points=300)
+    frame.loc[7, "value"] = math.nan
+    fast = json.loads(to_json(scalar_figure(frame, COLORS, ChartOptions(x_axis=x_axis, max_points=40))))
+    figure = scalar_figure(frame, COLORS, ChartOptions(x_axis=x_axis, max_points=40))
+    assert len(figure.data) == 4  # touching the traces switches to Plotly's own serialization
+    slow = json.loads(to_json(figure))
+    assert fast["layout"] == slow["layout"] and len(fast["data"]) == len(slow["data"]) == 4
+    for ours, plotly in zip(fast["data"], slow["data"]):
+        assert ours.keys() == plotly.keys()
+        for key in ours:
+            if x_axis == "wall" and key == "x":
+                assert pd.to_datetime(ours[key]).equals(pd.to_datetime(plotly[key]))
+            elif isinstance(_decoded(ours[key]), list):
+                np.testing.assert_array_equal(np.array(_decoded(ours[key])), np.array(_decoded(plotly[key])))
+            else:
+                assert ours[key] == plotly[key], key
+
+
+def test_scalar_figure_sends_changes_made_to_its_traces_and_layout() -> None:
+    figure = scalar_figure(_frame(), COLORS, ChartOptions())
+    figure.update_traces(line_width=3)
+    figure.update_layout(height=400)
+    sent = json.loads(to_json(figure))
+    assert sent["layout"]["height"] == 400 and {trace["line"]["width"] for trace in sent["data"]} == {3}
+    untouched = scalar_figure(_frame(), COLORS, ChartOptions())
+    untouched.add_trace(go.Scatter(x=[1, 2], y=[3, 4], name="extra"))
+    names = [trace["name"] for trace in json.loads(to_json(untouched))["data"]]
+    assert names == ["a", "a", "b", "b", "extra"]
+
+
+def test_scalar_figure_orders_runs_by_name_for_categorical_and_string_runs() -> None:
+    frame = _frame(runs=("b", "a"))
+    as_category = frame.astype({"run": pd.CategoricalDtype(["b", "unused", "a"])})
+    for given in (frame, as_category):
+        figure = scalar_figure(given, COLORS, ChartOptions(smoothing=0.0))
+        assert [trace.meta["run"] for trace in figure.data] == ["a", "a", "b", "b"]
+        assert list(_traces(figure, "raw")["a"].y) == [1.0, 2.0, 3.0, 4.0, 5.0]  # "a" was written second

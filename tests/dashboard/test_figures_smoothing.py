@@ -107,3 +107,43 @@ def test_downsample_buckets_by_x_not_by_index() -> None:
 def test_downsample_rejects_mismatched_lengths() -> None:
     with pytest.raises(ValueError, match="x has 3 points but y has 2"):
         downsample([1, 2, 3], [1.0, 2.0], 1)
+
+
+def _reference_keep(x: np.ndarray, y: np.ndarray, n_buckets: int) -> list[int]:
+    """The downsampling rule point by point: per bucket its first and last point, its lowest and
+    highest finite y (earliest on ties) and its first non-finite y."""
+    finite_x = x[np.isfinite(x)]
+    lo, hi = (finite_x.min(), finite_x.max()) if finite_x.size else (0.0, 0.0)
+    span = hi - lo if hi > lo else 1.0
+    buckets: dict[int, list[int]] = {}
+    for i, value in enumerate(x):
+        if math.isnan(value):
+            bucket = 0
+        elif math.isinf(value):
+            bucket = n_buckets - 1 if value > 0 else 0
+        else:
+            bucket = min(max(int((value - lo) / span * n_buckets), 0), n_buckets - 1)
+        buckets.setdefault(bucket, []).append(i)
+    keep: set[int] = set()
+    for members in buckets.values():
+        keep |= {members[0], members[-1]}
+        finite = [i for i in members if math.isfinite(y[i])]
+        if finite:
+            keep |= {min(finite, key=lambda i: (y[i], i)), min(finite, key=lambda i: (-y[i], i))}
+        keep |= set([i for i in members if not math.isfinite(y[i])][:1])
+    return sorted(keep)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_downsample_matches_the_rule_on_sorted_unsorted_and_non_finite_data(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(20, 400))
+    x = np.sort(rng.integers(0, 60, size)).astype(float) if seed % 2 else rng.normal(size=size)
+    if seed % 5 == 0:
+        x[rng.integers(0, size, 3)] = [math.nan, math.inf, -math.inf]
+    y = rng.integers(0, 4, size).astype(float)  # few distinct values: many ties
+    y[rng.random(size) < 0.1] = rng.choice([math.nan, math.inf, -math.inf])
+    n_buckets = int(rng.integers(1, 20))
+    if size <= 4 * n_buckets:
+        n_buckets = size // 5
+    assert downsample(x, y, n_buckets).tolist() == _reference_keep(x, y, n_buckets)

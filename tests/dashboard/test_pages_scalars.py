@@ -51,6 +51,15 @@ def test_layout_shows_sections_for_tags_with_data(app: dash.Dash, in_request: ob
     assert find(page, ids.runs).value == ALL_RUNS
 
 
+def test_layout_ends_with_a_hidden_empty_chart_that_loads_plotly_early(app: dash.Dash, in_request: object) -> None:
+    page = scalars.layout()
+    preload = page.children[-1]
+    assert isinstance(preload, dcc.Graph) and preload.id == ids.preload
+    assert preload.figure == {"data": [], "layout": {}} and preload.style == {"display": "none"}
+    graphs = find_all(page, lambda c: isinstance(c, dcc.Graph))
+    assert graphs == [preload]  # cards come later from the section callbacks, before it in the page
+
+
 def test_layout_hides_tags_without_data_in_selected_runs(app: dash.Dash, in_request: object) -> None:
     page = scalars.layout(run=["alpha", "beta"], tags="^(?!train/lr)")
     assert find(page, ids.summary).children == "2 tags in 2 sections"
