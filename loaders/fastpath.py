@@ -162,10 +162,10 @@ class _ScalarRows:
         ok_tensor = np.array([i is not None and i.plugin == "scalars" for i in infos] + [False])
         ok_simple = np.array([i is None or i.plugin == "scalars" for i in infos] + [False])
         simple = self.kind == 0
-        ids, first = np.unique(self.tag_idx[simple], return_index=True)
-        for tag_id, row in zip(ids.tolist(), first.tolist()):
+        first = self._first_rows(simple)  # per tag id, its first simple_value row (no sort, unlike np.unique)
+        for tag_id in np.flatnonzero(first < len(self.tag_idx)).tolist():
             if infos[tag_id] is None:
-                offset = start + int(self.offset[simple][row])
+                offset = start + int(self.offset[first[tag_id]])
                 chunk.tags[self.tags[tag_id]] = _legacy_scalar_tag(self.tags[tag_id], offset)
         return np.where(simple, ok_simple[self.tag_idx], ok_tensor[self.tag_idx])
 

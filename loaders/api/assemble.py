@@ -7,8 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from loaders.cache import FileEntry
+from loaders.cache.entry import merge_index
 from loaders.chunk import TagInfo
 
 READER_KINDS = ("scalars", "histograms", "images", "audio", "text", "tensors", "pr_curves")
@@ -73,3 +75,68 @@ def tag_stats(run: str, entries: tuple[FileEntry, ...], assembled: Callable[[str
     plugins = [known[tag].plugin if tag in known else kind for tag, kind in zip(stats["tag"], stats["kind_first"])]
     return pd.DataFrame({"run": run, "tag": stats["tag"], "plugin": plugins, "count": stats["step_count"],
                          "first_step": stats["step_min"], "last_step": stats["step_max"]})
+
+
+Index = dict[str, dict[str, tuple[int, int, int]]]
+"""kind -> tag -> (rows, first step, last step)."""
+
+
+def combine_indexes(indexes: list[Index]) -> Index:
+    """Return the kind -> tag -> (rows, first step, last step) index of a run from its files' indexes."""
+    combined: Index = {}
+    for index in indexes:
+        combined = merge_index(combined, index)
+    return combined
+
+
+def exact_index(entries: tuple[FileEntry, ...], *, purge: bool) -> Index | None:
+    """Return a run's tag index from its files' indexes, or None when the tables must be read instead.
+
+    The stored indexes describe the assembled tables exactly unless some file has no index yet
+    (stored by an older version), plugin-less tensors may resolve into other kinds, or restarts
+    are purged.
+
+    Args:
+        entries: the run's cache entries, in file order.
+        purge: the restart policy is "purge".
+    """
+    if any(entry.index is None or entry.unresolved for entry in entries):
+        return None
+    if purge and any(entry.restarts for entry in entries):
+        return None
+    return combine_indexes([entry.index for entry in entries if entry.index is not None])
+
+
+def index_stats(run: str, entries: tuple[FileEntry, ...], index: Index) -> pd.DataFrame:
+    """Return run's rows of the tags() frame from its tag index (the same rows tag_stats() computes from the tables)."""
+    known = first_tag_infos(entries)
+    stats: dict[str, list] = {}
+    for kind in sorted(index):
+        for tag, (count, first, last) in index[kind].items():
+            if tag in stats:
+                row = stats[tag]
+                row[1], row[2], row[3] = row[1] + count, min(row[2], first), max(row[3], last)
+            else:
+                stats[tag] = [kind, count, first, last]
+    if not stats:
+        return pd.DataFrame()
+    tags = sorted(stats)
+    rows = [stats[tag] for tag in tags]
+    return pd.DataFrame({"run": run, "tag": pd.array(tags, dtype="str"),
+                         "plugin": [known[tag].plugin if tag in known else row[0] for tag, row in zip(tags, rows)],
+                         "count": np.array([row[1] for row in rows], dtype=np.int64),
+                         "first_step": np.array([row[2] for row in rows], dtype=np.int64),
+                         "last_step": np.array([row[3] for row in rows], dtype=np.int64)})
+
+
+def filter_tags(table: pa.Table, wanted: list[str], tags: dict[str, tuple[int, int, int]] | None) -> pa.Table:
+    """Return table's rows whose tag is in wanted; tags (the table's index, if known) skips needless scans."""
+    if tags is not None:
+        hits = [tag for tag in wanted if tag in tags]
+        if not hits:
+            return table.slice(0, 0)
+        if len(hits) == len(tags):
+            return table
+    if len(wanted) == 1:
+        return table.filter(pc.equal(table["tag"], pa.scalar(wanted[0], pa.string())))
+    return table.filter(pc.is_in(table["tag"], pa.array(wanted, pa.string())))

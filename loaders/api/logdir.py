@@ -11,7 +11,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.api.assemble import first_tag_infos, purge_restarted, reader_form, restart_thresholds, tag_stats
+from loaders.api.assemble import (
+    Index,
+    exact_index,
+    filter_tags,
+    first_tag_infos,
+    index_stats,
+    purge_restarted,
+    reader_form,
+    restart_thresholds,
+    tag_stats,
+)
 from loaders.api.readers import KindReaders
 from loaders.api.select import Selector, check_selector, select
 from loaders.cache import Cache, FileEntry
@@ -94,20 +104,27 @@ class Logdir(KindReaders):
         return list(self._discovery.runs)
 
     def _load(self, runs: Iterable[str]) -> None:
-        """Bring the cache entries of the given runs up to date (decoding what is new)."""
+        """Bring the cache entries of the given runs up to date (decoding what is new, in parallel when big)."""
         with self._lock:
             todo = [run for run in runs if run not in self._entries]
-            sizes = {path: _size(path) for run in todo for path in self._discovery.runs[run]}
-            total, total_bytes, done, done_bytes = len(sizes), sum(sizes.values()), 0, 0
+            paths = [path for run in todo for path in self._discovery.runs[run]]
+            sizes = {path: _size(path) for path in paths}
+            counts = [0, len(sizes), 0, sum(sizes.values())]  # files done, files, bytes done, bytes
+
+            def tick(path: str) -> None:
+                counts[0], counts[2] = counts[0] + 1, counts[2] + sizes[path]
+                if self._progress is not None:
+                    self._progress(*counts)
+
+            ready = self._cache.prepare(paths, on_done=tick)
             for run in todo:
                 entries = []
                 for path in self._discovery.runs[run]:
                     entry = self._entry(path)
                     if entry is not None:
                         entries.append(entry)
-                    done, done_bytes = done + 1, done_bytes + sizes[path]
-                    if self._progress is not None:
-                        self._progress(done, total, done_bytes, total_bytes)
+                    if path not in ready:
+                        tick(path)
                 self._entries[run] = tuple(entries)
 
     def _entry(self, path: str) -> FileEntry | None:
@@ -148,13 +165,36 @@ class Logdir(KindReaders):
             self._memo[(run, kind)] = (key, table)
             return table
 
-    def _assemble(self, run: str, kind: str, entries: tuple[FileEntry, ...]) -> pa.Table:
-        """Concatenate the run's files' rows of kind in file order, apply the restart policy, add `run`."""
+    def _assembled_tags(self, run: str, kind: str, wanted: list[str],
+                        index: dict[str, tuple[int, int, int]] | None) -> pa.Table:
+        """Return _assembled(run, kind)'s rows of the wanted tags, without assembling the other tags' rows.
+
+        Args:
+            run, kind: as for _assembled.
+            wanted: the tags to keep.
+            index: the run's tag index for kind, when known (runs without a wanted tag cost nothing).
+        """
+        with self._lock:
+            entries = self._run_entries(run)
+            key = (tuple(entry.signature for entry in entries), self.restarts)
+            cached = self._memo.get((run, kind))
+            if cached is not None and cached[0] == key:
+                return filter_tags(cached[1], wanted, index)
+            if index is not None and not any(tag in index for tag in wanted):
+                return reader_form(SCHEMAS[kind].empty_table())
+            return self._assemble(run, kind, entries, wanted)
+
+    def _assemble(self, run: str, kind: str, entries: tuple[FileEntry, ...],
+                  wanted: list[str] | None = None) -> pa.Table:
+        """Concatenate the run's files' rows of kind in file order, apply the restart policy, add `run`.
+
+        wanted, when given, keeps only those tags' rows (filtered per file, before anything is copied).
+        """
         known = first_tag_infos(entries)
         thresholds = restart_thresholds(entries) if self.restarts == "purge" else None
         pieces = []
         for index, entry in enumerate(entries):
-            table = self._file_table(entry, kind, known)
+            table = self._file_table(entry, kind, known, wanted)
             if thresholds is not None and table.num_rows:
                 table = purge_restarted(table, *thresholds[index])
             pieces.append(table)
@@ -171,7 +211,18 @@ class Logdir(KindReaders):
                                                       f"{error}; its rows are left out")
             return SCHEMAS[kind].empty_table()
 
-    def _file_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo]) -> pa.Table:
+    def _file_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo],
+                    wanted: list[str] | None = None) -> pa.Table:
+        """Return one file's rows of kind (only the wanted tags', if given), plugin-less tensors resolved."""
+        exact = entry.index is not None and not entry.unresolved
+        if wanted is not None and exact and not any(tag in entry.index.get(kind, {}) for tag in wanted):
+            return SCHEMAS[kind].empty_table()
+        table = self._resolved_table(entry, kind, known)
+        if wanted is None:
+            return table
+        return filter_tags(table, wanted, entry.index.get(kind, {}) if exact else None)
+
+    def _resolved_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo]) -> pa.Table:
         """Return one file's rows of kind, with its plugin-less tensors resolved by run-level metadata."""
         table = self._cached_table(entry, kind)
         if not any(known.get(tag) and known[tag].plugin for tag in entry.unresolved):
@@ -189,17 +240,29 @@ class Logdir(KindReaders):
         return pa.concat_tables([table, extra.cast(SCHEMAS[kind])]).sort_by("_offset")
 
     def _read(self, kind: str, runs: Selector, tags: Selector) -> pa.Table:
-        """Return the rows of kind for the selected runs and tags."""
+        """Return the rows of kind for the selected runs and tags (filtered per run, before concatenating)."""
         tag_selector = check_selector("tags", tags)
         selected = self._select_runs(runs)
         self._load(selected)
-        parts = [self._assembled(run, kind) for run in selected]
-        table = pa.concat_tables(parts) if parts else reader_form(SCHEMAS[kind].empty_table())
         if tag_selector is None:
-            return table
-        choices = sorted(pc.unique(table["tag"]).to_pylist())
-        wanted = select("tags", tag_selector, choices, what=f"{kind} tags in the selected runs")
-        return table.filter(pc.is_in(table["tag"], pa.array(wanted, pa.string())))
+            parts = [self._assembled(run, kind) for run in selected]
+        else:
+            indexes = {run: self._index(run) for run in selected}
+            choices = sorted({tag for run in selected for tag in self._kind_tags(run, kind, indexes[run])})
+            wanted = select("tags", tag_selector, choices, what=f"{kind} tags in the selected runs")
+            parts = [self._assembled_tags(run, kind, wanted, None if indexes[run] is None
+                                          else indexes[run].get(kind, {})) for run in selected]
+        return pa.concat_tables(parts) if parts else reader_form(SCHEMAS[kind].empty_table())
+
+    def _index(self, run: str) -> Index | None:
+        """Return the run's tag index, or None when it may differ from the assembled tables (see exact_index)."""
+        return exact_index(self._run_entries(run), purge=self.restarts == "purge")
+
+    def _kind_tags(self, run: str, kind: str, index: Index | None) -> list[str]:
+        """Return the tags the run has rows of kind for (from its index when it has one)."""
+        if index is not None:
+            return list(index.get(kind, {}))
+        return pc.unique(self._assembled(run, kind)["tag"]).to_pylist()
 
     # ----- derived tables and profiles -------------------------------------------------------
 
@@ -278,7 +341,11 @@ class Logdir(KindReaders):
         """
         selected = self._select_runs(runs)
         self._load(selected)
-        frames = [tag_stats(run, self._run_entries(run), self._assembled) for run in selected]
+        frames = []
+        for run in selected:
+            index, entries = self._index(run), self._run_entries(run)
+            frames.append(tag_stats(run, entries, self._assembled) if index is None
+                          else index_stats(run, entries, index))
         columns = ["run", "tag", "plugin", "count", "first_step", "last_step"]
         frames = [frame for frame in frames if len(frame)]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

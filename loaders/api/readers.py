@@ -8,6 +8,18 @@ import pyarrow as pa
 from loaders.api.select import Selector
 
 
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """Return table as a DataFrame, one block per column (no consolidation copy; run and tag stay str).
+
+    Args:
+        table: a reader-form table.
+
+    Returns:
+        The DataFrame, same columns and dtypes as table.to_pandas().
+    """
+    return table.to_pandas(split_blocks=True)
+
+
 class KindReaders:
     """Mixin: scalars(), histograms(), ... and their *_table() twins, all through self._read(kind, runs, tags)."""
 
@@ -35,7 +47,7 @@ class KindReaders:
             TypeError: runs or tags is not one of the accepted forms.
             ValueError: a listed run or tag does not exist (the message lists the valid ones).
         """
-        frame = self.scalars_table(runs, tags).to_pandas()
+        frame = to_frame(self.scalars_table(runs, tags))
         if not pivot:
             return frame
         latest = frame.drop_duplicates(["run", "step", "tag"], keep="last")
@@ -52,7 +64,7 @@ class KindReaders:
 
         Args and Raises are as for scalars(); bucket_limit holds right bucket edges.
         """
-        return self.histograms_table(runs, tags).to_pandas()
+        return to_frame(self.histograms_table(runs, tags))
 
     def images_table(self, runs: Selector = None, tags: Selector = None) -> pa.Table:
         """Arrow twin of images() (the data column stays memory-mapped until used)."""
@@ -63,7 +75,7 @@ class KindReaders:
 
         Args and Raises are as for scalars().
         """
-        return self.images_table(runs, tags).to_pandas()
+        return to_frame(self.images_table(runs, tags))
 
     def audio_table(self, runs: Selector = None, tags: Selector = None) -> pa.Table:
         """Arrow twin of audio()."""
@@ -74,7 +86,7 @@ class KindReaders:
 
         Args and Raises are as for scalars().
         """
-        return self.audio_table(runs, tags).to_pandas()
+        return to_frame(self.audio_table(runs, tags))
 
     def text_table(self, runs: Selector = None, tags: Selector = None) -> pa.Table:
         """Arrow twin of text()."""
@@ -85,7 +97,7 @@ class KindReaders:
 
         Args and Raises are as for scalars().
         """
-        return self.text_table(runs, tags).to_pandas()
+        return to_frame(self.text_table(runs, tags))
 
     def tensors_table(self, runs: Selector = None, tags: Selector = None) -> pa.Table:
         """Arrow twin of tensors()."""
@@ -97,7 +109,7 @@ class KindReaders:
         data is the serialized TensorProto; loaders.tensors.decode_tensor turns it into numpy.
         Args and Raises are as for scalars().
         """
-        return self.tensors_table(runs, tags).to_pandas()
+        return to_frame(self.tensors_table(runs, tags))
 
     def pr_curves_table(self, runs: Selector = None, tags: Selector = None) -> pa.Table:
         """Arrow twin of pr_curves()."""
@@ -108,4 +120,4 @@ class KindReaders:
 
         Args and Raises are as for scalars().
         """
-        return self.pr_curves_table(runs, tags).to_pandas()
+        return to_frame(self.pr_curves_table(runs, tags))

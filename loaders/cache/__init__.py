@@ -9,6 +9,11 @@ written to a temp file and renamed, and meta.json is written last (the commit po
 
 Chunks are uncompressed Arrow IPC files read through memory maps: a warm read copies nothing
 and never opens the event file (tools/measure_cache_format.py has the numbers).
+
+meta.json also holds a small tag index (kind -> tag -> rows, first and last step) so listing
+tags and picking the files that hold a tag never read the chunks. Cache.prepare() decodes many
+big files at once in forked worker processes (loaders/cache/parallel.py) that write their
+entries themselves; $EVENTSCOPE_WORKERS=1 turns that off.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -36,6 +37,8 @@ class FileEntry:
         num_records: complete records read.
         chunks: kind -> ((chunk file name, rows), ...) in byte order.
         unresolved: tags with rows in the "tensors" table whose plugin was unknown ("").
+        index: kind -> tag -> (rows, first step, last step) over the stored rows (tags() reads it
+            instead of the tables); None when unknown (an entry stored before the index existed).
         memory: kind -> tables, when the cache lives in memory (no usable cache dir).
     """
 
@@ -55,6 +58,7 @@ class FileEntry:
     num_records: int = 0
     chunks: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
     unresolved: tuple[str, ...] = ()
+    index: dict[str, dict[str, tuple[int, int, int]]] | None = None
     memory: dict[str, tuple[pa.Table, ...]] | None = None
 
     @property
@@ -70,7 +74,7 @@ class FileEntry:
     def to_meta(self) -> dict[str, object]:
         """Return the JSON-ready meta.json content."""
         meta = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "memory"}
-        meta["tags"] = [dict(dataclasses.asdict(info), content=base64.b64encode(info.content).decode("ascii"))
+        meta["tags"] = [dict(vars(info), content=base64.b64encode(info.content).decode("ascii"))  # flat: no asdict
                         for info in self.tags.values()]
         meta["problems"] = [problem.as_dict() for problem in self.problems]
         meta["schema_version"] = SCHEMA_VERSION
@@ -88,7 +92,7 @@ class FileEntry:
             if meta["schema_version"] != SCHEMA_VERSION or meta["format"] != FORMAT:
                 raise CacheError(f"schema {meta['schema_version']}/{meta['format']}, expected "
                                  f"{SCHEMA_VERSION}/{FORMAT}")
-            values = {f.name: meta[f.name] for f in dataclasses.fields(cls) if f.name != "memory"}
+            values = {f.name: meta[f.name] for f in dataclasses.fields(cls) if f.name not in ("memory", "index")}
             tags = [TagInfo(**dict(info, content=base64.b64decode(info["content"]))) for info in meta["tags"]]
             values["tags"] = {info.tag: info for info in tags}
             values["restarts"] = tuple((int(o), int(s)) for o, s in meta["restarts"])
@@ -96,9 +100,58 @@ class FileEntry:
             values["chunks"] = {kind: tuple((str(n), int(r)) for n, r in parts)
                                 for kind, parts in meta["chunks"].items() if kind in SCHEMAS}
             values["unresolved"] = tuple(meta["unresolved"])
+            values["index"] = _index_from_meta(meta.get("index"))
             return cls(**values)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise CacheError(f"meta.json is not valid: {error!r}") from error
+
+
+def _index_from_meta(raw: object) -> dict[str, dict[str, tuple[int, int, int]]] | None:
+    """Return the tag index stored in meta.json (None when absent: an older entry)."""
+    if raw is None:
+        return None
+    return {kind: {tag: (int(n), int(a), int(b)) for tag, (n, a, b) in tags.items()}
+            for kind, tags in raw.items() if kind in SCHEMAS}
+
+
+def tag_index(tables: Mapping[str, pa.Table]) -> dict[str, dict[str, tuple[int, int, int]]]:
+    """Return kind -> tag -> (rows, min step, max step) of a chunk's tables.
+
+    Args:
+        tables: kind -> chunk table (with tag and step columns).
+
+    Returns:
+        The index; kinds without rows are left out.
+    """
+    index: dict[str, dict[str, tuple[int, int, int]]] = {}
+    for kind, table in tables.items():
+        if not table.num_rows:
+            continue
+        encoded = table["tag"].combine_chunks().dictionary_encode()
+        codes, steps = encoded.indices.to_numpy(), table["step"].to_numpy()
+        size = len(encoded.dictionary)
+        first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        last = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+        np.minimum.at(first, codes, steps)
+        np.maximum.at(last, codes, steps)
+        counts = np.bincount(codes, minlength=size)
+        index[kind] = {tag: (int(n), int(a), int(b)) for tag, n, a, b in
+                       zip(encoded.dictionary.to_pylist(), counts.tolist(), first.tolist(), last.tolist())}
+    return index
+
+
+def merge_index(old: Mapping[str, Mapping[str, tuple[int, int, int]]],
+                new: Mapping[str, Mapping[str, tuple[int, int, int]]]) -> dict[str, dict[str, tuple[int, int, int]]]:
+    """Return the index of old's rows followed by new's rows."""
+    merged = {kind: dict(tags) for kind, tags in old.items()}
+    for kind, tags in new.items():
+        target = merged.setdefault(kind, {})
+        for tag, (n, a, b) in tags.items():
+            if tag in target:
+                m, c, d = target[tag]
+                n, a, b = n + m, min(a, c), max(b, d)
+            target[tag] = (n, a, b)
+    return merged
 
 
 def is_fresh(entry: FileEntry, info: os.stat_result) -> bool:
@@ -116,8 +169,10 @@ def merge_chunk(entry: FileEntry, chunk: FileChunk, info: os.stat_result, tables
     if "tensors" in tables:
         tensors = tables["tensors"]
         unresolved.update(pc.unique(tensors.filter(pc.equal(tensors["plugin"], ""))["tag"]).to_pylist())
+    index = None if entry.index is None else merge_index(entry.index, tag_index(tables))
     return dataclasses.replace(
-        entry, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino, end_offset=chunk.end_offset,
+        entry, index=index, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
+        end_offset=chunk.end_offset,
         file_version=entry.file_version or chunk.file_version, tags=tags,
         restarts=entry.restarts + tuple((int(o), int(s)) for o, s in chunk.restarts),
         problems=kept + tuple(chunk.problems), truncated=chunk.truncated, stopped=chunk.stopped,

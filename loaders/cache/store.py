@@ -150,6 +150,54 @@ class Cache:
             self._entries[path] = current
             return current
 
+    def pending(self, path: str) -> int:
+        """Return about how many bytes of path entry() would decode now.
+
+        Args:
+            path: the event file's absolute path.
+
+        Returns:
+            0 when the entry is fresh or the file unreadable, the appended bytes when it only grew,
+            else the file size.
+        """
+        try:
+            info = os.stat(path)
+        except OSError:
+            return 0
+        if not stat.S_ISREG(info.st_mode):
+            return 0
+        with self._lock:
+            current = self._entries.get(path)
+            if current is None:
+                current = self._read_meta(path, report=False)
+                if current is not None and is_fresh(current, info):
+                    self._entries[path] = current
+        if current is not None and is_fresh(current, info):
+            return 0
+        if current is not None and current.inode == info.st_ino and current.size <= info.st_size:
+            return 0 if current.stopped else info.st_size - current.end_offset  # an estimate: entry() decides
+        return info.st_size
+
+    def prepare(self, paths: list[str], on_done: Callable[[str], None] | None = None) -> set[str]:
+        """Decode the files among paths that need it in worker processes, when they are many and big.
+
+        Afterwards entry() finds their entries fresh on disk; small jobs, memory mode and
+        platforms without fork are left to entry() (nothing happens here).
+
+        Args:
+            paths: event files' absolute paths.
+            on_done: called with each path a worker brought up to date.
+
+        Returns:
+            The paths the workers brought up to date.
+        """
+        from loaders.cache.parallel import decode_in_workers
+
+        if self.root is None or len(paths) < 2:
+            return set()
+        work = [(path, size) for path in paths if (size := self.pending(path)) > 0]
+        return decode_in_workers(self, work, on_done)
+
     def _update(self, path: str, current: FileEntry | None, info: os.stat_result) -> FileEntry:
         """Return current if fresh, else current extended by what was appended, else a rebuilt entry."""
         if current is not None and is_fresh(current, info):
@@ -285,7 +333,7 @@ class Cache:
         chunk = self._decode(path, 0, {})
         self.decoded_bytes += chunk.end_offset
         entry = FileEntry(path=path, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
-                          head_sha1=head_sha1, head_len=head_len, end_offset=0)
+                          head_sha1=head_sha1, head_len=head_len, end_offset=0, index={})
         return self._store(entry, chunk, info, fresh=True)
 
     def _extend_or_rebuild(self, entry: FileEntry, info: os.stat_result) -> FileEntry:

@@ -1,0 +1,125 @@
+"""Parallel cold ingest: worker processes decode event files and write their cache entries themselves.
+
+The parent hands each worker a path; the worker brings that file's cache entry up to date through
+its own Cache on the same directory (the usual entry lock, chunk files and meta.json) and returns
+only small numbers. The parent then reads the fresh meta.json files, so every result, problem and
+error is exactly what the in-process path gives. Any failure in a worker just leaves its file to
+the in-process path.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+from loaders.errors import Problem
+
+if TYPE_CHECKING:
+    from loaders.cache.store import Cache
+
+MIN_PARALLEL_BYTES = 8 * 1024 * 1024
+"""Below this many bytes to decode (in all), starting worker processes costs more than it saves."""
+
+_worker_cache: Cache | None = None
+
+
+def worker_count(files: int, cpus: int | None = None) -> int:
+    """Return how many worker processes to use for files files (at most one per CPU the process may use).
+
+    $EVENTSCOPE_WORKERS, when set to a number, caps it (1 turns parallel ingest off).
+
+    Args:
+        files: files that need decoding.
+        cpus: CPUs available (default: those this process may run on, capped by $EVENTSCOPE_WORKERS).
+
+    Returns:
+        The worker count; 1 or less means "decode in-process".
+    """
+    if cpus is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        cap = os.environ.get("EVENTSCOPE_WORKERS", "").strip()
+        if cap.isdigit():
+            cpus = min(cpus, int(cap))
+    return max(1, min(files, cpus))
+
+
+def decode_in_workers(cache: Cache, work: Sequence[tuple[str, int]],
+                      on_done: Callable[[str], None] | None = None, *, workers: int | None = None,
+                      min_bytes: int | None = None) -> set[str]:
+    """Bring the entries of the given files up to date in worker processes, when that pays.
+
+    Args:
+        cache: the parent's cache (its directory, decoder and counters are used).
+        work: (path, bytes to decode) of every file that needs decoding.
+        on_done: called with each path a worker finished.
+        workers: worker processes (default: worker_count()).
+        min_bytes: decode in-process (return nothing) below this many bytes in all (default
+            MIN_PARALLEL_BYTES).
+
+    Returns:
+        The paths whose entries the workers stored; the caller handles the rest in-process.
+    """
+    context = _fork_context()
+    min_bytes = MIN_PARALLEL_BYTES if min_bytes is None else min_bytes
+    count = workers or worker_count(len(work))
+    if cache.root is None or context is None or count < 2 or len(work) < 2 or sum(n for _, n in work) < min_bytes:
+        return set()
+    ordered = [path for path, _ in sorted(work, key=lambda item: -item[1])]  # biggest first balances the load
+    done: set[str] = set()
+    try:
+        with ProcessPoolExecutor(count, mp_context=context, initializer=_init, initargs=(cache,)) as pool:
+            futures = [pool.submit(_decode, path) for path in ordered]
+            for future in as_completed(futures):
+                path, decoded, problems = future.result()
+                if decoded < 0:
+                    continue
+                cache.decoded_bytes += decoded
+                cache.problems.extend(problems)
+                done.add(path)
+                if on_done is not None:
+                    on_done(path)
+    except (BrokenProcessPool, OSError, pickle.PickleError):  # the in-process path redoes what is missing
+        pass
+    return done
+
+
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """Return the fork start method where it is safe (workers inherit the decoder unpickled); None elsewhere.
+
+    macOS has fork, but system frameworks loaded in the parent may crash a forked child.
+    """
+    if sys.platform == "darwin":
+        return None
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+
+
+def _init(parent: Cache) -> None:
+    """Worker start: open a Cache on the parent's directory with the parent's decoder."""
+    from loaders.cache.store import Cache
+
+    global _worker_cache
+    _worker_cache = Cache(parent.base, decoder=parent._decode)
+
+
+def _decode(path: str) -> tuple[str, int, list[Problem]]:
+    """Worker task: bring path's entry up to date; return (path, bytes decoded or -1 on failure, new problems)."""
+    cache = _worker_cache
+    if cache is None:
+        return path, -1, []
+    before, seen = cache.decoded_bytes, len(cache.problems)
+    try:
+        stored = cache.entry(path).memory is None
+    except Exception:  # the parent reads the file again and reports it the usual way
+        return path, -1, []
+    if not stored:  # kept in the worker's memory only: the parent decodes it again
+        return path, -1, []
+    return path, cache.decoded_bytes - before, cache.problems[seen:]
