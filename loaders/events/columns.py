@@ -88,6 +88,17 @@ class ChunkColumns:
             out["scalars"] = self.scalars.table()
         for kind, columns in self._columns.items():
             schema = SCHEMAS[kind]
-            arrays = [pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)]
+            arrays = [_column(column, field.type) for column, field in zip(columns, schema, strict=True)]
             out[kind] = pa.Table.from_arrays(arrays, schema=schema)
         return out
+
+
+def _column(items: list[object], type_: pa.DataType) -> pa.Array:
+    """Return one column as an Arrow array; float lists become one offsets + values buffer pair."""
+    if type_ != pa.list_(pa.float64()):
+        return pa.array(items, type=type_)
+    parts = [np.asarray(item, dtype=np.float64) for item in items]
+    offsets = np.zeros(len(parts) + 1, dtype=np.int32)
+    np.cumsum([len(part) for part in parts], out=offsets[1:])
+    values = np.concatenate(parts) if parts else np.zeros(0)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.float64()))

@@ -9,11 +9,16 @@ import numpy as np
 from loaders.proto import summary_pb2
 
 # Own columns, in schema order: min, max, num, sum, sum_squares, bucket_limit, bucket.
-HistogramRow = tuple[float, float, float, float, float, list[float], list[float]]
+HistogramRow = tuple[float, float, float, float, float, "np.ndarray | list[float]", "np.ndarray | list[float]"]
+# Wire tags of HistogramProto's packed repeated doubles: bucket_limit (field 6) and bucket (field 7).
+_PACKED_FIELDS = {(6 << 3) | 2: 5, (7 << 3) | 2: 6}
 
 
 def from_proto(histo: summary_pb2.HistogramProto) -> HistogramRow:
     """Return a legacy histogram's columns unchanged (bucket_limit holds right edges).
+
+    The bucket lists are read straight from the packed wire bytes into float64 arrays: a
+    600-bucket histogram would otherwise become 1,200 Python floats.
 
     Args:
         histo: the Summary.Value.histo message.
@@ -21,8 +26,47 @@ def from_proto(histo: summary_pb2.HistogramProto) -> HistogramRow:
     Returns:
         min, max, num, sum, sum_squares, bucket_limit, bucket.
     """
-    return (histo.min, histo.max, histo.num, histo.sum, histo.sum_squares,
-            list(histo.bucket_limit), list(histo.bucket))
+    row: list = [histo.min, histo.max, histo.num, histo.sum, histo.sum_squares, None, None]
+    packed = _packed_doubles(histo.SerializeToString())
+    if packed is None:  # unpacked or unusual encoding: the protobuf runtime's view
+        row[5], row[6] = list(histo.bucket_limit), list(histo.bucket)
+    else:
+        row[5], row[6] = packed
+    return tuple(row)  # type: ignore[return-value]
+
+
+def _packed_doubles(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return (bucket_limit, bucket) from a serialized HistogramProto, or None if not packed."""
+    found = [np.zeros(0), np.zeros(0)]
+    pos, size = 0, len(data)
+    while pos < size:
+        key, pos = _varint(data, pos)
+        wire = key & 7
+        if key in _PACKED_FIELDS:
+            length, pos = _varint(data, pos)
+            if length % 8:
+                return None
+            found[_PACKED_FIELDS[key] - 5] = np.frombuffer(data, dtype="<f8", count=length // 8, offset=pos)
+            pos += length
+        elif wire == 1:
+            pos += 8
+        elif wire == 0:
+            _, pos = _varint(data, pos)
+        else:  # an unpacked repeated double (wire 1 handled above) or an unknown length-delimited field
+            return None
+    return found[0], found[1]
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    """Return the varint at pos and the position after it."""
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
 
 
 def from_tensor(array: np.ndarray) -> HistogramRow:

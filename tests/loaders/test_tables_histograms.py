@@ -14,7 +14,20 @@ from loaders.tables.histograms import from_proto, from_tensor
 def test_histograms_from_proto_keeps_every_field():
     histo = summary_pb2.HistogramProto(min=-1, max=3, num=4, sum=2, sum_squares=11,
                                        bucket_limit=[0, 1.7976931348623157e308], bucket=[1, 3])
-    assert from_proto(histo) == (-1.0, 3.0, 4.0, 2.0, 11.0, [0.0, 1.7976931348623157e308], [1.0, 3.0])
+    *scalars, limits, counts = from_proto(histo)
+    assert (*scalars, list(limits), list(counts)) == (-1.0, 3.0, 4.0, 2.0, 11.0, [0.0, 1.7976931348623157e308],
+                                                      [1.0, 3.0])
+
+
+def test_histograms_from_proto_reads_unpacked_bucket_encodings_too():
+    import struct
+
+    # bucket_limit and bucket written unpacked (one tagged double each), as some old writers did.
+    unpacked = b"".join(struct.pack("<Bd", (field << 3) | 1, value)
+                        for field, value in [(1, -1.0), (6, 0.5), (6, 2.0), (7, 3.0), (7, 4.0)])
+    histo = summary_pb2.HistogramProto.FromString(unpacked)
+    *_, limits, counts = from_proto(histo)
+    assert list(limits) == [0.5, 2.0] and list(counts) == [3.0, 4.0]
 
 
 def test_histograms_from_tensor_uses_right_edges_and_counts():
