@@ -200,11 +200,12 @@ def export_selection(csv_clicks: int | None, parquet_clicks: int | None, plotted
 
 
 @callback(
-    Output(shell_ids.query, "data"),
+    Output(shell_ids.query, "data", allow_duplicate=True),  # every page writes the query store
     *_VIEW,
     Input(ids.run_regex, "value"),
     Input(ids.tag_regex, "value"),
     Input(ids.runs, "value"),
+    prevent_initial_call="initial_duplicate",
 )
 def sync_url(smoothing: Any, x_axis: Any, switches: list[str] | None, y_min: Any, y_max: Any,
              run_regex: str | None, tag_regex: str | None, ticked: list[str] | None) -> str:
