@@ -216,17 +216,7 @@ def sections_view(kind: str, state: str, message: str, has_data: bool, tags: Seq
     Returns:
         (children, summary text).
     """
-    if state != "ok":
-        title = "Logdir not found" if state == "missing" else "No runs yet"
-        return [empty_state(title, hint=message, code="python -m dashboard --logdir runs/")], ""
-    if not has_data:
-        return [_no_data(kind)], ""
-    if not tags:
-        hint = "No tag has data in the selected runs that matches the tag filter; tick more runs or clear the filters."
-        return [empty_state("Nothing to show", hint=hint)], "0 tags"
-    groups = tag_sections.group_by_prefix(tags)
-    summary = f"{len(tags)} tag{'s' * (len(tags) != 1)} in {len(groups)} section{'s' * (len(groups) != 1)}"
-    return tag_sections.sections(kind, groups, previous), summary
+    return tag_sections.main_view(kind, state, message, has_data, lambda: _no_data(kind), tags, previous)
 
 
 def _no_data(kind: str) -> html.Div:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from dash import dcc, html
+from dash.development.base_component import Component
 
+from dashboard.components.empty_state import empty_state
 from dashboard.sorting import natural_sorted
 
 PAGE_SIZE = 12
 # Sections open at first while their cards (one page each) add up to at most this many; the
 # first section always opens. Closed sections build their cards only when opened.
 OPEN_CARDS = 12
+NO_MATCH_HINT = "No tag has data in the selected runs that matches the tag filter; tick more runs or clear the filters."
 
 
 class ids:  # noqa: N801 - a namespace
@@ -110,3 +113,33 @@ def _section(page: str, group: str, tags: list[str], opened: bool) -> html.Detai
         dcc.Loading(html.Div(id=ids.body(page, group), className="card-grid"), delay_show=400, type="dot",
                     className="section-loading"),
     ], open=opened, className="section")
+
+
+def main_view(page: str, state: str, message: str, has_data: bool, no_data: Callable[[], Component],
+              tags: Sequence[str], previous: Mapping[str, bool],
+              hint: str = NO_MATCH_HINT) -> tuple[list[Component], str]:
+    """Return a sectioned page's main content and its summary line, or the empty state that applies.
+
+    Args:
+        page: the page key of the sections.
+        state: the data status ("ok", "missing", "empty").
+        message: what to do when state is not "ok".
+        has_data: whether any run logged this page's kind at all.
+        no_data: builds the empty state shown when has_data is False.
+        tags: the tags to show (data in the shown runs, matching the tag filter).
+        previous: group -> open, for sections on screen.
+        hint: what to do when no tag is left to show.
+
+    Returns:
+        (children, summary text).
+    """
+    if state != "ok":
+        title = "Logdir not found" if state == "missing" else "No runs yet"
+        return [empty_state(title, hint=message, code="python -m dashboard --logdir runs/")], ""
+    if not has_data:
+        return [no_data()], ""
+    if not tags:
+        return [empty_state("Nothing to show", hint=hint)], "0 tags"
+    groups = group_by_prefix(tags)
+    summary = f"{len(tags)} tag{'s' * (len(tags) != 1)} in {len(groups)} section{'s' * (len(groups) != 1)}"
+    return sections(page, groups, previous), summary

@@ -129,18 +129,9 @@ def sections_view(state: str, message: str, has_text: bool, tags: Sequence[str],
     Returns:
         (children, summary text).
     """
-    if state != "ok":
-        title = "Logdir not found" if state == "missing" else "No runs yet"
-        return [empty_state(title, hint=message, code="python -m dashboard --logdir runs/")], ""
-    if not has_text:
-        return [no_text()], ""
-    if not tags:
-        hint = ("No text tag has data in the selected runs that matches the tag filter; "
-                "tick more runs or clear the filters.")
-        return [empty_state("Nothing to show", hint=hint)], "0 tags"
-    groups = tag_sections.group_by_prefix(tags)
-    summary = f"{len(tags)} tag{'s' * (len(tags) != 1)} in {len(groups)} section{'s' * (len(groups) != 1)}"
-    return tag_sections.sections(PAGE, groups, previous), summary
+    hint = ("No text tag has data in the selected runs that matches the tag filter; "
+            "tick more runs or clear the filters.")
+    return tag_sections.main_view(PAGE, state, message, has_text, no_text, tags, previous, hint)
 
 
 def page_class(state: str, has_text: bool) -> str:

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from dashboard.data.source import DataSource
-from dashboard.sorting import natural_sorted
 
 PLUGIN = "histograms"
 COLUMNS = ["run", "tag", "step", "wall_time", "min", "max", "num", "sum", "sum_squares", "bucket_limit", "bucket"]
@@ -42,9 +41,7 @@ def histogram_tags(source: DataSource, runs: Iterable[str], pattern: re.Pattern[
     Returns:
         Tag names.
     """
-    frame = source.tags(PLUGIN)
-    tags = set(frame.loc[frame["run"].isin(set(runs)), "tag"].astype(str))
-    return natural_sorted(tag for tag in tags if pattern is None or pattern.search(tag))
+    return source.plugin_tags(PLUGIN, runs, pattern)
 
 
 def runs_by_tag(source: DataSource, runs: Iterable[str], tags: Iterable[str]) -> dict[str, list[str]]:

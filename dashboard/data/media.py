@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.data.source import DataSource
-from dashboard.sorting import natural_key, natural_sorted
+from dashboard.sorting import natural_key
 
 KINDS: tuple[str, ...] = ("images", "audio")
 KEY_COLUMNS = ["run", "tag", "step", "wall_time", "index"]
@@ -69,9 +69,7 @@ def tags(source: DataSource, kind: str, runs: Iterable[str], pattern: re.Pattern
     Returns:
         Tag names.
     """
-    frame = source.tags(check_kind(kind))
-    found = set(frame.loc[frame["run"].isin(set(runs)), "tag"].astype(str))
-    return natural_sorted(tag for tag in found if pattern is None or pattern.search(tag))
+    return source.plugin_tags(check_kind(kind), runs, pattern)
 
 
 def is_known(source: DataSource, kind: str, run: str, tag: str) -> bool:

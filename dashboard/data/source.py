@@ -180,7 +180,20 @@ class DataSource:
         Returns:
             Tag names.
         """
-        frame = self.tags("scalars")
+        return self.plugin_tags("scalars", runs, pattern)
+
+    def plugin_tags(self, plugin: str, runs: Iterable[str], pattern: re.Pattern[str] | None = None) -> list[str]:
+        """Return one plugin's tags that have data in the given runs, filtered, in natural order.
+
+        Args:
+            plugin: e.g. "histograms".
+            runs: run names (tags only other runs have are left out).
+            pattern: keep tags it matches (re.search); None keeps all.
+
+        Returns:
+            Tag names.
+        """
+        frame = self.tags(plugin)
         tags = set(frame.loc[frame["run"].isin(set(runs)), "tag"].astype(str))
         return natural_sorted(tag for tag in tags if pattern is None or pattern.search(tag))
 

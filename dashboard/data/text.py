@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from dashboard.data.source import DataSource
-from dashboard.sorting import natural_sorted
 
 PLUGIN = "text"
 PAGE_SIZE = 10
@@ -86,9 +85,7 @@ def text_tags(source: DataSource, runs: Iterable[str], pattern: re.Pattern[str] 
     Returns:
         Tag names.
     """
-    frame = source.tags(PLUGIN)
-    tags = set(frame.loc[frame["run"].isin(set(runs)), "tag"].astype(str))
-    return natural_sorted(tag for tag in tags if pattern is None or pattern.search(tag))
+    return source.plugin_tags(PLUGIN, runs, pattern)
 
 
 def text_cards(source: DataSource, runs: Sequence[str], tags: Sequence[str]) -> list[TextCard]:

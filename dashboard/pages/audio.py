@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
+from dash import MATCH, Input, Output, State, ctx, html, no_update
 
 from dashboard import data
 from dashboard.callbacks import callback
-from dashboard.components import media_views, run_picker, tag_sections
+from dashboard.components import media_page, media_views
 from dashboard.components.media_views import MediaIds, MediaView
 from dashboard.components.shell import ids as shell_ids
 from dashboard.data import media
-from dashboard.urlstate import compile_filter
 
 PATH = "/audio"
 TITLE = "Audio"
@@ -29,63 +28,11 @@ _CARD = (MATCH, MATCH, MATCH)
 
 def layout(**query: Any) -> html.Div:
     """Return the page for a URL query (bad values fall back to defaults; see MediaView)."""
-    source = data.current()
-    runs = source.runs()
-    view = MediaView.from_query(query, runs)
-    status = source.status()
-    plotted = run_picker.plotted_runs(runs, view.ticked, view.run_regex)
-    tags = media.tags(source, KIND, plotted, compile_filter(view.tag_regex)[0])
-    has_data = media.has_data(source, KIND)
-    content, summary = media_views.sections_view(KIND, status.state, status.message, has_data, tags, {})
-    return media_views.page(ids, view, runs, content, summary, media_views.page_class(KIND, status.state, has_data))
+    return media_page.layout(KIND, ids, query)
 
 
-@callback(
-    Output(ids.sections, "children"),
-    Output(ids.summary, "children"),
-    Output(ids.root, "className"),
-    Input(ids.plotted, "data"),
-    Input(ids.tag_regex, "value"),
-    Input(shell_ids.version, "data"),
-    State(tag_sections.ids.state(KIND, ALL), "data"),
-    State(tag_sections.ids.summary(KIND, ALL), "n_clicks"),
-    prevent_initial_call=True,
-)
-def render_sections(plotted: list[str] | None, tag_regex: str | None, _version: str | None,
-                    states: list[dict[str, Any]], clicks: list[int | None]) -> tuple[Any, Any, Any]:
-    """Rebuild the sections when the runs, the tag filter or the data change (kept if the tags did not)."""
-    source = data.current()
-    status = source.status()
-    tags = media.tags(source, KIND, plotted or [], compile_filter(tag_regex)[0])
-    groups = tag_sections.group_by_prefix(tags)
-    if status.state == "ok" and tags and [(s["group"], s["tags"]) for s in states] == list(groups.items()):
-        return no_update, no_update, no_update
-    has_data = media.has_data(source, KIND)
-    content, summary = media_views.sections_view(KIND, status.state, status.message, has_data, tags,
-                                                 tag_sections.open_groups(states, clicks))
-    return content, summary, media_views.page_class(KIND, status.state, has_data)
-
-
-@callback(
-    Output(tag_sections.ids.body(KIND, MATCH), "children"),
-    Input(tag_sections.ids.summary(KIND, MATCH), "n_clicks"),
-    Input(tag_sections.ids.pager(KIND, MATCH), "value"),
-    Input(ids.plotted, "data"),
-    Input(shell_ids.version, "data"),
-    State(tag_sections.ids.state(KIND, MATCH), "data"),
-    State(ids.slider(ALL, ALL, ALL), "id"),
-)
-def render_section(clicks: int | None, page: int | None, plotted: list[str] | None, _version: str | None,
-                   state: dict[str, Any] | None, shown: list[dict[str, Any]]) -> Any:
-    """Build the cards of one open section's current page; new data alone leaves existing cards to update."""
-    if not state or not tag_sections.is_open(state, clicks):
-        return []
-    source = data.current()
-    tags = tag_sections.page_slice(state["tags"], page)
-    frame = media.samples(source, KIND, plotted or [], tags)
-    if ctx.triggered_id == shell_ids.version and media_views.card_keys(frame) == media_views.shown_keys(shown, tags):
-        return no_update
-    return media_views.cards(ids, frame, source.run_colors(), source.settings.path_prefix)
+render_sections = media_page.sections_callback(__name__, KIND, ids)
+render_section = media_page.section_callback(__name__, KIND, ids)
 
 
 @callback(

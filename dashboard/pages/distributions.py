@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, MATCH, Input, Output, State, dcc, html, no_update
+from dash import MATCH, Input, Output, State, html
 from dash.development.base_component import Component
 
 from dashboard import data
 from dashboard.callbacks import callback
 from dashboard.components import histogram_views as views
-from dashboard.components import run_picker, tag_sections
+from dashboard.components import histogram_page, tag_sections
 from dashboard.components.shell import ids as shell_ids
 from dashboard.data import histograms as hist_data
-from dashboard.urlstate import compile_filter
 
 PATH = "/distributions"
 TITLE = "Distributions"
@@ -29,47 +28,11 @@ ids = views.PageIds("distributions")
 
 def layout(**query: Any) -> html.Div:
     """Return the page for a URL query (bad values fall back to defaults; see HistogramView)."""
-    source = data.current()
-    runs = source.runs()
-    view = views.HistogramView.from_query(query, runs)
-    status = source.status()
-    plotted = run_picker.plotted_runs(runs, view.ticked, view.run_regex)
-    tags = hist_data.histogram_tags(source, plotted, compile_filter(view.tag_regex)[0])
-    has_data = hist_data.has_histograms(source)
-    children, summary = views.sections_view(ids.page, status.state, status.message, has_data, tags, {})
-    return html.Div([
-        views.distribution_sidebar(ids, view, runs),
-        html.Main([
-            html.Div(summary, id=ids.summary, className="summary-line"),
-            dcc.Loading(html.Div(children, id=ids.sections), delay_show=400, type="circle"),
-        ], className="main"),
-    ], id=ids.root, className=views.page_class(ids.page, status.state, has_data))
+    return histogram_page.layout(ids, query,
+                                 lambda view, runs, _plotted, _tags: views.distribution_sidebar(ids, view, runs))
 
 
-@callback(
-    Output(ids.sections, "children"),
-    Output(ids.summary, "children"),
-    Output(ids.root, "className"),
-    Input(ids.plotted, "data"),
-    Input(ids.tag_regex, "value"),
-    Input(shell_ids.version, "data"),
-    State(tag_sections.ids.state(ids.page, ALL), "data"),
-    State(tag_sections.ids.summary(ids.page, ALL), "n_clicks"),
-    prevent_initial_call=True,
-)
-def render_sections(plotted: list[str] | None, tag_regex: str | None, _version: str | None,
-                    states: list[dict[str, Any]], clicks: list[int | None]) -> tuple[Any, Any, Any]:
-    """Rebuild the sections when the runs, the tag filter or the data change (kept if the tags did not)."""
-    source = data.current()
-    status = source.status()
-    tags = hist_data.histogram_tags(source, plotted or [], compile_filter(tag_regex)[0])
-    groups = tag_sections.group_by_prefix(tags)
-    if status.state == "ok" and tags and [(s["group"], s["tags"]) for s in states] == list(groups.items()):
-        return no_update, no_update, no_update
-    has_data = hist_data.has_histograms(source)
-    children, summary = views.sections_view(ids.page, status.state, status.message, has_data, tags,
-                                            tag_sections.open_groups(states, clicks))
-    return children, summary, views.page_class(ids.page, status.state, has_data)
+render_sections = histogram_page.sections_callback(__name__, ids)
 
 
 @callback(

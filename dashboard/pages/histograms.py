@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
+from dash import MATCH, Input, Output, State, ctx, html, no_update
 from dash.development.base_component import Component
 
 from dashboard import data
 from dashboard.callbacks import callback, clientside
 from dashboard.components import histogram_views as views
-from dashboard.components import run_picker, tag_sections
+from dashboard.components import histogram_page, tag_sections
 from dashboard.components.shell import ids as shell_ids
 from dashboard.data import histograms as hist_data
 from dashboard.urlstate import compile_filter
@@ -29,48 +29,16 @@ ids = views.PageIds("histograms")
 
 def layout(**query: Any) -> html.Div:
     """Return the page for a URL query (bad values fall back to defaults; see HistogramView)."""
-    source = data.current()
-    runs = source.runs()
-    view = views.HistogramView.from_query(query, runs)
-    status = source.status()
-    plotted = run_picker.plotted_runs(runs, view.ticked, view.run_regex)
-    tags = hist_data.histogram_tags(source, plotted, compile_filter(view.tag_regex)[0])
-    has_data = hist_data.has_histograms(source)
-    logged = hist_data.steps(source, plotted, tags) if view.mode == "compare" else []
-    children, summary = views.sections_view(ids.page, status.state, status.message, has_data, tags, {})
-    return html.Div([
-        views.histogram_sidebar(ids, view, runs, views.step_range(logged, view.step)),
-        html.Main([
-            html.Div(summary, id=ids.summary, className="summary-line"),
-            dcc.Loading(html.Div(children, id=ids.sections), delay_show=400, type="circle"),
-        ], className="main"),
-    ], id=ids.root, className=views.page_class(ids.page, status.state, has_data))
+
+    def sidebar(view: views.HistogramView, runs: list[str], plotted: list[str], tags: list[str]) -> html.Aside:
+        """The sidebar, its compare-mode step slider over the steps the shown tags logged."""
+        logged = hist_data.steps(data.current(), plotted, tags) if view.mode == "compare" else []
+        return views.histogram_sidebar(ids, view, runs, views.step_range(logged, view.step))
+
+    return histogram_page.layout(ids, query, sidebar)
 
 
-@callback(
-    Output(ids.sections, "children"),
-    Output(ids.summary, "children"),
-    Output(ids.root, "className"),
-    Input(ids.plotted, "data"),
-    Input(ids.tag_regex, "value"),
-    Input(shell_ids.version, "data"),
-    State(tag_sections.ids.state(ids.page, ALL), "data"),
-    State(tag_sections.ids.summary(ids.page, ALL), "n_clicks"),
-    prevent_initial_call=True,
-)
-def render_sections(plotted: list[str] | None, tag_regex: str | None, _version: str | None,
-                    states: list[dict[str, Any]], clicks: list[int | None]) -> tuple[Any, Any, Any]:
-    """Rebuild the sections when the runs, the tag filter or the data change (kept if the tags did not)."""
-    source = data.current()
-    status = source.status()
-    tags = hist_data.histogram_tags(source, plotted or [], compile_filter(tag_regex)[0])
-    groups = tag_sections.group_by_prefix(tags)
-    if status.state == "ok" and tags and [(s["group"], s["tags"]) for s in states] == list(groups.items()):
-        return no_update, no_update, no_update
-    has_data = hist_data.has_histograms(source)
-    children, summary = views.sections_view(ids.page, status.state, status.message, has_data, tags,
-                                            tag_sections.open_groups(states, clicks))
-    return children, summary, views.page_class(ids.page, status.state, has_data)
+render_sections = histogram_page.sections_callback(__name__, ids)
 
 
 @callback(

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
+from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
 from dash.development.base_component import Component
 
 from dashboard import data
 from dashboard.callbacks import callback, clientside
-from dashboard.components import run_picker, tag_sections
+from dashboard.components import run_picker, section_list, tag_sections
 from dashboard.components.scalar_views import (
     DEFAULT_MAX_POINTS,
     PAGE,
@@ -75,30 +75,10 @@ def sync_smoothing(slider: float | None, box: float | None) -> tuple[Any, Any]:
     return (value if value != slider else no_update), (value if value != box else no_update)
 
 
-@callback(
-    Output(ids.sections, "children"),
-    Output(ids.summary, "children"),
-    Output(ids.page, "className"),
-    Input(ids.plotted, "data"),
-    Input(ids.tag_regex, "value"),
-    Input(shell_ids.version, "data"),
-    State(tag_sections.ids.state(PAGE, ALL), "data"),
-    State(tag_sections.ids.summary(PAGE, ALL), "n_clicks"),
-    prevent_initial_call=True,
-)
-def render_sections(plotted: list[str] | None, tag_regex: str | None, _version: str | None,
-                    states: list[dict[str, Any]], clicks: list[int | None]) -> tuple[Any, Any, Any]:
-    """Rebuild the sections when the runs, the tag filter or the data change (kept if the tags did not)."""
-    source = data.current()
-    status = source.status()
-    tags = source.scalar_tags(plotted or [], compile_filter(tag_regex)[0])
-    groups = tag_sections.group_by_prefix(tags)
-    if status.state == "ok" and tags and [(s["group"], s["tags"]) for s in states] == list(groups.items()):
-        return no_update, no_update, no_update
-    opened = tag_sections.open_groups(states, clicks)
-    has_scalars = source.has_scalars()
-    children, summary = sections_view(status.state, status.message, has_scalars, tags, opened)
-    return children, summary, page_class(status.state, has_scalars)
+render_sections = section_list.sections_callback(__name__, section_list.SectionList(
+    PAGE, ids.page, ids.sections, ids.summary, ids.plotted, ids.tag_regex,
+    lambda source, runs, pattern: source.scalar_tags(runs, pattern), lambda source: source.has_scalars(),
+    sections_view, page_class))
 
 
 @callback(

@@ -14,7 +14,7 @@ from dash.development.base_component import Component
 
 from dashboard import data
 from dashboard.callbacks import callback
-from dashboard.components import run_picker, tag_sections
+from dashboard.components import run_picker, section_list, tag_sections
 from dashboard.components.shell import ids as shell_ids
 from dashboard.components.text_views import (
     PAGE,
@@ -58,30 +58,9 @@ def layout(**query: Any) -> html.Div:
     ], id=ids.page, className=page_class(status.state, found))
 
 
-@callback(
-    Output(ids.sections, "children"),
-    Output(ids.summary, "children"),
-    Output(ids.page, "className"),
-    Input(ids.plotted, "data"),
-    Input(ids.tag_regex, "value"),
-    Input(shell_ids.version, "data"),
-    State(tag_sections.ids.state(PAGE, ALL), "data"),
-    State(tag_sections.ids.summary(PAGE, ALL), "n_clicks"),
-    prevent_initial_call=True,
-)
-def render_sections(plotted: list[str] | None, tag_regex: str | None, _version: str | None,
-                    states: list[dict[str, Any]], clicks: list[int | None]) -> tuple[Any, Any, Any]:
-    """Rebuild the sections when the runs, the tag filter or the data change (kept if the tags did not)."""
-    source = data.current()
-    status = source.status()
-    tags = text_tags(source, plotted or [], compile_filter(tag_regex)[0])
-    groups = tag_sections.group_by_prefix(tags)
-    if status.state == "ok" and tags and [(s["group"], s["tags"]) for s in states] == list(groups.items()):
-        return no_update, no_update, no_update
-    found = has_text(source)
-    children, summary = sections_view(status.state, status.message, found, tags,
-                                      tag_sections.open_groups(states, clicks))
-    return children, summary, page_class(status.state, found)
+render_sections = section_list.sections_callback(__name__, section_list.SectionList(
+    PAGE, ids.page, ids.sections, ids.summary, ids.plotted, ids.tag_regex, text_tags, has_text, sections_view,
+    page_class))
 
 
 @callback(
