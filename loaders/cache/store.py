@@ -32,7 +32,6 @@ from loaders.cache.files import (
 )
 from loaders.chunk import FileChunk, TagInfo
 from loaders.errors import CacheError, Problem
-from loaders.records import scan_records
 from loaders.tables import SCHEMA_VERSION, SCHEMAS
 
 HEAD_BYTES = 64
@@ -53,12 +52,8 @@ def default_decoder(path: str, start: int, known: Mapping[str, TagInfo]) -> File
     Returns:
         The decoded FileChunk.
     """
-    try:
-        from loaders.fastpath import read_chunk
-    except ImportError:
-        from loaders.events import decode_chunk
+    from loaders.fastpath import read_chunk  # falls back to the Python decoder itself when not built
 
-        return decode_chunk(scan_records(path, start), known)
     return read_chunk(path, start, known)
 
 
