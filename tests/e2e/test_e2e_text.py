@@ -53,10 +53,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Any
 
 
 def open_text(tab: Tab, server: Server, query: str = "", *, count: int = 1) -> list[dict[str, Any]]:
-    """Open /text?query, wait until `count` cards show their steps, and return what the cards show."""
+    """Open /text?query, wait until `count` cards show their steps, and return what the cards show.
+
+    dcc.Markdown is loaded asynchronously, so a step's body can be empty for a moment after the step
+    itself appears: wait until every step body has text.
+    """
     tab.page.goto(f"{server.url}/text{query}")
     tab.page.wait_for_function("n => { const cards = Array.from(document.querySelectorAll('.text-card'));"
-                               " return cards.length >= n && cards.every(c => c.querySelector('.text-step')); }",
+                               " return cards.length >= n && cards.every(c => c.querySelector('.text-step'))"
+                               " && Array.from(document.querySelectorAll('.text-step-body'))"
+                               ".every(b => b.textContent.trim() !== ''); }",
                                arg=count)
     return tab.page.evaluate(CARDS_JS)
 
