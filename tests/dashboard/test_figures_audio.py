@@ -1,29 +1,17 @@
-"""Tests of dashboard.figures.audio: clip descriptions and the WAV header fallback."""
+"""Tests of dashboard.figures.audio: clip descriptions."""
 
 from __future__ import annotations
 
-import io
 import math
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import loaders
-from dashboard.figures.audio import WavInfo, describe, wav_info
+from dashboard.figures.audio import describe
 
 TF2_FIXTURES = Path(__file__).parents[1] / "fixtures" / "tf2"
-
-
-def _wav(rate: int, channels: int, frames: int) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as clip:
-        clip.setnchannels(channels)
-        clip.setsampwidth(2)
-        clip.setframerate(rate)
-        clip.writeframes(b"\x00\x00" * channels * frames)
-    return buffer.getvalue()
 
 
 def test_describe_rate_duration_channels() -> None:
@@ -33,21 +21,18 @@ def test_describe_rate_duration_channels() -> None:
     assert describe({"sample_rate": 22050.5, "channels": 1, "frames": 0}) == "22050.5 Hz · 1 channel"
 
 
-def test_describe_reads_missing_fields_from_the_wav_header() -> None:
-    row = {"sample_rate": math.nan, "channels": 0, "frames": 0, "data": _wav(44100, 2, 88200)}
-    assert describe(row) == "44100 Hz · 2 s · 2 channels"
+def test_describe_of_a_loaded_tf2_clip_reads_the_header_fields(tmp_path: Path) -> None:
+    from loaders.writer import EventWriter
+
+    with EventWriter(str(tmp_path / "logs" / "run")) as events:  # the TF2 form: only the WAV bytes say the rate
+        events.add_audio("clip", np.zeros((88200, 2)), 44100, 0)
+    clip = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").audio().iloc[0]
+    assert describe(clip) == "44100 Hz · 2 s · 2 channels"
 
 
 def test_describe_unknown_when_nothing_is_readable() -> None:
     assert describe({"sample_rate": math.nan, "channels": 0, "frames": 0, "data": b"OggS not a wav"}) == "unknown format"
     assert describe({}) == "unknown format"
-
-
-def test_wav_info_parses_pcm_and_rejects_other_bytes() -> None:
-    assert wav_info(_wav(8000, 1, 800)) == WavInfo(8000.0, 1, 800)
-    assert wav_info(b"fLaC\x00\x00") is None
-    assert wav_info(b"") is None and wav_info(None) is None
-    assert wav_info(_wav(8000, 1, 800)[:20]) is None  # a truncated header
 
 
 def test_describe_pytorch_and_tf2_clips(tmp_path: Path) -> None:
@@ -58,7 +43,7 @@ def test_describe_pytorch_and_tf2_clips(tmp_path: Path) -> None:
     writer.close()
     clip = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").audio().iloc[0]
     assert describe(clip) == "22050 Hz · 0.5 s · 1 channel"
-    assert wav_info(clip["data"]) == WavInfo(22050.0, 1, 11025)
+    assert (clip["sample_rate"], clip["channels"], clip["frames"]) == (22050.0, 1, 11025)
     tf2 = loaders.Logdir(TF2_FIXTURES, cache_dir=tmp_path / "cache2").audio(runs=["tf_summary"]).set_index("tag")
     assert describe(tf2.loc["audio/stereo"]) == "8000 Hz · 0.1 s · 2 channels"
     assert set(describe(row) for _, row in tf2.loc[["audio/mono"]].iterrows()) == {"8000 Hz · 0.1 s · 1 channel"}
