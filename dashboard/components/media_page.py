@@ -14,7 +14,7 @@ from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
 
 from dashboard import data
 from dashboard.callbacks import callback
-from dashboard.components import media_views, run_picker, section_list, tag_sections
+from dashboard.components import media_cards, media_views, run_picker, section_list, tag_sections
 from dashboard.components.media_views import MediaIds, MediaView
 from dashboard.components.shell import ids as shell_ids
 from dashboard.data import media
@@ -77,9 +77,9 @@ def section_cards(kind: str, ids: MediaIds, clicks: int | None, page: int | None
     source = data.current()
     tags = tag_sections.page_slice(state["tags"], page)
     frame = media.samples(source, kind, plotted or [], tags)
-    if ctx.triggered_id == shell_ids.version and media_views.card_keys(frame) == media_views.shown_keys(shown, tags):
+    if ctx.triggered_id == shell_ids.version and media_cards.card_keys(frame) == media_cards.shown_keys(shown, tags):
         return no_update
-    return media_views.cards(ids, frame, source.run_colors(), source.settings.path_prefix)
+    return media_cards.cards(ids, frame, source.run_colors(), source.settings.path_prefix)
 
 
 def sections_callback(page: str, kind: str, ids: MediaIds) -> Callable[..., tuple[Any, Any, Any]]:

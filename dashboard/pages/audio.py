@@ -13,7 +13,7 @@ from dash import MATCH, Input, Output, State, ctx, html, no_update
 
 from dashboard import data
 from dashboard.callbacks import callback
-from dashboard.components import media_page, media_views
+from dashboard.components import media_cards, media_page
 from dashboard.components.media_views import MediaIds, MediaView
 from dashboard.components.shell import ids as shell_ids
 from dashboard.data import media
@@ -58,9 +58,9 @@ def show_step(position: int | None, typed: float | None, _version: str | None, o
     rows = media.sample_steps(source, KIND, card["run"], card["tag"], int(card["index"]))
     if rows.empty:
         return (no_update,) * 8
-    trigger = media_views.trigger_of(ctx.triggered_id)
-    chosen = media_views.choose_position(rows["step"].tolist(), trigger, position, typed, old_last)
-    shown = media_views.card_update(KIND, rows, chosen, source.settings.path_prefix)
+    trigger = media_cards.trigger_of(ctx.triggered_id)
+    chosen = media_cards.choose_position(rows["step"].tolist(), trigger, position, typed, old_last)
+    shown = media_cards.card_update(KIND, rows, chosen, source.settings.path_prefix)
     return (shown.last, shown.marks, shown.position, shown.slider_class, shown.step, shown.src, shown.caption,
             shown.info)
 

@@ -1,23 +1,13 @@
-"""Tests of dashboard.components.media_views: URL view state, slider positions, card contents as data."""
+"""Tests of dashboard.components.media_views: URL view state, view style and the sections view."""
 
 from __future__ import annotations
 
-import pandas as pd
-import pytest
-from dash import dcc, html
 
-from dashboard import blobs
 from dashboard.components import media_views
-from dashboard.components.media_views import MediaIds, MediaView
-from tests.dashboard.dashtest import find, find_all
+from dashboard.components.media_views import MediaView
+from tests.dashboard.dashtest import find_all
 
 RUNS = ["alpha", "beta", "gamma"]
-
-
-def image_rows(steps: list[int], width: int = 8, height: int = 8, run: str = "alpha",
-               tag: str = "t/img") -> pd.DataFrame:
-    return pd.DataFrame({"run": run, "tag": tag, "step": steps, "wall_time": [1.7e9 + s for s in steps], "index": 0,
-                         "width": width, "height": height, "content_type": "image/png"})
 
 
 def test_media_view_parses_the_query_tolerantly_and_round_trips() -> None:
@@ -40,73 +30,6 @@ def test_view_style_sets_the_filter_variable_and_actual_size_class() -> None:
     assert media_views.view_style(MediaView()) == ({"--media-filter": "none"}, "main media-main")
     style, cls = media_views.view_style(MediaView(brightness=1.5, contrast=0.8, actual_size=True))
     assert style == {"--media-filter": "brightness(1.5) contrast(0.8)"} and cls == "main media-main media-actual"
-
-
-@pytest.mark.parametrize(("trigger", "position", "typed", "old_last", "expected"), [
-    ("slider", 2, 20, 4, 2),        # the slider moved: show that position
-    ("slider", 99, 20, 4, 4),       # clamped to the last step
-    ("slider", None, None, None, 4),
-    ("step", 4, 27, 4, 3),          # typed 27: nearest logged step is 30 (position 3)
-    ("step", 1, 24, 4, 2),          # a tie goes to the earlier step (20)
-    ("step", 1, None, 4, 1),        # an emptied box keeps the step shown
-    ("data", 3, 30, 3, 4),          # was at the newest (old max 3): follow the new newest
-    ("data", 1, 10, 3, 1),          # was elsewhere: stay on the same step
-    ("data", 1, 30, 3, 3),          # ... found by step, not position
-    ("data", None, None, None, 4),
-])
-def test_choose_position(trigger: str, position: object, typed: object, old_last: object, expected: int) -> None:
-    steps = [0, 10, 20, 30, 40]
-    assert media_views.choose_position(steps, trigger, position, typed, old_last) == expected
-
-
-def test_trigger_of_names_the_input_that_fired() -> None:
-    ids = MediaIds("images")
-    assert media_views.trigger_of(ids.slider("a", "t", 0)) == "slider"
-    assert media_views.trigger_of(ids.step_input("a", "t", 0)) == "step"
-    assert media_views.trigger_of("shell-data-version") == "data"
-
-
-def test_card_update_points_at_the_blob_and_marks_every_step() -> None:
-    rows = image_rows(list(range(0, 700, 7)))  # 100 steps: 100 positions, about 10 labelled
-    shown = media_views.card_update("images", rows, 3, "/tb/")
-    assert (shown.position, shown.last, shown.step) == (3, 99, 21)
-    assert shown.src == blobs.url("/tb/", "images", "alpha", "t/img", 21, 0, 1.7e9 + 21)
-    assert len(shown.marks) == 10 and shown.marks[0] == "0" and shown.marks[99] == "693"
-    assert shown.caption.startswith("step 21 · ") and shown.media_class == "media-image pixelated"
-    assert shown.slider_class == "media-slider" and shown.alt == "t/img · alpha · step 21"
-    assert find_all(shown.info, lambda c: isinstance(c, html.Span))[0].children == "8 × 8 px"
-    big = media_views.card_update("images", image_rows([5], 640, 480), 0, "/")
-    assert big.media_class == "media-image" and big.slider_class == "media-slider media-slider-single"
-
-
-def test_card_update_of_audio_describes_the_clip_and_label() -> None:
-    rows = pd.DataFrame({"run": "v", "tag": "a", "step": [1, 2], "wall_time": [1.0, 2.0], "index": 1,
-                         "sample_rate": 16000.0, "channels": 2, "frames": 24000, "content_type": "audio/wav",
-                         "label": ["", "hello *there*"]})
-    first, second = (media_views.card_update("audio", rows, position, "/") for position in (0, 1))
-    assert [span.children for span in first.info] == ["16000 Hz · 1.5 s · 2 channels"]
-    assert [span.children for span in second.info] == ["16000 Hz · 1.5 s · 2 channels", "hello *there*"]
-    assert second.src.startswith("/_eventscope/blob/audio/") and "/2/1?v=" in second.src
-
-
-def test_cards_make_one_card_per_run_tag_and_sample_at_the_newest_step() -> None:
-    ids = MediaIds("images")
-    frame = pd.concat([image_rows([0, 5]), image_rows([0], run="beta"),
-                       image_rows([0]).assign(index=1)]).sort_values(["run", "index", "step"], kind="stable")
-    built = media_views.cards(ids, frame, {"alpha": "#123456"}, "/")
-    assert len(built) == 3
-    first = find(built[0], ids.slider("alpha", "t/img", 0))
-    assert (first.max, first.value, first.marks) == (1, 1, {0: "0", 1: "5"})
-    assert find(built[0], ids.step_input("alpha", "t/img", 0)).value == 5
-    assert isinstance(find(built[1], ids.media("alpha", "t/img", 1)), html.Img)
-    subtitles = [find_all(card, lambda c: getattr(c, "className", "") == "card-subtitle media-run")[0]
-                 for card in built]
-    assert [s.children[1].children for s in subtitles] == ["alpha · sample 1 of 2", "alpha · sample 2 of 2", "beta"]
-    assert subtitles[0].children[0].style == {"backgroundColor": "#123456"}
-    assert media_views.card_keys(frame) == {("alpha", "t/img", 0), ("alpha", "t/img", 1), ("beta", "t/img", 0)}
-    sliders = [s.id for s in find_all(built, lambda c: isinstance(c, dcc.Slider))]
-    assert media_views.shown_keys(sliders, ["t/img"]) == media_views.card_keys(frame)
-    assert media_views.shown_keys(sliders, ["other"]) == set()
 
 
 def test_sections_view_says_what_to_log_when_there_is_nothing() -> None:
