@@ -77,9 +77,17 @@ def check_logdir(logdir: str | os.PathLike[str]) -> str:
                           f"copy or mount the files locally and pass a local path")
     path = os.path.abspath(os.path.expanduser(text))
     if not os.path.isdir(path):
-        what = "is not a directory" if os.path.exists(path) else "does not exist"
-        raise LogdirNotFound(f"logdir {path!r} {what}; pass the directory your SummaryWriter wrote to")
+        raise LogdirNotFound(f"logdir {path!r} {_why_not_a_dir(path)}; pass the directory your SummaryWriter wrote to")
     return path
+
+
+def _why_not_a_dir(path: str) -> str:
+    """Return why path is no directory: not one, a dangling or looping symbolic link, or missing."""
+    if os.path.exists(path):
+        return "is not a directory"
+    if os.path.islink(path):
+        return f"is a symbolic link to {os.readlink(path)!r}, which does not resolve (missing, or a link loop)"
+    return "does not exist"
 
 
 def discover(logdir: str | os.PathLike[str], *, skip: str | os.PathLike[str] | None = None) -> Discovery:
@@ -151,9 +159,27 @@ def _first_visit(dirpath: str, visited: set[tuple[int, int]], skip_real: str | N
 
 
 def _run_name(root: str, dirpath: str) -> str:
-    """Return the run name of dirpath: its path relative to root with "/" separators."""
+    """Return the run name of dirpath: its path relative to root with "/" separators, made printable."""
     rel = os.path.relpath(dirpath, root)
-    return "." if rel == os.curdir else rel.replace(os.sep, "/")
+    return "." if rel == os.curdir else printable(rel.replace(os.sep, "/"))
+
+
+def printable(name: str) -> str:
+    """Return a file name or path as valid UTF-8 text: bytes it could not be decoded from become \\xNN.
+
+    Python hands a name that is not valid UTF-8 to us with "surrogate escapes", which Arrow and
+    pandas cannot store; run names, paths in tables and problem messages go through this first.
+
+    Args:
+        name: a name from os.listdir / os.walk (or any text holding one).
+
+    Returns:
+        name itself when it is valid UTF-8, else the same name with each undecodable byte as \\xNN.
+    """
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that escapes no byte
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _collect_events(found: Discovery, run: str, dirpath: str, filenames: list[str]) -> None:
@@ -183,11 +209,12 @@ def _collect_profiles(found: Discovery, root: str, run: str, dirpath: str, filen
         match = _PYTORCH_TRACE.match(name)
         if match:
             worker, span = match.group(1), match.group(2) or ""
-            found.profiles.append(ProfileCapture(run, worker + span, worker, "pytorch_trace", path))
+            found.profiles.append(ProfileCapture(run, printable(worker + span), printable(worker), "pytorch_trace",
+                                                 path))
             continue
         if not in_session:
             continue
         for suffix, fmt in _PROFILE_SUFFIXES:
             if name.endswith(suffix) and len(name) > len(suffix):
                 owner = "/".join(parts[:-3]) or "."
-                found.profiles.append(ProfileCapture(owner, parts[-1], name[: -len(suffix)], fmt, path))
+                found.profiles.append(ProfileCapture(owner, parts[-1], printable(name[: -len(suffix)]), fmt, path))

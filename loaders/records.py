@@ -25,6 +25,7 @@ MAX_RECORD_BYTES = 1 << 31
 _MASK_DELTA = 0xA282EAD8
 _HEADER = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def masked_crc(data: bytes | memoryview) -> int:
@@ -156,10 +157,28 @@ def payload_crc_problem(path: str, offset: int) -> Problem:
 
 
 def length_crc_problem(path: str, offset: int, unread: int) -> Problem:
-    """Return the Problem for a file abandoned at a record whose length checksum is wrong."""
+    """Return the Problem for a file abandoned at a record whose length checksum is wrong.
+
+    At byte 0 the message says the file may be no event file at all, and names gzip when the file
+    starts with gzip's magic bytes (an archived log compressed whole).
+    """
+    if offset == 0:
+        return Problem(path, offset, "length_crc", f"{path}: {_not_a_record(path)}; nothing read ({unread} bytes)")
     return Problem(path, offset, "length_crc",
                    f"{path}: bad length checksum at byte {offset}; stopped reading this file there "
                    f"({unread} bytes not read)")
+
+
+def _not_a_record(path: str) -> str:
+    """Return why a file whose first record header is bad is not read: gzip-compressed, or not an event file."""
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(len(_GZIP_MAGIC))
+    except OSError:
+        magic = b""
+    if magic == _GZIP_MAGIC:
+        return "is gzip-compressed, not an event file as written (decompress it with gunzip to read it)"
+    return "does not start with a TFRecord header (bad length checksum at byte 0): not an event file, or damaged there"
 
 
 def bad_length_problem(path: str, offset: int, length: int) -> Problem:

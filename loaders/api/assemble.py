@@ -33,6 +33,15 @@ def first_tag_infos(entries: tuple[FileEntry, ...]) -> dict[str, TagInfo]:
     return tags
 
 
+def plugin_tags(entries: tuple[FileEntry, ...], kind: str) -> list[str]:
+    """Return a run's tags whose first metadata names plugin kind, whether or not they have rows of kind.
+
+    tags() lists a tag under that plugin even when none of its values could be read as the plugin
+    (they are kept in the tensors table, with a problem); asking kind's reader for it gives no rows.
+    """
+    return [tag for tag, info in first_tag_infos(entries).items() if info.plugin == kind]
+
+
 def restart_thresholds(entries: tuple[FileEntry, ...]) -> list[tuple[np.ndarray, np.ndarray, int]] | None:
     """Per file: (restart offsets, suffix-min restart steps, min restart step of later files); None if no restarts."""
     if not any(entry.restarts for entry in entries):

@@ -17,6 +17,7 @@ from loaders.api.assemble import (
     filter_tags,
     first_tag_infos,
     index_stats,
+    plugin_tags,
     purge_restarted,
     reader_form,
     restart_thresholds,
@@ -26,7 +27,7 @@ from loaders.api.readers import KindReaders
 from loaders.api.select import Selector, check_selector, select
 from loaders.cache import Cache, FileEntry
 from loaders.chunk import TagInfo
-from loaders.discovery import Discovery, check_logdir, discover
+from loaders.discovery import Discovery, check_logdir, discover, printable
 from loaders.errors import CacheError, Problem
 from loaders.tables import SCHEMAS
 
@@ -93,6 +94,8 @@ class Logdir(KindReaders):
         """
         with self._lock:
             self._discovery = discover(self.path, skip=self._cache.root)
+            found = {path for paths in self._discovery.runs.values() for path in paths}
+            self._file_problems = {path: problem for path, problem in self._file_problems.items() if path in found}
             loaded = [run for run in self._entries if run in self._discovery.runs]
             self._entries = {}
             self._load(loaded)
@@ -249,6 +252,9 @@ class Logdir(KindReaders):
         else:
             indexes = {run: self._index(run) for run in selected}
             choices = sorted({tag for run in selected for tag in self._kind_tags(run, kind, indexes[run])})
+            if isinstance(tag_selector, list) and not set(tag_selector) <= set(choices):  # see plugin_tags
+                declared = (tag for run in selected for tag in plugin_tags(self._run_entries(run), kind))
+                choices = sorted({*choices, *declared})
             wanted = select("tags", tag_selector, choices, what=f"{kind} tags in the selected runs")
             parts = [self._assembled_tags(run, kind, wanted, None if indexes[run] is None
                                           else indexes[run].get(kind, {})) for run in selected]
@@ -316,7 +322,7 @@ class Logdir(KindReaders):
 
     def profiles(self) -> pd.DataFrame:
         """Return the profiler captures found: run, session, host, format, path."""
-        rows = [(p.run, p.session, p.host, p.format, p.path) for p in self._discovery.profiles]
+        rows = [(p.run, p.session, p.host, p.format, printable(p.path)) for p in self._discovery.profiles]
         return pd.DataFrame(rows, columns=["run", "session", "host", "format", "path"])
 
     def trace(self, run: str, session: str | None = None, host: str | None = None) -> pd.DataFrame:
@@ -361,7 +367,8 @@ class Logdir(KindReaders):
         """
         selected = self._select_runs(runs)
         self._load(selected)
-        rows = [(run, entry.path, info.tag, info.plugin, info.display_name, info.description, info.data_class)
+        rows = [(run, printable(entry.path), info.tag, info.plugin, info.display_name, info.description,
+                 info.data_class)
                 for run in selected for entry in self._run_entries(run) for info in entry.tags.values()]
         return pd.DataFrame(rows, columns=["run", "path", "tag", "plugin", "display_name", "description", "data_class"])
 
@@ -373,18 +380,18 @@ class Logdir(KindReaders):
         """
         selected = self._select_runs(runs)
         self._load(selected)
-        rows = [(run, e.path, e.size, e.num_records, e.end_offset, e.truncated, e.stopped, e.file_version)
+        rows = [(run, printable(e.path), e.size, e.num_records, e.end_offset, e.truncated, e.stopped, e.file_version)
                 for run in selected for e in self._run_entries(run)]
         return pd.DataFrame(rows, columns=["run", "path", "size", "records", "end_offset", "truncated", "stopped",
                                            "file_version"])
 
     def problems(self) -> pd.DataFrame:
-        """Return everything wrong found so far: path, offset, kind, message (one row each)."""
+        """Return everything wrong found so far: path, offset, kind, message (one row each; see printable())."""
         with self._lock:
             found = [*self._discovery.problems, *self._cache.problems, *self._file_problems.values()]
             found += [problem for problems in self._derived_problems.values() for problem in problems]
             found += [problem for entries in self._entries.values() for entry in entries for problem in entry.problems]
-        rows = list(dict.fromkeys(problem.as_dict().values() for problem in found))
+        rows = list(dict.fromkeys((printable(p.path), p.offset, p.kind, printable(p.message)) for p in found))
         return pd.DataFrame(rows, columns=["path", "offset", "kind", "message"])
 
 

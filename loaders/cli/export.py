@@ -13,7 +13,7 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from loaders.api import Logdir
-from loaders.cli import EXIT_EMPTY, EXIT_OK
+from loaders.cli import EXIT_EMPTY, EXIT_OK, EXIT_USAGE
 
 
 def export(logdir: Logdir, kind: str, fmt: str, output: str, *, runs: re.Pattern | None = None,
@@ -29,14 +29,20 @@ def export(logdir: Logdir, kind: str, fmt: str, output: str, *, runs: re.Pattern
         tags: only tags matching this regex (ignored, with a warning, for hparams).
 
     Returns:
-        0 when rows were written, 1 when nothing matched (no file is written then).
+        0 when rows were written, 1 when nothing matched (no file is written then), 2 when output
+        cannot be written.
     """
     table = _hparams_table(logdir, runs, tags) if kind == "hparams" else getattr(logdir, f"{kind}_table")(runs, tags)
     if table.num_rows == 0:
         where = f" matching --runs {runs.pattern!r}" if runs is not None else ""
         print(f"no {kind} found in {logdir.path}{where}; nothing written", file=sys.stderr)
         return EXIT_EMPTY
-    WRITERS[fmt](table, output)
+    try:
+        WRITERS[fmt](table, output)
+    except OSError as error:  # a missing folder, a directory, no permission, a full disk
+        print(f"error: cannot write {output!r}: {error.strerror or error}; pass a file path in a writable "
+              f"folder with -o", file=sys.stderr)
+        return EXIT_USAGE
     print(f"wrote {table.num_rows} {kind} rows to {output}", file=sys.stderr)
     return EXIT_OK
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from loaders.api import READER_KINDS, Logdir
 from loaders.cli import EXIT_EMPTY, EXIT_OK
+from loaders.discovery import printable
 
 
 def inspect(logdir: Logdir, *, runs: re.Pattern | None, out: TextIO) -> int:
@@ -26,13 +27,14 @@ def inspect(logdir: Logdir, *, runs: re.Pattern | None, out: TextIO) -> int:
     """
     selected = logdir.runs() if runs is None else [run for run in logdir.runs() if runs.search(run)]
     if not selected:
-        print(f"{logdir.path}: no runs found (no file with 'tfevents' in its name"
+        print(f"{printable(logdir.path)}: no runs found (no file with 'tfevents' in its name"
               f"{' in runs matching ' + repr(runs.pattern) if runs is not None else ''})", file=out)
         _print_profiles(logdir, out)
         return EXIT_EMPTY
     files, tags = logdir.files(selected), logdir.tags(selected)
     findings = _findings(logdir, selected, files)
-    print(f"{logdir.path}: {len(selected)} runs, {len(files)} event files, {int(files['records'].sum())} records, "
+    print(f"{printable(logdir.path)}: {len(selected)} runs, {len(files)} event files, "
+          f"{int(files['records'].sum())} records, "
           f"{sum(len(items) for items in findings.values())} problems", file=out)
     for run in selected:
         _print_run(run, files[files["run"] == run], tags[tags["run"] == run], findings.get(run, []), out)
@@ -75,7 +77,7 @@ def _findings(logdir: Logdir, runs: list[str], files: pd.DataFrame) -> dict[str,
 
 def _run_holding(logdir: Logdir, path: str, runs: list[str]) -> str:
     """Return the run whose directory directly holds path (a file that could not be read), else ""."""
-    rel = os.path.relpath(os.path.dirname(path), logdir.path).replace(os.sep, "/")
+    rel = os.path.relpath(os.path.dirname(path), printable(logdir.path)).replace(os.sep, "/")
     return rel if rel in runs else ""
 
 

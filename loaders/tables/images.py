@@ -8,6 +8,7 @@ from loaders.proto import summary_pb2
 
 # Own columns, in schema order: index, width, height, content_type, data.
 ImageRow = tuple[int, int, int, str, bytes]
+_MAX_SIDE = 2**31 - 1  # width and height are int32 columns
 
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -67,4 +68,6 @@ def from_tensor(array: np.ndarray) -> list[ImageRow]:
         width, height = int(array[0]), int(array[1])
     except ValueError as err:
         raise ValueError(f"an image summary must start with its width and height as numbers: {err}") from None
+    if not (0 <= width <= _MAX_SIDE and 0 <= height <= _MAX_SIDE):
+        raise ValueError(f"an image summary's width and height must be 0..{_MAX_SIDE}, got {width} x {height}")
     return [(index, width, height, sniff_image(data), data) for index, data in enumerate(array[2:])]
