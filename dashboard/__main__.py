@@ -85,7 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = create_app(settings)
     with app.server.app_context():
-        report_status(current(), settings)
+        source = current()
+    report_status(source, settings)
+    source.warm_scalars()
     return serve(app, settings)
 
 

@@ -39,8 +39,13 @@ class ids:  # noqa: N801 - a namespace
 
     @staticmethod
     def body(page: Any, group: Any) -> dict[str, Any]:
-        """The card grid the page's callback fills."""
+        """The first cards of the grid, which the page's section callback fills."""
         return {"type": "tag-section-body", "page": page, "group": group}
+
+    @staticmethod
+    def rest(page: Any, group: Any) -> dict[str, Any]:
+        """The grid's later cards, for a page that sends the first cards before the others (else empty)."""
+        return {"type": "tag-section-rest", "page": page, "group": group}
 
 
 def group_by_prefix(tags: Iterable[str]) -> dict[str, list[str]]:
@@ -110,8 +115,11 @@ def _section(page: str, group: str, tags: list[str], opened: bool) -> html.Detai
                      id=ids.summary(page, group), n_clicks=0, className="section-summary"),
         dcc.Store(id=ids.state(page, group), data={"group": group, "tags": tags, "open": opened}),
         pager,
-        dcc.Loading(html.Div(id=ids.body(page, group), className="card-grid"), delay_show=400, type="dot",
-                    className="section-loading"),
+        html.Div([  # one grid: the body, its Loading wrappers and the rest lay their cards out with display: contents
+            dcc.Loading(html.Div(id=ids.body(page, group), className="card-grid-part"), delay_show=400, type="dot",
+                        className="section-loading", parent_className="card-grid-loading"),
+            html.Div(id=ids.rest(page, group), className="card-grid-part"),
+        ], className="card-grid"),
     ], open=opened, className="section")
 
 

@@ -8,8 +8,11 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-_TYPED = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
-          "float32": "f4", "float64": "f8"}
+_TYPED = {np.dtype(name): code for name, code in (
+    ("int8", "i1"), ("uint8", "u1"), ("int16", "i2"), ("uint16", "u2"), ("int32", "i4"), ("uint32", "u4"),
+    ("float32", "f4"), ("float64", "f8"))}
+_INT64 = (np.dtype(np.int64), np.dtype(np.uint64))
+_FLOAT64 = np.dtype(np.float64)
 
 
 class ScalarFigure(go.Figure):
@@ -72,17 +75,35 @@ class ScalarFigure(go.Figure):
 
 
 def _typed(value: Any) -> Any:
-    """Return a numeric ndarray as Plotly.js's {"dtype", "bdata"[, "shape"]} spec (int64 narrowed); else value."""
-    if not isinstance(value, np.ndarray) or value.size == 0 or value.dtype.kind not in "iuf":
+    """Return a numeric ndarray as Plotly.js's {"dtype", "bdata"[, "shape"]} spec, a string array as a list.
+
+    Narrowing is lossless only: int64 to int32 when every value fits, float64 to float32 when every
+    value (NaN and ±inf included) survives the round trip, as the float32 values most writers log do.
+    """
+    if not isinstance(value, np.ndarray):
         return value
-    if value.dtype == np.int64 or value.dtype == np.uint64:
-        if value.min() < -2**31 or value.max() >= 2**31:
-            return value
-        value = value.astype(np.int32)
-    code = _TYPED.get(str(value.dtype))
+    if value.dtype.kind == "U":  # labels: a list is what Plotly's encoder would make of them, only slower
+        return value.tolist()
+    if value.size == 0 or value.dtype.kind not in "iuf":
+        return value
+    value = _narrowed(value)
+    code = _TYPED.get(value.dtype)
     if code is None:
         return value
     spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")}
     if value.ndim > 1:
         spec["shape"] = ",".join(str(size) for size in value.shape)
     return spec
+
+
+def _narrowed(value: np.ndarray) -> np.ndarray:
+    """Return value as int32 or float32 when that loses nothing, else value itself."""
+    if value.dtype in _INT64:
+        return value.astype(np.int32) if value.min() >= -2**31 and value.max() < 2**31 else value
+    if value.dtype == _FLOAT64:
+        with np.errstate(over="ignore", invalid="ignore"):
+            narrow = value.astype(np.float32)
+            same = narrow == value
+        if bool(same.all()) or bool((same | (np.isnan(narrow) & np.isnan(value))).all()):
+            return narrow
+    return value

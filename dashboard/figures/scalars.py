@@ -136,7 +136,8 @@ def _line(run: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray, op
 def _runs_lines(frame: pd.DataFrame, options: ChartOptions) -> list[LineData]:
     """Split a tag's frame by run (runs sorted by name, each in point order) and build each line."""
     codes, runs = _run_codes(frame["run"])
-    order = np.argsort(codes, kind="stable")
+    grouped = bool(np.all(codes[1:] >= codes[:-1]))  # frames from DataSource come grouped by run already
+    order = slice(None) if grouped else np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(runs) + 1))
     steps, walls, values = (frame[name].to_numpy(dtype=dtype)[order] for name, dtype in
                             (("step", np.int64), ("wall_time", np.float64), ("value", np.float64)))
@@ -229,7 +230,16 @@ def _plot_x(x: np.ndarray, x_axis: str) -> Any:
 def _wall_labels(walls: np.ndarray) -> np.ndarray:
     """Epoch seconds -> "YYYY-MM-DD HH:MM:SS" local time labels (vectorized; Plotly cannot date-format numbers)."""
     stamps = np.datetime_as_string(_local_seconds(walls).astype("datetime64[s]"), unit="s")
-    return np.char.replace(stamps, "T", " ")
+    if not stamps.size:  # (np.char.replace fails on an empty array: a zoom beside the data)
+        return stamps
+    if stamps.dtype.kind != "U" or stamps.dtype.itemsize < 4 * 11:
+        return np.char.replace(stamps, "T", " ")
+    chars = stamps.view(np.uint32).reshape(stamps.size, -1)  # one UCS-4 code per character
+    separator = chars[:, 10]  # "YYYY-MM-DDTHH:MM:SS"; "NaT" has no T there
+    separator[separator == ord("T")] = ord(" ")
+    if bool((chars == ord("T")).any()):  # a year outside 0000-9999 moves the T: the slow general way
+        return np.char.replace(stamps, "T", " ")
+    return stamps
 
 
 def _local_seconds(walls: np.ndarray) -> np.ndarray:

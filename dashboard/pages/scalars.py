@@ -37,6 +37,9 @@ TITLE = "Scalars"
 _VIEW = [Input(ids.smoothing, "value"), Input(ids.x_axis, "value"), Input(ids.toggles, "value"),
          Input(ids.y_min, "value"), Input(ids.y_max, "value")]
 _VIEW_STATE = [State(dependency.component_id, dependency.component_property) for dependency in _VIEW]
+# A group's first cards come in the section callback's answer, the rest in a second one, so the
+# browser paints the first charts while the server builds the others.
+FIRST_CARDS = 2
 
 
 def layout(**query: Any) -> html.Div:
@@ -81,26 +84,46 @@ render_sections = section_list.sections_callback(__name__, section_list.SectionL
     sections_view, page_class))
 
 
-@callback(
-    Output(tag_sections.ids.body(PAGE, MATCH), "children"),
-    Input(tag_sections.ids.summary(PAGE, MATCH), "n_clicks"),
-    Input(tag_sections.ids.pager(PAGE, MATCH), "value"),
-    *_VIEW,
-    Input(ids.plotted, "data"),
-    Input(shell_ids.version, "data"),
-    State(tag_sections.ids.state(PAGE, MATCH), "data"),
-)
+# What a section's cards depend on (render_section and render_rest take the same arguments).
+_SECTION = [Input(tag_sections.ids.summary(PAGE, MATCH), "n_clicks"),
+            Input(tag_sections.ids.pager(PAGE, MATCH), "value"), *_VIEW, Input(ids.plotted, "data"),
+            Input(shell_ids.version, "data"), State(tag_sections.ids.state(PAGE, MATCH), "data")]
+
+
+@callback(Output(tag_sections.ids.body(PAGE, MATCH), "children"), *_SECTION)
 def render_section(clicks: int | None, page: int | None, smoothing: Any, x_axis: Any, switches: list[str] | None,
                    y_min: Any, y_max: Any, plotted: list[str] | None, _version: str | None,
                    state: dict[str, Any] | None) -> list[Component]:
-    """Build the cards of one open section's current page (a closed section builds nothing)."""
+    """Build the first FIRST_CARDS cards of one open section's current page (a closed section builds nothing)."""
+    return _section_cards(clicks, page, state, ScalarView.from_controls(smoothing, x_axis, switches, y_min, y_max),
+                          plotted, slice(0, FIRST_CARDS))
+
+
+@callback(Output(tag_sections.ids.rest(PAGE, MATCH), "children"), *_SECTION)
+def render_rest(clicks: int | None, page: int | None, smoothing: Any, x_axis: Any, switches: list[str] | None,
+                y_min: Any, y_max: Any, plotted: list[str] | None, _version: str | None,
+                state: dict[str, Any] | None) -> list[Component]:
+    """Build the other cards of that page, in a request of its own: the browser paints the first
+    cards while the server still builds these."""
+    return _section_cards(clicks, page, state, ScalarView.from_controls(smoothing, x_axis, switches, y_min, y_max),
+                          plotted, slice(FIRST_CARDS, None))
+
+
+def _section_cards(clicks: int | None, page: int | None, state: dict[str, Any] | None, view: ScalarView,
+                   plotted: list[str] | None, part: slice) -> list[Component]:
+    """Return the cards of one part of an open section's current page ([] for a closed section)."""
     if not state or not tag_sections.is_open(state, clicks):
         return []
+    return _cards(tag_sections.page_slice(state["tags"], page)[part], view, plotted)
+
+
+def _cards(tags: list[str], view: ScalarView, plotted: list[str] | None) -> list[Component]:
+    """Return the cards of these tags (tags without data in the plotted runs get none)."""
+    if not tags:
+        return []
     source = data.current()
-    tags = tag_sections.page_slice(state["tags"], page)
     by_tag = source.scalar_series_by_tag(plotted or [], tags)
-    options = ScalarView.from_controls(smoothing, x_axis, switches, y_min, y_max).chart_options(
-        source.settings.max_points("scalars", DEFAULT_MAX_POINTS))
+    options = view.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS))
     colors = source.run_colors()
     return [card(tag, by_tag[tag], colors, options) for tag in tags if tag in by_tag]
 

@@ -53,6 +53,7 @@ def test_layout_and_dependencies_endpoints(app: dash.Dash) -> None:
     assert "shell-nav" in text and "_pages_content" in text and "Last loaded" in text
     outputs = [item["output"] for item in client.get("/_dash-dependencies").json]
     assert any("tag-section-body" in output for output in outputs)
+    assert any("tag-section-rest" in output and "scalars" in output for output in outputs)
     assert any("scalars-graph" in output for output in outputs)
     assert "shell-nav.children" in outputs
 

@@ -49,3 +49,12 @@ def test_sections_show_a_pager_only_past_twelve_tags() -> None:
     pager_big = next(child for child in big.children if isinstance(child, dcc.RadioItems))
     assert pager_small.style == {"display": "none"}
     assert pager_big.style is None and [option["label"] for option in pager_big.options] == ["1", "2", "3"]
+
+
+def test_section_grid_holds_the_body_then_the_rest() -> None:
+    (section,) = tag_sections.sections("p", {"g": ["g/1", "g/2", "g/3"]}, {})
+    grid = next(child for child in section.children if getattr(child, "className", "") == "card-grid")
+    loading, rest = grid.children
+    assert isinstance(loading, dcc.Loading) and loading.parent_className == "card-grid-loading"
+    assert loading.children.id == ids.body("p", "g") and loading.children.className == "card-grid-part"
+    assert rest.id == ids.rest("p", "g") and rest.className == "card-grid-part" and rest.children is None

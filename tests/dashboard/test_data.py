@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import flask
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -69,6 +70,26 @@ def test_scalar_series_by_tag_equals_scalar_series_split_by_tag(scalar_logdir: P
         pd.testing.assert_frame_equal(got, expected)
     assert set(frames["extra/only_gamma"]["run"]) == {"gamma"} and len(frames["loss"]) == 40
     assert source.scalar_series_by_tag(["gamma"], ["loss"]) == {}
+
+
+def test_warm_scalars_indexes_every_scalar_run_in_the_background(scalar_logdir: Path, tmp_path: Path) -> None:
+    source = _source(scalar_logdir, tmp_path)
+    thread = source.warm_scalars()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and thread.daemon
+    assert sorted(source._series_index) == ["alpha", "beta", "gamma"]
+    warmed = source.scalar_series_by_tag(["alpha", "beta"], ["loss"])["loss"]
+    cold = _source(scalar_logdir, tmp_path).scalar_series_by_tag(["alpha", "beta"], ["loss"])["loss"]
+    pd.testing.assert_frame_equal(warmed, cold)
+
+
+@pytest.mark.parametrize("rows", [[3, 8, 13, 18], [3, 8, 14, 19], [0, 1, 2], [5], [], [2, 4, 4, 6]])
+def test_series_take_equals_fancy_indexing_for_any_rows(rows: list[int]) -> None:
+    from dashboard.data.source import _take
+
+    column = np.arange(100, 120, dtype=np.float64)
+    picked = np.array(rows, dtype=np.int64)
+    assert _take(column, picked).tolist() == column[picked].tolist()
 
 
 def test_scalar_series_by_tag_sees_points_appended_after_a_refresh(logdir: Path, tmp_path: Path) -> None:

@@ -220,3 +220,31 @@ def test_scalar_figure_orders_runs_by_name_for_categorical_and_string_runs() -> 
         figure = scalar_figure(given, COLORS, ChartOptions(smoothing=0.0))
         assert [trace.meta["run"] for trace in figure.data] == ["a", "a", "b", "b"]
         assert list(_traces(figure, "raw")["a"].y) == [1.0, 2.0, 3.0, 4.0, 5.0]  # "a" was written second
+
+
+def test_scalar_figure_json_sends_logged_float32_values_in_half_the_bytes() -> None:
+    frame = _frame(points=50, runs=("a",))
+    frame["value"] = np.float32(np.random.default_rng(2).normal(size=50)).astype(np.float64)  # as writers log them
+    raw, smoothed = json.loads(to_json(scalar_figure(frame, COLORS, ChartOptions(smoothing=0.6))))["data"]
+    assert raw["meta"]["role"] == "raw" and raw["y"]["dtype"] == "f4" and raw["x"]["dtype"] == "i4"
+    assert np.array_equal(np.array(_decoded(raw["y"])), frame["value"].to_numpy())
+    assert smoothed["y"]["dtype"] == "f8"  # the EMA is not float32-exact: sent whole
+    assert smoothed["customdata"]["dtype"] == "f4" and _decoded(smoothed["customdata"])[3] == [30.0, frame["value"][3]]
+
+
+@pytest.mark.parametrize("walls", [[1_700_000_000.0, 1_700_003_600.5], [1_700_000_000.0, math.nan], [-1e12, 4e11], []])
+def test_wall_labels_read_like_the_local_clock(walls: list[float]) -> None:
+    from dashboard.figures.scalars import _local_seconds, _wall_labels
+
+    values = np.array(walls, dtype=np.float64)
+    stamps = np.datetime_as_string(_local_seconds(values).astype("datetime64[s]"), unit="s")
+    expected = np.char.replace(stamps, "T", " ").tolist() if walls else []
+    assert _wall_labels(values).tolist() == expected
+    if walls and not math.isnan(walls[-1]) and walls[0] > 0:
+        assert _wall_labels(values)[0] == datetime.datetime.fromtimestamp(walls[0]).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_scalar_figure_zoomed_beside_the_data_draws_empty_lines() -> None:
+    figure = scalar_figure(_frame(), COLORS, ChartOptions(x_range=(1000.0, 2000.0)))
+    assert [len(trace.x) for trace in figure.data] == [0, 0, 0, 0]
+    assert list(figure.layout.xaxis.range) == [1000.0, 2000.0]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import dashboard.__main__ as cli
+from dashboard.data import DataSource
 from dashboard.settings import Settings
 
 
@@ -56,9 +57,12 @@ def _run_main(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> dict[str, Any
 
 def test_main_reports_runs_of_a_real_logdir(monkeypatch: pytest.MonkeyPatch, scalar_logdir: Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
+    warmed: list[str] = []
+    monkeypatch.setattr(DataSource, "warm_scalars", lambda source: warmed.append(source.logdir))
     served = _run_main(monkeypatch, ["--logdir", str(scalar_logdir), "--cache-dir", str(tmp_path / "c")])
     assert f"eventscope: 3 runs in {scalar_logdir}" in capsys.readouterr().err
     assert served["settings"].logdir == str(scalar_logdir)
+    assert warmed == [str(scalar_logdir)]  # the series index is built while the browser loads the page
 
 
 def test_main_explains_a_missing_logdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

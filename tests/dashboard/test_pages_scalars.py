@@ -38,8 +38,8 @@ def _smoothed(figure: go.Figure) -> dict[str, list[float]]:
 def test_page_module_follows_the_contract() -> None:
     assert scalars.__doc__ and scalars.PATH == "/scalars" and scalars.TITLE == "Scalars"
     public = {name for name in vars(scalars) if not name.startswith("_")}
-    callbacks = {"sync_smoothing", "render_sections", "render_section", "zoom", "download_card", "export_selection",
-                 "sync_url", "layout"}
+    callbacks = {"sync_smoothing", "render_sections", "render_section", "render_rest", "zoom", "download_card",
+                 "export_selection", "sync_url", "layout"}
     assert callbacks <= public
 
 
@@ -127,6 +127,21 @@ def test_render_section_builds_cards_with_smoothed_lines(app: dash.Dash, in_requ
 def test_render_section_closed_builds_nothing(app: dash.Dash, in_request: object) -> None:
     state = {"group": "train", "tags": ["train/acc"], "open": True}
     assert scalars.render_section(1, 0, 0.6, "step", [], None, None, ALL_RUNS, "v", state) == []
+    assert scalars.render_rest(1, 0, 0.6, "step", [], None, None, ALL_RUNS, "v", state) == []
+
+
+def test_render_section_sends_the_first_cards_and_render_rest_the_others(app: dash.Dash, in_request: object,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scalars, "FIRST_CARDS", 1)
+    state = {"group": "train", "tags": ["train/acc", "train/lr"], "open": True}
+    first = scalars.render_section(0, 0, 0.5, "step", [], None, None, ["alpha", "beta"], "v", state)
+    rest = scalars.render_rest(0, 0, 0.5, "step", [], None, None, ["alpha", "beta"], "v", state)
+    assert list(_graphs(first)) == ["train/acc"] and list(_graphs(rest)) == ["train/lr"]
+    lines = _smoothed(_graphs(rest)["train/lr"])
+    assert set(lines) == {"alpha", "beta"} and lines["beta"] == pytest.approx([0.1] * 20)
+    assert scalars.render_rest(0, 0, 0.5, "step", [], None, None, ["alpha"], "v",
+                               {**state, "tags": ["train/acc"]}) == []  # nothing left after the first cards
+
 
 
 def test_render_section_applies_view_options(app: dash.Dash, in_request: object) -> None:

@@ -79,6 +79,20 @@ def open_scalars(tab: Tab, server: Server, query: str = "", *, count: int = 1) -
                                arg=count)
 
 
+def assert_one_grid_in_tag_order(tab: Tab, group: str, tags: list[str]) -> None:
+    """The section's cards (the first ones from render_section, the rest from render_rest) fill one
+    grid in tag order: every row but the last is full, none is left with a hole."""
+    boxes = tab.page.evaluate(
+        "group => Array.from(document.querySelectorAll('details.section'))"
+        ".filter(s => s.querySelector('.section-name').textContent === group)"
+        ".flatMap(s => Array.from(s.querySelectorAll('.card')).map(c => { const r = c.getBoundingClientRect();"
+        " return [c.querySelector('.card-title').textContent, Math.round(r.y), Math.round(r.x)]; }))", group)
+    assert [tag for tag, _, _ in boxes] == tags
+    assert sorted(boxes, key=lambda box: (box[1], box[2])) == boxes  # reading order is tag order
+    rows = [sum(1 for _, y, _ in boxes if y == top) for top in sorted({y for _, y, _ in boxes})]
+    assert len(rows) > 1 and all(count == rows[0] for count in rows[:-1]) and rows[-1] <= rows[0], rows
+
+
 def wait_smoothing_to_be(tab: Tab, weight: float) -> None:
     tab.page.wait_for_function(f"() => window.location.search.includes('smoothing={weight:g}')")
     tab.page.wait_for_function(
@@ -215,8 +229,9 @@ def test_appended_points_appear_without_reload(live: tuple[Server, Any], tab: Ta
 def test_demo_and_missing_logdir_pages(tab: Tab, tmp_path: Path) -> None:
     demo = start_cli(["--cache-dir", str(tmp_path / "cache"), "--reload-interval", "0"], tmp_path)
     try:
-        open_scalars(tab, demo, count=4)
+        open_scalars(tab, demo, count=7)
         assert "demo data" in tab.page.locator("#demo-banner").inner_text().lower()
+        assert_one_grid_in_tag_order(tab, "val", ["val/accuracy", "val/loss", "val/loss_lower", "val/loss_upper"])
         assert "serving demo data" in demo.stderr()
         tab.screenshot("demo.png")
     finally:
