@@ -1,11 +1,12 @@
 /* _fastscan: the bulk path of the event decoder.
  *
  * One call walks a buffer of TFRecord-framed Event protos, checks both masked CRC32C checksums
- * of every record, and decodes the records that carry only scalar summary values (legacy
- * simple_value, or a 0-d float/double tensor without metadata) straight into column buffers.
- * Every other record (file_version, graphs, metadata-bearing values, images, ...) is handed
- * back by position for the protobuf runtime in Python to decode. Python owns all policy: this
- * file only frames, checks and extracts.
+ * of every record, and decodes the records that carry only scalar or histogram summary values
+ * (legacy simple_value or histo; a 0-d float/double tensor or a k x 3 float/double histogram
+ * tensor, with or without well-formed metadata) straight into column buffers. Every other record
+ * (file_version, graphs, images, unusual encodings, ...) is handed back by position for the
+ * protobuf runtime in Python to decode. Python owns all policy (which rows to keep, what metadata
+ * registers a tag): this file only frames, checks and extracts.
  *
  * Returned tuple (see loaders/fastpath.py, which wraps it):
  *   end        int    bytes consumed (relative to the buffer start): resume there
@@ -17,11 +18,16 @@
  *   wall_time  bytes  float64 per scalar row
  *   value      bytes  float64 per scalar row
  *   offset     bytes  int64 per scalar row: relative offset of the record header
- *   kind       bytes  uint8 per scalar row: 0 simple_value, 1 tensor without metadata
+ *   kind       bytes  uint8 per scalar row: 0 simple_value, 1 tensor; +4 when the value had metadata
+ *   histograms tuple  bytes per histogram column: tag_idx (int32), step (int64), wall_time, min, max,
+ *                     num, sum, sum_squares (float64), offset (int64), kind (uint8: 2 legacy histo,
+ *                     3 tensor; +4 with metadata), pos (int64: scalar rows before this row), limit_end
+ *                     (int32 end offsets), limits (float64), bucket_end (int32), buckets (float64)
  *   other      bytes  int64 pairs (relative payload start, payload length) of records left to Python
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -94,29 +100,43 @@ static uint32_t masked_crc(const uint8_t *p, size_t n) {
 
 /* ---------- growable column buffers ---------- */
 
+/* A column grows inside a bytes object (resized in place, like realloc), so handing it to Python
+ * at the end copies nothing. */
 typedef struct {
-    char *data;
+    PyObject *obj;
     size_t len, cap;
 } Buf;
 
-static int buf_push(Buf *b, const void *src, size_t n) {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + n) cap *= 2;
-        char *d = PyMem_Realloc(b->data, cap);
-        if (!d) return -1;
-        b->data = d;
-        b->cap = cap;
+static int buf_grow(Buf *b, size_t need) {
+    size_t cap = b->cap ? b->cap * 2 : 4096;
+    while (cap < need) cap *= 2;
+    if (!b->obj) {
+        b->obj = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)cap);
+        if (!b->obj) return -1;
+    } else if (_PyBytes_Resize(&b->obj, (Py_ssize_t)cap)) {   /* frees the object on failure */
+        b->obj = NULL;
+        b->len = b->cap = 0;
+        return -1;
     }
-    memcpy(b->data + b->len, src, n);
+    b->cap = cap;
+    return 0;
+}
+
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int buf_push(Buf *b, const void *src, size_t n) {
+    if (b->len + n > b->cap && buf_grow(b, b->len + n)) return -1;
+    memcpy(PyBytes_AS_STRING(b->obj) + b->len, src, n);
     b->len += n;
     return 0;
 }
 
 static PyObject *buf_take(Buf *b) {
-    PyObject *o = PyBytes_FromStringAndSize(b->data ? b->data : "", (Py_ssize_t)b->len);
-    PyMem_Free(b->data);
-    b->data = NULL;
+    PyObject *o = b->obj;
+    b->obj = NULL;
+    if (!o) return PyBytes_FromStringAndSize("", 0);
+    if (_PyBytes_Resize(&o, (Py_ssize_t)b->len)) o = NULL;
     b->len = b->cap = 0;
     return o;
 }
@@ -195,25 +215,35 @@ static int32_t tag_id(Tags *t, const uint8_t *p, size_t n) {
     return (int32_t)id;
 }
 
-/* A small cache in front of the dict: consecutive records usually repeat the same few tags. */
-#define TAG_CACHE 64
+/* A cache in front of the dict: consecutive records usually repeat the same few dozen tags.
+ * Direct-mapped, with many more slots than tags, so that tags seldom evict each other. */
+#define TAG_CACHE 1024
 typedef struct {
-    char valid[TAG_CACHE];
-    size_t len[TAG_CACHE];
+    uint32_t len[TAG_CACHE];          /* 0: empty slot (the empty tag is never cached) */
     int32_t id[TAG_CACHE];
     char bytes[TAG_CACHE][64];
 } TagCache;
 
+static uint32_t tag_hash(const uint8_t *p, size_t n) {
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+    } else {
+        for (size_t i = 0; i < n; i++) a = (a << 8) | p[i];
+    }
+    uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ ((uint64_t)n << 32);
+    h ^= h >> 29;
+    return (uint32_t)(h * 0x165667B19E3779F9ull >> 54) % TAG_CACHE;
+}
+
 static int32_t cached_tag_id(Tags *t, TagCache *c, const uint8_t *p, size_t n) {
-    uint32_t h = (uint32_t)n * 2654435761u;
-    for (size_t i = 0; i < n && i < 16; i++) h = (h ^ p[i]) * 16777619u;
-    h %= TAG_CACHE;
-    if (c->valid[h] && c->len[h] == n && memcmp(c->bytes[h], p, n) == 0) return c->id[h];
+    uint32_t h = tag_hash(p, n);
+    if (c->len[h] == n && n && memcmp(c->bytes[h], p, n) == 0) return c->id[h];
     int32_t id = tag_id(t, p, n);
-    if (id >= 0 && n <= 64) {
+    if (id >= 0 && n && n <= 64) {
         memcpy(c->bytes[h], p, n);
-        c->len[h] = n;
-        c->valid[h] = 1;
+        c->len[h] = (uint32_t)n;
         c->id[h] = id;
     }
     return id;
@@ -221,89 +251,318 @@ static int32_t cached_tag_id(Tags *t, TagCache *c, const uint8_t *p, size_t n) {
 
 /* ---------- decoding one record ---------- */
 
+/* Row kinds (the kind columns). K_META is or-ed onto a tensor row whose value carried metadata. */
+enum { K_SIMPLE = 0, K_SCALAR_TENSOR = 1, K_HISTO = 2, K_HIST_TENSOR = 3, K_META = 4 };
+enum { SC_TAG, SC_STEP, SC_WALL, SC_VALUE, SC_OFFSET, SC_KIND, SC_N };
+enum { H_TAG, H_STEP, H_WALL, H_MIN, H_MAX, H_NUM, H_SUM, H_SUMSQ, H_OFFSET, H_KIND, H_POS,
+       H_LIMIT_END, H_LIMITS, H_BUCKET_END, H_BUCKETS, H_N };
+
 typedef struct {
-    Buf tag_idx, step, wall, value, offset, kind;
+    Buf sc[SC_N];    /* scalar rows */
+    Buf h[H_N];      /* histogram rows; *_END are int32 end offsets into LIMITS / BUCKETS */
 } Cols;
 
 enum { OK = 0, FALLBACK = 1, FAIL = -1 };
 
-/* A 0-d DT_FLOAT/DT_DOUBLE TensorProto with exactly one value; anything else -> FALLBACK. */
-static int decode_scalar_tensor(const uint8_t *p, const uint8_t *end, double *out) {
-    uint64_t dtype = 0, n;
-    int width = 0;                                            /* bytes of the one value found */
-    double v = 0;
+/* One Summary.Value the kernel can take. */
+typedef struct {
+    const uint8_t *tag;
+    size_t tag_len;
+    int kind;                       /* K_SIMPLE .. K_HIST_TENSOR; -1 when no value was seen */
+    int meta;                       /* the value carried (well-formed) metadata */
+    double value;                   /* scalar rows */
+    double stat[5];                 /* histogram rows: min, max, num, sum, sum_squares */
+    const uint8_t *limits, *buckets;/* legacy: packed little-endian doubles */
+    uint64_t n_limits, n_buckets;
+    const uint8_t *content;         /* tensor histogram: k x 3 (left, right, count) of width-byte floats */
+    uint64_t k;
+    int width;
+} Val;
+
+#define TWO_53 9007199254740992.0
+#define MAX_ELEMENTS ((uint64_t)1 << 27)   /* loaders/tensors.py: larger tensors are not expanded */
+
+static double element(const Val *v, uint64_t i) {
+    if (v->width == 4) { float f; memcpy(&f, v->content + 4 * i, 4); return f; }
+    double d; memcpy(&d, v->content + 8 * i, 8); return d;
+}
+
+/* min, max and num of a k x 3 histogram tensor as loaders/tables/histograms.from_tensor computes them.
+ * num is numpy's sum of the counts: taken only when every count is a whole number and the counts'
+ * magnitudes add up to at most 2**53, so that any summation order gives the same exact result. */
+static int tensor_stats(Val *v) {
+    double total = 0, magnitude = 0;
+    for (uint64_t i = 0; i < v->k; i++) {
+        double c = element(v, 3 * i + 2);
+        if (!(c >= -TWO_53 && c <= TWO_53) || c != (double)(int64_t)c || (c == 0 && signbit(c)))
+            return FALLBACK;
+        magnitude += fabs(c);
+        if (magnitude > TWO_53) return FALLBACK;
+        total += c;
+    }
+    v->stat[0] = element(v, 0);
+    v->stat[1] = element(v, 3 * (v->k - 1) + 1);
+    v->stat[2] = total;
+    v->stat[3] = v->stat[4] = NAN;
+    return OK;
+}
+
+/* A TensorShapeProto of at most two plain dimensions (no names, no unknown_rank). */
+static int decode_shape(const uint8_t *p, const uint8_t *end, int *ndim, uint64_t dims[2]) {
+    uint64_t key, n;
+    *ndim = 0;
+    while (p < end) {
+        if (read_varint(&p, end, &key) || key != ((2 << 3) | 2) || *ndim == 2) return FALLBACK;
+        if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n) return FALLBACK;
+        const uint8_t *q = p, *dim_end = p + n;
+        uint64_t size = 0;
+        int seen = 0;
+        while (q < dim_end) {
+            if (read_varint(&q, dim_end, &key) || key != (1 << 3) || seen || read_varint(&q, dim_end, &size))
+                return FALLBACK;
+            seen = 1;
+        }
+        dims[(*ndim)++] = size;
+        p = dim_end;
+    }
+    return OK;
+}
+
+/* A 0-d DT_FLOAT/DT_DOUBLE tensor with exactly one value (a scalar row), or a k x 3 DT_FLOAT/DT_DOUBLE
+ * tensor_content with k >= 1 (a histogram row); anything else -> FALLBACK. */
+static int decode_tensor(const uint8_t *p, const uint8_t *end, Val *v) {
+    uint64_t dtype = 0, n, dims[2] = {0, 0};
+    int width = 0, ndim = 0, have_shape = 0;  /* width: bytes of the one value found */
+    const uint8_t *content = NULL;
+    uint64_t content_len = 0;
+    double value = 0;
     while (p < end) {
         uint64_t key;
         if (read_varint(&p, end, &key)) return FALLBACK;
         int field = (int)(key >> 3), wire = (int)(key & 7);
         if (field == 1 && wire == 0) {
             if (read_varint(&p, end, &dtype)) return FALLBACK;
-        } else if (field == 2 && wire == 2) {                 /* tensor_shape: must be empty (0-d) */
-            if (read_varint(&p, end, &n) || n != 0) return FALLBACK;
+        } else if (field == 2 && wire == 2) {                 /* tensor_shape (a second one would merge) */
+            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || have_shape) return FALLBACK;
+            if (decode_shape(p, p + n, &ndim, dims) != OK) return FALLBACK;
+            p += n; have_shape = 1;
         } else if (field == 3 && wire == 0) {                 /* version_number */
             if (read_varint(&p, end, &n)) return FALLBACK;
         } else if (field == 5 && (wire == 2 || wire == 5)) { /* float_val, packed or not */
             if (wire == 2 && (read_varint(&p, end, &n) || n != 4)) return FALLBACK;
-            if (end - p < 4 || width) return FALLBACK;
-            float f; memcpy(&f, p, 4); p += 4; v = f; width = 4;
+            if (end - p < 4 || width || content) return FALLBACK;
+            float f; memcpy(&f, p, 4); p += 4; value = f; width = 4;
         } else if (field == 6 && (wire == 2 || wire == 1)) { /* double_val */
             if (wire == 2 && (read_varint(&p, end, &n) || n != 8)) return FALLBACK;
-            if (end - p < 8 || width) return FALLBACK;
-            memcpy(&v, p, 8); p += 8; width = 8;
+            if (end - p < 8 || width || content) return FALLBACK;
+            memcpy(&value, p, 8); p += 8; width = 8;
         } else if (field == 4 && wire == 2) {                 /* tensor_content, little-endian */
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || width) return FALLBACK;
-            if (n == 4) { float f; memcpy(&f, p, 4); v = f; }
-            else if (n == 8) memcpy(&v, p, 8);
-            else return FALLBACK;
-            p += n; width = (int)n;
+            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || width || content || n == 0) return FALLBACK;
+            content = p; content_len = n; p += n;
         } else {
             return FALLBACK;
         }
     }
-    if ((dtype == 1 && width == 4) || (dtype == 2 && width == 8)) { *out = v; return OK; }
-    return FALLBACK;
+    int item = dtype == 1 ? 4 : dtype == 2 ? 8 : 0;
+    if (!item) return FALLBACK;
+    if (ndim == 0) {
+        if (content) {
+            if (content_len != (uint64_t)item) return FALLBACK;
+            if (item == 4) { float f; memcpy(&f, content, 4); value = f; } else memcpy(&value, content, 8);
+        } else if (width != item) {
+            return FALLBACK;
+        }
+        v->kind = K_SCALAR_TENSOR;
+        v->value = value;
+        return OK;
+    }
+    if (ndim != 2 || dims[1] != 3 || dims[0] == 0 || dims[0] > MAX_ELEMENTS / 3 || !content ||
+        content_len != dims[0] * 3 * (uint64_t)item)
+        return FALLBACK;
+    v->kind = K_HIST_TENSOR;
+    v->content = content;
+    v->k = dims[0];
+    v->width = item;
+    return tensor_stats(v);
 }
 
-/* One Summary.Value: only a tag plus simple_value, or a tag plus a scalar tensor, is taken. */
-static int decode_value(const uint8_t *p, const uint8_t *end, const uint8_t **tag, size_t *tag_len,
-                        double *value, uint8_t *kind) {
-    int have = 0, have_tensor = 0;
+/* A legacy HistogramProto: each field at most once, bucket lists packed (else the runtime decides). */
+static int decode_histo(const uint8_t *p, const uint8_t *end, Val *v) {
+    unsigned seen = 0;
     uint64_t n;
-    *tag = (const uint8_t *)"";
-    *tag_len = 0;
+    memset(v->stat, 0, sizeof v->stat);
+    v->limits = v->buckets = (const uint8_t *)"";
+    v->n_limits = v->n_buckets = 0;
+    while (p < end) {
+        uint64_t key;
+        if (read_varint(&p, end, &key)) return FALLBACK;
+        int field = (int)(key >> 3), wire = (int)(key & 7);
+        if (field < 1 || field > 7 || (seen & (1u << field))) return FALLBACK;
+        seen |= 1u << field;
+        if (field <= 5 && wire == 1) {
+            if (end - p < 8) return FALLBACK;
+            memcpy(&v->stat[field - 1], p, 8); p += 8;
+        } else if (field >= 6 && wire == 2) {
+            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || n % 8) return FALLBACK;
+            if (field == 6) { v->limits = p; v->n_limits = n / 8; } else { v->buckets = p; v->n_buckets = n / 8; }
+            p += n;
+        } else {
+            return FALLBACK;
+        }
+    }
+    v->kind = K_HISTO;
+    return OK;
+}
+
+/* 1 when p[0:n] is valid UTF-8 (ASCII checked here, the rest by Python), 0 if not, -1 on error. */
+static int valid_text(const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] & 0x80) return valid_utf8(p, n);
+    return 1;
+}
+
+/* A length-delimited string field at *pp: skipped when valid UTF-8. */
+static int skip_text(const uint8_t **pp, const uint8_t *end) {
+    uint64_t n;
+    if (read_varint(pp, end, &n) || (uint64_t)(end - *pp) < n) return FALLBACK;
+    int valid = valid_text(*pp, (size_t)n);
+    if (valid <= 0) return valid < 0 ? FAIL : FALLBACK;
+    *pp += n;
+    return OK;
+}
+
+/* A SummaryMetadata the protobuf runtime parses exactly as written: known fields, each once. */
+static int check_metadata(const uint8_t *p, const uint8_t *end) {
+    unsigned seen = 0;
+    uint64_t n;
+    while (p < end) {
+        uint64_t key;
+        int rc;
+        if (read_varint(&p, end, &key)) return FALLBACK;
+        int field = (int)(key >> 3), wire = (int)(key & 7);
+        if (field < 1 || field > 4 || (seen & (1u << field))) return FALLBACK;
+        seen |= 1u << field;
+        if (field == 1 && wire == 2) {                        /* plugin_data: plugin_name, content */
+            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n) return FALLBACK;
+            const uint8_t *q = p, *data_end = p + n;
+            unsigned inner = 0;
+            while (q < data_end) {
+                if (read_varint(&q, data_end, &key)) return FALLBACK;
+                int f = (int)(key >> 3);
+                if ((key & 7) != 2 || f < 1 || f > 2 || (inner & (1u << f))) return FALLBACK;
+                inner |= 1u << f;
+                if (f == 1 && (rc = skip_text(&q, data_end)) != OK) return rc;
+                if (f == 2 && skip_field(&q, data_end, 2)) return FALLBACK;
+            }
+            p = data_end;
+        } else if ((field == 2 || field == 3) && wire == 2) {
+            if ((rc = skip_text(&p, end)) != OK) return rc;
+        } else if (field == 4 && wire == 0) {
+            if (read_varint(&p, end, &n)) return FALLBACK;
+        } else {
+            return FALLBACK;
+        }
+    }
+    return OK;
+}
+
+/* One Summary.Value: a tag plus simple_value, a scalar or histogram tensor (metadata allowed), or a
+ * legacy histo. The oneof keeps the last value field seen, as the protobuf runtime does. */
+static int decode_value(const uint8_t *p, const uint8_t *end, Val *v) {
+    int have_tensor = 0, have_histo = 0, rc;
+    uint64_t n;
+    v->tag = (const uint8_t *)"";
+    v->tag_len = 0;
+    v->kind = -1;
+    v->meta = 0;
     while (p < end) {
         uint64_t key;
         if (read_varint(&p, end, &key)) return FAIL;
         int field = (int)(key >> 3), wire = (int)(key & 7);
         if (field == 1 && wire == 2) {
             if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n) return FAIL;
-            *tag = p; *tag_len = n; p += n;
+            v->tag = p; v->tag_len = n; p += n;
         } else if (field == 2 && wire == 5) {
             float f; if (end - p < 4) return FAIL;
-            memcpy(&f, p, 4); p += 4; *value = f; *kind = 0; have = 1;
+            memcpy(&f, p, 4); p += 4; v->value = f; v->kind = K_SIMPLE;
         } else if (field == 8 && wire == 2) {
-            /* a second tensor field is merged into the first by protobuf: left to Python */
+            /* a second tensor (or histo) field is merged into the first by protobuf: left to Python */
             if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || have_tensor) return FALLBACK;
-            if (decode_scalar_tensor(p, p + n, value) != OK) return FALLBACK;
-            p += n; *kind = 1; have = have_tensor = 1;
+            if (decode_tensor(p, p + n, v) != OK) return FALLBACK;
+            p += n; have_tensor = 1;
+        } else if (field == 5 && wire == 2) {
+            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || have_histo) return FALLBACK;
+            if (decode_histo(p, p + n, v) != OK) return FALLBACK;
+            p += n; have_histo = 1;
+        } else if (field == 9 && wire == 2) {                  /* metadata: only checked; Python reads it */
+            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || v->meta) return FALLBACK;
+            if ((rc = check_metadata(p, p + n)) != OK) return rc;
+            p += n; v->meta = 1;
         } else if (field == 7 && wire == 2) {                  /* node_name: ignored, as TensorBoard does */
-            const uint8_t *name = p;
-            if (skip_field(&p, end, wire)) return FAIL;
-            read_varint(&name, p, &n);                         /* cannot fail: skip_field just read it */
-            int valid = valid_utf8(name, (size_t)(p - name));  /* protobuf rejects bad UTF-8 here too */
-            if (valid <= 0) return valid < 0 ? FAIL : FALLBACK;
+            if ((rc = skip_text(&p, end)) != OK) return rc;    /* protobuf rejects bad UTF-8 here too */
         } else {
-            return FALLBACK;                                   /* metadata, image, histo, audio, ... */
+            return FALLBACK;                                   /* image, audio, old-style histogram, ... */
         }
     }
-    return have ? OK : FALLBACK;
+    if (v->kind < 0) return FALLBACK;
+    if (v->meta && v->kind != K_SCALAR_TENSOR && v->kind != K_HIST_TENSOR) return FALLBACK;
+    return OK;
 }
 
 typedef struct {
     Tags tags;
     TagCache cache;
     Cols cols;
+    int32_t limit_end, bucket_end;   /* values in H_LIMITS / H_BUCKETS so far */
+    size_t input_len;                /* the buffer's size: bucket values never take more than twice it */
 } State;
+
+#define PUSH(buf, x) buf_push(&(buf), &(x), sizeof(x))
+
+static int push_scalar(Cols *c, int32_t id, int64_t step, double wall, const Val *v, int64_t offset) {
+    uint8_t kind = (uint8_t)(v->kind | (v->meta ? K_META : 0));
+    return PUSH(c->sc[SC_TAG], id) || PUSH(c->sc[SC_STEP], step) || PUSH(c->sc[SC_WALL], wall) ||
+           PUSH(c->sc[SC_VALUE], v->value) || PUSH(c->sc[SC_OFFSET], offset) || PUSH(c->sc[SC_KIND], kind);
+}
+
+#define RESERVE ((size_t)256 << 20)
+
+/* Append the bucket columns of v: legacy lists are copied, tensor columns gathered and widened. */
+static int push_buckets(State *s, const Val *v) {
+    Cols *c = &s->cols;
+    /* Room for every bucket value the buffer can hold (up to RESERVE), taken at once: growing by
+     * doubling would copy tens of MB each time, and pages never written are never faulted in. */
+    size_t room = 2 * s->input_len < RESERVE ? 2 * s->input_len : RESERVE;
+    if (!c->h[H_LIMITS].cap && (buf_grow(&c->h[H_LIMITS], room) || buf_grow(&c->h[H_BUCKETS], room)))
+        return FAIL;
+    uint64_t n = v->kind == K_HISTO ? v->n_limits : v->k, m = v->kind == K_HISTO ? v->n_buckets : v->k;
+    if ((uint64_t)s->limit_end + n > INT32_MAX || (uint64_t)s->bucket_end + m > INT32_MAX) return FALLBACK;
+    if (v->kind == K_HISTO) {
+        if (buf_push(&c->h[H_LIMITS], v->limits, 8 * n) || buf_push(&c->h[H_BUCKETS], v->buckets, 8 * m)) return FAIL;
+    } else {
+        for (uint64_t i = 0; i < v->k; i++) {
+            double right = element(v, 3 * i + 1), count = element(v, 3 * i + 2);
+            if (PUSH(c->h[H_LIMITS], right) || PUSH(c->h[H_BUCKETS], count)) return FAIL;
+        }
+    }
+    s->limit_end += (int32_t)n;
+    s->bucket_end += (int32_t)m;
+    return PUSH(c->h[H_LIMIT_END], s->limit_end) || PUSH(c->h[H_BUCKET_END], s->bucket_end) ? FAIL : OK;
+}
+
+static int push_histogram(State *s, int32_t id, int64_t step, double wall, const Val *v, int64_t offset) {
+    Cols *c = &s->cols;
+    uint8_t kind = (uint8_t)(v->kind | (v->meta ? K_META : 0));
+    int64_t pos = (int64_t)(c->sc[SC_TAG].len / 4);           /* scalar rows before this one */
+    int rc = push_buckets(s, v);
+    if (rc != OK) return rc;
+    if (PUSH(c->h[H_TAG], id) || PUSH(c->h[H_STEP], step) || PUSH(c->h[H_WALL], wall) ||
+        PUSH(c->h[H_MIN], v->stat[0]) || PUSH(c->h[H_MAX], v->stat[1]) || PUSH(c->h[H_NUM], v->stat[2]) ||
+        PUSH(c->h[H_SUM], v->stat[3]) || PUSH(c->h[H_SUMSQ], v->stat[4]) || PUSH(c->h[H_OFFSET], offset) ||
+        PUSH(c->h[H_KIND], kind) || PUSH(c->h[H_POS], pos))
+        return FAIL;
+    return OK;
+}
 
 /* Decode one Event payload into cols; on FALLBACK nothing is appended. */
 static int decode_event(State *s, const uint8_t *p, const uint8_t *end, int64_t rec_offset) {
@@ -331,33 +590,33 @@ static int decode_event(State *s, const uint8_t *p, const uint8_t *end, int64_t 
         }
     }
     if (!summary) return FALLBACK;
-    size_t mark[6] = {s->cols.tag_idx.len, s->cols.step.len, s->cols.wall.len,
-                      s->cols.value.len, s->cols.offset.len, s->cols.kind.len};
+    size_t sc_mark[SC_N], h_mark[H_N];
+    for (int i = 0; i < SC_N; i++) sc_mark[i] = s->cols.sc[i].len;
+    for (int i = 0; i < H_N; i++) h_mark[i] = s->cols.h[i].len;
+    int32_t limit_mark = s->limit_end, bucket_mark = s->bucket_end;
     const uint8_t *q = summary;
     int rows = 0;
     while (q < summary_end) {
         uint64_t key;
         int rc = FALLBACK;
-        const uint8_t *tag = NULL;
-        size_t tag_len = 0;
-        double value = 0;
-        uint8_t kind = 0;
+        Val v;
         if (!read_varint(&q, summary_end, &key) && key == ((1 << 3) | 2) && !read_varint(&q, summary_end, &n) &&
             (uint64_t)(summary_end - q) >= n) {
-            rc = decode_value(q, q + n, &tag, &tag_len, &value, &kind);
+            rc = decode_value(q, q + n, &v);
             q += n;
         }
-        int32_t id = rc == OK ? cached_tag_id(&s->tags, &s->cache, tag, tag_len) : -1;
-        if (rc != OK || id < 0) {
-            s->cols.tag_idx.len = mark[0]; s->cols.step.len = mark[1]; s->cols.wall.len = mark[2];
-            s->cols.value.len = mark[3]; s->cols.offset.len = mark[4]; s->cols.kind.len = mark[5];
-            return (id < 0 && PyErr_Occurred()) ? FAIL : FALLBACK;
+        int32_t id = rc == OK ? cached_tag_id(&s->tags, &s->cache, v.tag, v.tag_len) : -1;
+        if (rc == OK && id >= 0) {
+            rc = v.kind <= K_SCALAR_TENSOR ? (push_scalar(&s->cols, id, step, wall, &v, rec_offset) ? FAIL : OK)
+                                           : push_histogram(s, id, step, wall, &v, rec_offset);
+            if (rc == FAIL) { PyErr_NoMemory(); return FAIL; }
         }
-        if (buf_push(&s->cols.tag_idx, &id, 4) || buf_push(&s->cols.step, &step, 8) ||
-            buf_push(&s->cols.wall, &wall, 8) || buf_push(&s->cols.value, &value, 8) ||
-            buf_push(&s->cols.offset, &rec_offset, 8) || buf_push(&s->cols.kind, &kind, 1)) {
-            PyErr_NoMemory();
-            return FAIL;
+        if (rc != OK || id < 0) {
+            for (int i = 0; i < SC_N; i++) s->cols.sc[i].len = sc_mark[i];
+            for (int i = 0; i < H_N; i++) s->cols.h[i].len = h_mark[i];
+            s->limit_end = limit_mark;
+            s->bucket_end = bucket_mark;
+            return PyErr_Occurred() ? FAIL : FALLBACK;           /* malformed values are Python's to report */
         }
         rows++;
     }
@@ -368,20 +627,39 @@ static int decode_event(State *s, const uint8_t *p, const uint8_t *end, int64_t 
 
 #define MAX_RECORD ((uint64_t)1 << 31)
 
+static void free_state(State *s, Buf *other) {
+    for (int i = 0; i < SC_N; i++) Py_CLEAR(s->cols.sc[i].obj);
+    for (int i = 0; i < H_N; i++) Py_CLEAR(s->cols.h[i].obj);
+    Py_CLEAR(other->obj);
+}
+
+/* The histogram columns as a tuple of bytes, in H_* order. */
+static PyObject *take_histograms(Cols *c) {
+    PyObject *out = PyTuple_New(H_N);
+    if (!out) return NULL;
+    for (int i = 0; i < H_N; i++) {
+        PyObject *b = buf_take(&c->h[i]);
+        if (!b) { Py_DECREF(out); return NULL; }
+        PyTuple_SET_ITEM(out, i, b);
+    }
+    return out;
+}
+
 static PyObject *scan(PyObject *self, PyObject *args) {
     Py_buffer view;
     int verify = 1;
     if (!PyArg_ParseTuple(args, "y*|p", &view, &verify)) return NULL;
     const uint8_t *base = view.buf, *end = base + view.len, *p = base;
-    State s;
-    memset(&s, 0, sizeof s);
+    State *s = PyMem_Calloc(1, sizeof *s);  /* the tag cache is too big for a thread's stack */
+    if (!s) { PyBuffer_Release(&view); return PyErr_NoMemory(); }
+    s->input_len = (size_t)view.len;
     Buf other = {0};
     PyObject *problems = PyList_New(0);
-    s.tags.list = PyList_New(0);
-    s.tags.index = PyDict_New();
+    s->tags.list = PyList_New(0);
+    s->tags.index = PyDict_New();
     PyObject *result = NULL;
     int status = 0;
-    if (!problems || !s.tags.list || !s.tags.index) goto done;
+    if (!problems || !s->tags.list || !s->tags.index) goto done;
     while (p < end) {
         if (end - p < 12) { status = 1; break; }
         uint64_t len;
@@ -399,7 +677,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             if (!item || PyList_Append(problems, item)) { Py_XDECREF(item); goto done; }
             Py_DECREF(item);
         } else {
-            int rc = decode_event(&s, body, body + len, rec_offset);
+            int rc = decode_event(s, body, body + len, rec_offset);
             if (rc == FAIL) goto done;
             if (rc == FALLBACK) {
                 int64_t pair[2] = {(int64_t)(body - base), (int64_t)len};
@@ -408,17 +686,16 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         }
         p = body + len + 4;
     }
-    result = Py_BuildValue("(niOONNNNNNN)", (Py_ssize_t)(p - base), status, problems, s.tags.list,
-                           buf_take(&s.cols.tag_idx), buf_take(&s.cols.step), buf_take(&s.cols.wall),
-                           buf_take(&s.cols.value), buf_take(&s.cols.offset), buf_take(&s.cols.kind),
-                           buf_take(&other));
+    result = Py_BuildValue("(niOONNNNNNNN)", (Py_ssize_t)(p - base), status, problems, s->tags.list,
+                           buf_take(&s->cols.sc[SC_TAG]), buf_take(&s->cols.sc[SC_STEP]), buf_take(&s->cols.sc[SC_WALL]),
+                           buf_take(&s->cols.sc[SC_VALUE]), buf_take(&s->cols.sc[SC_OFFSET]),
+                           buf_take(&s->cols.sc[SC_KIND]), take_histograms(&s->cols), buf_take(&other));
 done:
-    PyMem_Free(s.cols.tag_idx.data); PyMem_Free(s.cols.step.data); PyMem_Free(s.cols.wall.data);
-    PyMem_Free(s.cols.value.data); PyMem_Free(s.cols.offset.data); PyMem_Free(s.cols.kind.data);
-    PyMem_Free(other.data);
+    free_state(s, &other);
     Py_XDECREF(problems);
-    Py_XDECREF(s.tags.list);
-    Py_XDECREF(s.tags.index);
+    Py_XDECREF(s->tags.list);
+    Py_XDECREF(s->tags.index);
+    PyMem_Free(s);
     PyBuffer_Release(&view);
     return result;
 }
@@ -432,12 +709,14 @@ static PyObject *crc(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
-    {"scan", scan, METH_VARARGS, "scan(buffer, verify=True) -> (end, status, problems, tags, columns..., other)"},
+    {"scan", scan, METH_VARARGS,
+     "scan(buffer, verify=True) -> (end, status, problems, tags, scalar columns..., histogram columns, other)"},
     {"masked_crc", crc, METH_VARARGS, "masked_crc(data) -> TFRecord's masked CRC32C"},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastscan", "Bulk TFRecord framing and scalar extraction.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastscan",
+                                    "Bulk TFRecord framing and scalar/histogram extraction.", -1, methods};
 
 PyMODINIT_FUNC PyInit__fastscan(void) {
     crc_init();

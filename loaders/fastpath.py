@@ -1,11 +1,13 @@
 """Read one byte range of one event file into a FileChunk, through the compiled bulk path when built.
 
 The C kernel (loaders/_fastscan.c) frames the bytes, checks both checksums and pulls out every
-record that holds only scalar values; the protobuf decoder in events.py handles the rest. Its rows
-are kept only where the pure-Python decoder would produce the same ones (the tag's plugin is
-"scalars"); every other record goes through events.decode_chunk, whole. Where decoding the records
-apart could differ from decoding them in file order (a new tag first seen in a kernel record, a
-plugin mismatch), the whole range is decoded in file order instead, so both paths agree exactly.
+record that holds only scalar or histogram values (legacy simple_value and histo, TF2 scalar and
+k x 3 histogram tensors, with or without metadata); the protobuf decoder in events.py handles the
+rest. Its rows are kept only where the pure-Python decoder would produce the same ones (the tag's
+plugin, from the first metadata or legacy value, names the kernel row's table); every other record
+goes through events.decode_chunk, whole. Where decoding the records apart could differ from
+decoding them in file order (a new tag first seen in a kernel record, a plugin mismatch), the whole
+range is decoded in file order instead, so both paths agree exactly.
 """
 
 from __future__ import annotations
@@ -58,25 +60,25 @@ def read_chunk(path: str, start: int = 0, known: Mapping[str, TagInfo] | None = 
     data = read_tail(path, start)
     if _fastscan is None or not fast:
         return decode_chunk(scan_records(path, start, buffer=data), known)
-    end, status, bad_crc, tag_bytes, tag_idx, step, wall, value, offset, kind, other = _fastscan.scan(data)
+    end, status, bad_crc, tag_bytes, *scalar_columns, histogram_columns, other = _fastscan.scan(data)
     pairs = np.frombuffer(other, dtype=np.int64).reshape(-1, 2)
     scan = RecordScan(path=path, buffer=data, base=start, starts=pairs[:, 0].copy(), lengths=pairs[:, 1].copy(),
                       end_offset=start + end, truncated=status == _STATUS_TRUNCATED,
                       stopped=status in (_STATUS_LENGTH_CRC, _STATUS_BAD_LENGTH),
                       problems=_problems(path, start, data, end, status, bad_crc))
     chunk = decode_chunk(scan, known)
-    rows = _ScalarRows(tag_bytes, tag_idx, step, wall, value, offset, kind)
+    rows = KernelRows(tag_bytes, scalar_columns, histogram_columns)
     if rows.order_matters(known, chunk, start):  # rare: decode the whole range in file order instead
         return decode_chunk(scan_records(path, start, buffer=data), known)
-    keep = rows.accepted({**known, **chunk.tags}, chunk, start)
-    rejected = _distinct_sorted(rows.offset[~keep])
+    keep = rows.accepted({**known, **chunk.tags}, chunk, data, start)
+    rejected = _distinct_sorted(np.sort(rows.offset[~keep]))
     if len(rejected):
         keep &= ~np.isin(rows.offset, rejected)  # a record is re-decoded whole: none of its rows stay here
     extra = decode_chunk(_records_at(path, data, start, rejected), {**known, **chunk.tags}) if len(rejected) else None
     if extra is not None and _mismatches(chunk, extra):  # one report per tag, at its first record: in order
         return decode_chunk(scan_records(path, start, buffer=data), known)
-    chunk.num_records += len(_distinct_sorted(rows.offset))
-    return _merge(chunk, rows.table(keep, start), extra)
+    chunk.num_records += _count_distinct_sorted(rows.offset)
+    return _merge(chunk, rows.tables(keep, start), extra)
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
@@ -84,6 +86,11 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     if len(values) == 0:
         return values
     return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
+def _count_distinct_sorted(values: np.ndarray) -> int:
+    """Return how many distinct values an ascending array holds."""
+    return int(np.count_nonzero(values[1:] != values[:-1])) + 1 if len(values) else 0
 
 
 def _problems(path: str, start: int, data: bytes, end: int, status: int, bad_crc: list) -> list:
@@ -97,17 +104,59 @@ def _problems(path: str, start: int, data: bytes, end: int, status: int, bad_crc
     return problems
 
 
-class _ScalarRows:
-    """The kernel's scalar rows as numpy columns, with the tag dictionary decoded."""
+_SCALAR_COLUMNS = ("tag_idx", "step", "wall", "value", "offset", "kind")
+_SCALAR_TYPES = ("<i4", "<i8", "<f8", "<f8", "<i8", "u1")
+_HISTOGRAM_COLUMNS = ("tag_idx", "step", "wall", "min", "max", "num", "sum", "sum_squares", "offset", "kind", "pos",
+                      "limit_end", "limits", "bucket_end", "buckets")
+_HISTOGRAM_TYPES = ("<i4", "<i8", "<f8", "<f8", "<f8", "<f8", "<f8", "<f8", "<i8", "u1", "<i8", "<i4", "<f8", "<i4",
+                    "<f8")
+# Row kinds the kernel writes: legacy values register their tag; tensor rows do when KIND_META is set.
+_SIMPLE, _SCALAR_TENSOR, _HISTO, _HISTOGRAM_TENSOR, _KIND_META = 0, 1, 2, 3, 4
 
-    def __init__(self, tag_bytes, tag_idx, step, wall, value, offset, kind) -> None:
+
+class KernelRows:
+    """The kernel's scalar and histogram rows as numpy columns, and one file-order view of both.
+
+    Attributes:
+        tags: the tag dictionary (tag ids index it).
+        scalars, histograms: column name -> numpy array, as the kernel wrote them.
+        tag_idx, kind, offset: every row of both tables in file order (what the rules look at).
+    """
+
+    def __init__(self, tag_bytes: list[bytes], scalar_columns: list[bytes],
+                 histogram_columns: tuple[bytes, ...]) -> None:
         self.tags = [t.decode("utf-8", "replace") for t in tag_bytes]
-        self.tag_idx = np.frombuffer(tag_idx, dtype=np.int32)
-        self.step = np.frombuffer(step, dtype=np.int64)
-        self.wall = np.frombuffer(wall, dtype=np.float64)
-        self.value = np.frombuffer(value, dtype=np.float64)
-        self.offset = np.frombuffer(offset, dtype=np.int64)
-        self.kind = np.frombuffer(kind, dtype=np.uint8)
+        self.scalars = {name: np.frombuffer(raw, dtype=type_)
+                        for name, type_, raw in zip(_SCALAR_COLUMNS, _SCALAR_TYPES, scalar_columns, strict=True)}
+        self.histograms = {name: np.frombuffer(raw, dtype=type_)
+                           for name, type_, raw in zip(_HISTOGRAM_COLUMNS, _HISTOGRAM_TYPES, histogram_columns,
+                                                       strict=True)}
+        self._merge_order()
+
+    def _merge_order(self) -> None:
+        """Interleave both tables' rows in file order (the kernel gives each histogram row's position)."""
+        s, h = self.scalars, self.histograms
+        if not len(h["tag_idx"]):
+            self._scalar_at, self._histogram_at = slice(None), slice(0, 0)
+            self.tag_idx, self.kind, self.offset = s["tag_idx"], s["kind"], s["offset"]
+            return
+        if not len(s["tag_idx"]):
+            self._scalar_at, self._histogram_at = slice(0, 0), slice(None)
+            self.tag_idx, self.kind, self.offset = h["tag_idx"], h["kind"], h["offset"]
+            return
+        self._histogram_at = h["pos"] + np.arange(len(h["pos"]))
+        scalar_rows = np.arange(len(s["tag_idx"]))
+        self._scalar_at = scalar_rows + np.searchsorted(h["pos"], scalar_rows, side="right")
+        total = len(scalar_rows) + len(h["pos"])
+        self.tag_idx, self.kind, self.offset = (np.empty(total, dtype=np.int32), np.empty(total, dtype=np.uint8),
+                                                np.empty(total, dtype=np.int64))
+        for name, merged in (("tag_idx", self.tag_idx), ("kind", self.kind), ("offset", self.offset)):
+            merged[self._scalar_at] = s[name]
+            merged[self._histogram_at] = h[name]
+
+    def _registering(self) -> np.ndarray:
+        """Return a mask of the rows that register a tag not seen before (legacy values, values with metadata)."""
+        return (self.kind == _SIMPLE) | (self.kind == _HISTO) | ((self.kind & _KIND_META) != 0)
 
     def order_matters(self, known: Mapping[str, TagInfo], chunk: FileChunk, start: int) -> bool:
         """Return True when decoding the other records apart could file a tag new in this range differently.
@@ -115,68 +164,124 @@ class _ScalarRows:
         The Python decoder sees records in file order, and a tag's first metadata (or legacy
         value) registers it. Here the records left to Python were decoded before the kernel's
         rows are looked at. That agrees unless, for a tag new in this range: a kernel row comes
-        before the tag's registration in those records; or a kernel simple_value registers the
-        tag first while those records register it later, mention it later, or a kernel tensor
-        row comes before it.
+        before the tag's registration in those records; or a kernel row registers the tag first
+        while those records register it later, mention it later, or a kernel row that does not
+        register comes before it.
         """
         new = [name not in known for name in self.tags]
         if not any(new):
             return False
         registered, last = _tag_offsets(chunk)
-        simple = self.kind == 0
-        mixed = bool(simple.any()) and not bool(simple.all())
+        registering = self._registering()
+        mixed = bool(registering.any()) and not bool(registering.all())
         candidates = [i for i, name in enumerate(self.tags) if new[i] and (mixed or name in last or name in registered)]
         if not candidates:
             return False
-        rows, first, first_simple = len(self.tag_idx), self._first_rows(None), self._first_rows(simple)
+        rows, first, first_reg = len(self.tag_idx), self._first_rows(None), self._first_rows(registering)
         for tag_id in candidates:
             if first[tag_id] == rows:  # every record with this tag fell back to Python after all
                 continue
             name = self.tags[tag_id]
             kernel = int(self.offset[first[tag_id]]) + start
-            legacy = int(self.offset[first_simple[tag_id]]) + start if first_simple[tag_id] < rows else _NEVER
+            own = int(self.offset[first_reg[tag_id]]) + start if first_reg[tag_id] < rows else _NEVER
             other = registered.get(name, _NEVER)
-            if other < legacy:
+            if other < own:
                 if kernel < other:
                     return True
-            elif legacy < _NEVER and (other < _NEVER or first[tag_id] < first_simple[tag_id]
-                                      or last.get(name, -1) > legacy):
+            elif own < _NEVER and (other < _NEVER or first[tag_id] < first_reg[tag_id] or last.get(name, -1) > own):
                 return True
         return False
 
     def _first_rows(self, mask: np.ndarray | None) -> np.ndarray:
-        """Return, per tag id, the index of its first row (among mask's rows), or the row count if none."""
+        """Return, per tag id, the index of its first row (among mask's rows), or the row count if none.
+
+        Rows are looked at in growing blocks from the start, stopping once every tag has its row:
+        tags usually all appear within the first few records.
+        """
         rows = len(self.tag_idx)
         first = np.full(len(self.tags), rows, dtype=np.int64)
         positions = np.arange(rows) if mask is None else np.flatnonzero(mask)
-        np.minimum.at(first, self.tag_idx[positions], positions)
+        low, size = 0, 4096
+        while low < len(positions):
+            block = positions[low : low + size]
+            np.minimum.at(first, self.tag_idx[block], block)
+            low, size = low + size, size * 8
+            if low < len(positions) and bool((first < rows).all()):
+                break
         return first
 
-    def accepted(self, tags: dict[str, TagInfo], chunk: FileChunk, start: int) -> np.ndarray:
-        """Return a mask of the rows the Python decoder would also put in the scalars table.
+    def accepted(self, tags: dict[str, TagInfo], chunk: FileChunk, data: bytes, start: int) -> np.ndarray:
+        """Return a mask (file order) of the rows the Python decoder would also put in the same table.
 
-        simple_value rows of a tag with no metadata yet are scalars (and register the tag, like the
-        Python decoder does); tensor rows need the tag's metadata to say "scalars".
+        A tag no metadata registered yet is registered by its first kernel row that registers (a
+        legacy value: the plugin it implies; a value with metadata: that metadata), as the Python
+        decoder does; then a row stays where its table is the tag's plugin.
         """
         infos = [tags.get(name) for name in self.tags]
-        ok_tensor = np.array([i is not None and i.plugin == "scalars" for i in infos] + [False])
-        ok_simple = np.array([i is None or i.plugin == "scalars" for i in infos] + [False])
-        simple = self.kind == 0
-        first = self._first_rows(simple)  # per tag id, its first simple_value row (no sort, unlike np.unique)
+        first = self._first_rows(self._registering())
         for tag_id in np.flatnonzero(first < len(self.tag_idx)).tolist():
             if infos[tag_id] is None:
-                offset = start + int(self.offset[first[tag_id]])
-                chunk.tags[self.tags[tag_id]] = _legacy_scalar_tag(self.tags[tag_id], offset)
-        return np.where(simple, ok_simple[self.tag_idx], ok_tensor[self.tag_idx])
+                row = int(first[tag_id])
+                infos[tag_id] = self._registration(self.tags[tag_id], int(self.kind[row]), data,
+                                                   int(self.offset[row]), start)
+                chunk.tags[self.tags[tag_id]] = infos[tag_id]
+        ok_scalar = np.array([i is not None and i.plugin == "scalars" for i in infos] + [False])
+        ok_histogram = np.array([i is not None and i.plugin == "histograms" for i in infos] + [False])
+        if not len(self.histograms["tag_idx"]):
+            return np.ones(len(self.tag_idx), dtype=bool) if ok_scalar[:-1].all() else ok_scalar[self.tag_idx]
+        histogram_row = (self.kind & 3) >= _HISTO
+        return np.where(histogram_row, ok_histogram[self.tag_idx], ok_scalar[self.tag_idx])
 
-    def table(self, keep: np.ndarray, start: int) -> pa.Table:
-        """Return the kept rows as a scalars chunk table."""
-        tag = pa.array(self.tags, type=pa.string()).take(pa.array(self.tag_idx[keep]))
-        return pa.Table.from_arrays(
-            [tag, pa.array(self.step[keep]), pa.array(self.wall[keep]), pa.array(self.value[keep]),
-             pa.array(self.offset[keep] + start)],
-            schema=SCHEMAS["scalars"],
-        )
+    @staticmethod
+    def _registration(tag: str, kind: int, data: bytes, rel: int, start: int) -> TagInfo:
+        """Return the TagInfo the Python decoder registers for tag's first registering value (record at rel)."""
+        if not kind & _KIND_META:
+            return _legacy_tag(tag, "simple_value" if kind == _SIMPLE else "histo", start + rel)
+        from loaders.proto import event_pb2
+
+        length = struct.unpack_from("<Q", data, rel)[0]
+        event = event_pb2.Event.FromString(memoryview(data)[rel + HEADER_BYTES : rel + HEADER_BYTES + length])
+        metadata = next(v.metadata for v in event.summary.value if v.tag == tag and v.HasField("metadata"))
+        return TagInfo(tag=tag, plugin=metadata.plugin_data.plugin_name, data_class=int(metadata.data_class),
+                       content=metadata.plugin_data.content, offset=start + rel, display_name=metadata.display_name,
+                       description=metadata.summary_description)
+
+    def tables(self, keep: np.ndarray, start: int) -> dict[str, pa.Table]:
+        """Return the kept rows as chunk tables, by kind (kinds without kept rows left out)."""
+        out = {}
+        scalars = self._scalar_table(keep[self._scalar_at], start)
+        if scalars.num_rows:
+            out["scalars"] = scalars
+        if len(self.histograms["tag_idx"]):
+            histograms = self._histogram_table(keep[self._histogram_at], start)
+            if histograms.num_rows:
+                out["histograms"] = histograms
+        return out
+
+    def _tag_column(self, tag_idx: np.ndarray) -> pa.Array:
+        """Return the tag strings of the given tag ids."""
+        return pa.array(self.tags, type=pa.string()).take(pa.array(tag_idx))
+
+    def _scalar_table(self, keep: np.ndarray, start: int) -> pa.Table:
+        """Return the kept scalar rows as a scalars chunk table (record offsets made absolute)."""
+        s = self.scalars
+        if keep.all():
+            columns = [s["tag_idx"], s["step"], s["wall"], s["value"], s["offset"] + start if start else s["offset"]]
+        else:
+            columns = [s[name][keep] for name in ("tag_idx", "step", "wall", "value")] + [s["offset"][keep] + start]
+        return pa.Table.from_arrays([self._tag_column(columns[0]), *(pa.array(c) for c in columns[1:])],
+                                    schema=SCHEMAS["scalars"])
+
+    def _histogram_table(self, keep: np.ndarray, start: int) -> pa.Table:
+        """Return the kept histogram rows as a histograms chunk table (bucket lists share the kernel's buffers)."""
+        h = self.histograms
+        zero = np.zeros(1, dtype=np.int32)
+        lists = [pa.ListArray.from_arrays(pa.array(np.concatenate((zero, h[end]))), pa.array(h[values]))
+                 for end, values in (("limit_end", "limits"), ("bucket_end", "buckets"))]
+        columns = [self._tag_column(h["tag_idx"]), *(pa.array(h[name]) for name in
+                   ("step", "wall", "min", "max", "num", "sum", "sum_squares")), *lists, pa.array(h["offset"] + start)]
+        table = pa.Table.from_arrays(columns, schema=SCHEMAS["histograms"])
+        return table if keep.all() else table.filter(pa.array(keep))
 
 
 def _tag_offsets(chunk: FileChunk) -> tuple[dict[str, int], dict[str, int]]:
@@ -197,11 +302,11 @@ def _mismatches(chunk: FileChunk, extra: FileChunk) -> bool:
     return any(problem.kind == "plugin_mismatch" for problem in (*chunk.problems, *extra.problems))
 
 
-def _legacy_scalar_tag(tag: str, offset: int) -> TagInfo:
-    """Return the TagInfo the Python decoder registers for a simple_value seen without metadata."""
+def _legacy_tag(tag: str, kind: str, offset: int) -> TagInfo:
+    """Return the TagInfo the Python decoder registers for a legacy value (simple_value, histo) without metadata."""
     from loaders.events.values import LEGACY
 
-    plugin, data_class, _ = LEGACY["simple_value"]
+    plugin, data_class, _ = LEGACY[kind]
     return TagInfo(tag=tag, plugin=plugin, data_class=int(data_class), offset=offset)
 
 
@@ -212,11 +317,11 @@ def _records_at(path: str, data: bytes, start: int, rel_offsets: np.ndarray) -> 
                       end_offset=start + len(data))
 
 
-def _merge(chunk: FileChunk, scalars: pa.Table, extra: FileChunk | None) -> FileChunk:
-    """Fold the kernel's scalars and the re-decoded records into chunk, rows ordered by _offset."""
+def _merge(chunk: FileChunk, kernel: dict[str, pa.Table], extra: FileChunk | None) -> FileChunk:
+    """Fold the kernel's tables and the re-decoded records into chunk, rows ordered by _offset."""
     parts: dict[str, list[pa.Table]] = {kind: [table] for kind, table in chunk.tables.items()}
-    if scalars.num_rows:
-        parts.setdefault("scalars", []).append(scalars)
+    for kind, table in kernel.items():
+        parts.setdefault(kind, []).append(table)
     if extra is not None:
         for kind, table in extra.tables.items():
             parts.setdefault(kind, []).append(table)

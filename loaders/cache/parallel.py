@@ -9,6 +9,7 @@ the in-process path.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import pickle
@@ -103,11 +104,33 @@ def _fork_context() -> multiprocessing.context.BaseContext | None:
 
 
 def _init(parent: Cache) -> None:
-    """Worker start: open a Cache on the parent's directory with the parent's decoder."""
+    """Worker start: keep freed memory for reuse, open a Cache on the parent's directory with the parent's decoder."""
     from loaders.cache.store import Cache
 
     global _worker_cache
+    _keep_freed_memory()
     _worker_cache = Cache(parent.base, decoder=parent._decode)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # glibc's mallopt parameters
+
+
+def _keep_freed_memory() -> None:
+    """Make glibc's malloc reuse freed memory in this worker instead of handing it back to the OS.
+
+    Decoding a file allocates and frees buffers about the file's size (the bytes read, the
+    kernel's columns); glibc serves those with fresh mmaps and returns them on free, so every
+    file faults in new zeroed pages, which costs about as much as the decoding itself (measured:
+    decoding the hist benchmark's 10 files, 0.59 s -> 0.17 s). A worker lives for one ingest, so
+    holding its peak is cheap. Elsewhere than glibc (no mallopt) nothing changes.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    mallopt(_M_MMAP_MAX, 0)  # big blocks come from the heap, where freed memory is reused
+    mallopt(_M_TRIM_THRESHOLD, 1 << 30)  # and the heap's top is not trimmed after each file
 
 
 def _decode(path: str) -> tuple[str, int, list[Problem]]:
