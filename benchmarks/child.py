@@ -286,7 +286,7 @@ def floor_protobuf(args: dict) -> dict:
 
 
 def floor_kernel(args: dict) -> dict:
-    """Our C kernel alone (loaders._fastscan.scan: framing, both CRCs, scalar extraction) over each file."""
+    """Our C kernel alone (loaders._fastscan.scan: framing, both CRCs, scalar and histogram extraction) over each file."""
     from loaders import _fastscan
 
     start = time.perf_counter()
