@@ -70,6 +70,7 @@ class DataSource:
         self._checked_at = float("-inf")
         self._loaded_at: float | None = None
         self._version = ""
+        self._run_versions: dict[str, int] = {}
         self._tags = pd.DataFrame(columns=TAG_COLUMNS)
         self._series_index: dict[str, _RunIndex] = {}
         self.refresh(force=True)
@@ -103,11 +104,13 @@ class DataSource:
             self._checked_at = now
             self._open_or_refresh()
             self._loaded_at = time.time()
-            old, self._version = self._version, self._compute_version()
+            old, old_runs = self._version, self._run_versions
+            self._version, self._run_versions = self._compute_version()
             if old != self._version:
                 self._tags = self._compute_tags()
-                with self._index_lock:
-                    self._series_index = {}
+                with self._index_lock:  # a live run's new points re-index that run only
+                    self._series_index = {run: index for run, index in self._series_index.items()
+                                          if old_runs.get(run) == self._run_versions.get(run)}
             return old != self._version
 
     def _open_or_refresh(self) -> None:
@@ -120,12 +123,15 @@ class DataSource:
         except (loaders.LoaderError, OSError) as error:
             self._logdir, self._error = None, str(error)
 
-    def _compute_version(self) -> str:
+    def _compute_version(self) -> tuple[str, dict[str, int]]:
+        """Return (the data version, run -> a hash of that run's files' paths, sizes and offsets reached)."""
         if self._logdir is None:
-            return "missing:" + self._error
+            return "missing:" + self._error, {}
         files = self._logdir.files()
-        digest = hashlib.sha1(pd.util.hash_pandas_object(files[["path", "size", "end_offset"]], index=False).values)
-        return digest.hexdigest()[:16]
+        hashes = pd.util.hash_pandas_object(files[["path", "size", "end_offset"]], index=False)
+        per_run = hashes.groupby(files["run"].to_numpy(), sort=False).sum()  # uint64 sums wrap; order-free
+        digest = hashlib.sha1(hashes.to_numpy())
+        return digest.hexdigest()[:16], {str(run): int(value) for run, value in per_run.items()}
 
     def _compute_tags(self) -> pd.DataFrame:
         if self._logdir is None:

@@ -107,6 +107,25 @@ def test_scalar_series_by_tag_sees_points_appended_after_a_refresh(logdir: Path,
     assert frames["loss"]["value"].tolist() == [1.0, 2.0] and frames["acc"]["step"].tolist() == [1]
 
 
+def test_refresh_reindexes_only_the_runs_whose_files_changed(logdir: Path, tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    for run in ("live", "done"):
+        with SummaryWriter(str(logdir / run), filename_suffix=".a") as writer:
+            writer.add_scalar("loss", 1.0, 0)
+    source = _source(logdir, tmp_path, interval=0.0)
+    source.scalar_series_by_tag(["live", "done"], ["loss"])
+    before = dict(source._series_index)
+    with SummaryWriter(str(logdir / "live"), filename_suffix=".b") as writer:
+        writer.add_scalar("loss", 2.0, 1)
+    assert source.refresh(force=True) is True
+    assert list(source._series_index) == ["done"] and source._series_index["done"] is before["done"]
+    frames = source.scalar_series_by_tag(["live", "done"], ["loss"])
+    assert frames["loss"].groupby("run", observed=True)["value"].apply(list).to_dict() == {
+        "live": [1.0, 2.0], "done": [1.0]}
+    assert source.refresh(force=True) is False and source._series_index["done"] is before["done"]
+
+
 def test_refresh_waits_for_the_interval_then_reads_appended_points(logdir: Path, tmp_path: Path) -> None:
     from tensorboardX import SummaryWriter
 
