@@ -173,7 +173,8 @@ def card(card: TextCard, page: TextPage, color: str, markdown: bool) -> html.Div
         html.Span(tag, className="card-title", title=tag),
         html.Span([html.Span(className="swatch", style={"backgroundColor": color}),
                    html.Span(run, className="text-card-run", title=run),
-                   html.Span(f" · {page.total:,} {noun}")], className="card-subtitle text-card-subtitle"),
+                   html.Span(f" · {page.total:,} {noun}", className="text-card-count")],
+                  className="card-subtitle text-card-subtitle"),
     ], className="card-heading")
     return html.Div([
         html.Div(heading, className="card-header"),

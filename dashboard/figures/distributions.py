@@ -24,6 +24,10 @@ BANDS: tuple[tuple[str, str, str, float], ...] = (
     ("±1σ", "bp2", "bp6", 0.44),
     ("±0.5σ", "bp3", "bp5", 0.26),
 )
+# Below this many steps between the first and last, the step axis ticks every whole step.
+STEP_TICKS_SPAN = 10
+# A wall-time axis over a single instant shows this much on either side of it.
+SINGLE_INSTANT_MARGIN = pd.Timedelta(minutes=1)
 _LABELS = ("min", "6.7%", "15.9%", "30.9%", "median", "69.1%", "84.1%", "93.3%", "max")
 _HOVER = "step %{customdata[0]}<br>" + "<br>".join(
     f"{label} %{{customdata[{i + 1}]:.4g}}" for i, label in reversed(list(enumerate(_LABELS)))
@@ -136,7 +140,17 @@ def distribution_figure(frame: pd.DataFrame, *, time_axis: str = "step", color: 
         customdata=np.column_stack([points["step"].to_numpy(), points[BP_COLUMNS].to_numpy()]), hovertemplate=_HOVER,
     ))
     figure.update_layout(_layout(time_axis, uirevision))
+    figure.update_xaxes(_short_span_axis(time_axis, points["step"].to_numpy(), x))
     return figure
+
+
+def _short_span_axis(time_axis: str, steps: np.ndarray, x: Any) -> dict[str, Any]:
+    """Return x-axis settings for charts over few steps: whole-step ticks, a readable range for one instant."""
+    if time_axis == "step" and steps.size and np.ptp(steps) < STEP_TICKS_SPAN:
+        return {"tick0": 0, "dtick": 1}  # no ticks at 0.5, 1.5, ... (steps are whole numbers)
+    if time_axis == "wall" and len(x) and x.min() == x.max():  # Plotly would zoom to ±1 ms around it
+        return {"range": [x[0] - SINGLE_INSTANT_MARGIN, x[0] + SINGLE_INSTANT_MARGIN]}
+    return {}
 
 
 def _layout(time_axis: str, uirevision: str) -> dict[str, Any]:

@@ -46,7 +46,8 @@ def bucket_edges(row: Mapping[str, Any]) -> Buckets:
         row: one histograms row (min, max, bucket_limit, bucket; run, tag, step name errors).
 
     Returns:
-        Three float64 arrays of equal length; all empty when no bucket has a positive count.
+        Three float64 arrays of equal length; all empty when no bucket has a positive count, or
+        when min, max and every limit are NaN or infinite.
 
     Raises:
         ValueError: when bucket_limit and bucket differ in length.
@@ -60,7 +61,10 @@ def bucket_edges(row: Mapping[str, Any]) -> Buckets:
     if filled.size == 0:
         return _EMPTY, _EMPTY, _EMPTY
     start, end = int(filled[0]), int(filled[-1])
-    low, high = _bounds(row, limits, start, end)
+    bounds = _bounds(row, limits, start, end)
+    if bounds is None:  # NaN min, max and limits (a diverged run): no place to draw the counts
+        return _EMPTY, _EMPTY, _EMPTY
+    low, high = bounds
     limits = np.nan_to_num(limits, nan=high, posinf=high, neginf=low)
     first = limits[start - 1] if start > 0 else low
     left = np.clip(np.concatenate([[first], limits[start:end]]), low, high)
@@ -82,10 +86,12 @@ def _usable(value: Any) -> bool:
     return value is not None and bool(np.isfinite(value)) and abs(float(value)) < DBL_MAX
 
 
-def _bounds(row: Mapping[str, Any], limits: np.ndarray, start: int, end: int) -> tuple[float, float]:
-    """Return (min, max) of the histogram, falling back to finite limits where min/max are unusable."""
+def _bounds(row: Mapping[str, Any], limits: np.ndarray, start: int, end: int) -> tuple[float, float] | None:
+    """Return (min, max) of the histogram, falling back to finite limits where min/max are unusable (None: none is)."""
     near = limits[max(start - 1, 0):end + 1]
     near = near[np.isfinite(near) & (np.abs(near) < DBL_MAX)]
+    if not (near.size or _usable(row.get("min")) or _usable(row.get("max"))):
+        return None
     low = float(row["min"]) if _usable(row.get("min")) else (float(near.min()) if near.size else 0.0)
     high = float(row["max"]) if _usable(row.get("max")) else (float(near.max()) if near.size else low)
     return (low, high) if low <= high else (high, low)

@@ -104,6 +104,7 @@ def render_text(value: str, shape: Sequence[int] | None = None, values: Sequence
     A 0-d tensor, or one with a single element (tensorboardX and PyTorch log text as
     shape [1]), is rendered as text; rank 1 and 2 become a table; higher ranks show their
     first 2-D slice under a note. Tables over MAX_ROWS x MAX_COLUMNS are cut, with a note.
+    Empty or whitespace-only text shows a note saying so.
 
     Args:
         value: the text column (all elements joined by newlines).
@@ -118,6 +119,8 @@ def render_text(value: str, shape: Sequence[int] | None = None, values: Sequence
     items = list(values) if values is not None else []
     if not dims or (math.prod(dims) == 1 and len(items) == 1):
         text = items[0] if dims else value
+        if not text.strip():  # a blank body reads as a rendering failure; say what was logged
+            return [_note("empty text" if not text else f"only whitespace ({len(text)} characters)")]
         return render_markdown(text) if markdown else render_raw(text)
     try:
         table = table_from_values(dims, items, markdown=markdown)
