@@ -61,11 +61,11 @@ def _card(ids: MediaIds, rows: pd.DataFrame, color: str, samples: int, prefix: s
     run, tag, index = str(rows["run"].iloc[0]), str(rows["tag"].iloc[0]), int(rows["index"].iloc[0])
     key = (run, tag, index)
     shown = card_update(ids.page, rows, len(rows) - 1, prefix)
-    sample = f" · sample {index + 1} of {samples}" if samples > 1 else ""
+    sample = [html.Span(f"· sample {index + 1} of {samples}", className="media-sample")] if samples > 1 else []
     header = html.Div(html.Div([
         html.Span(tag, className="card-title", title=tag),
         html.Span([html.Span(className="swatch", style={"backgroundColor": color}),
-                   html.Span(run + sample, title=run)], className="card-subtitle media-run"),
+                   html.Span(run, title=run, className="media-run-name"), *sample], className="card-subtitle media-run"),
     ], className="card-heading"), className="card-header")
     return html.Div([
         header,

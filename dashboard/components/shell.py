@@ -77,12 +77,16 @@ def _demo_banner(logdir: str) -> html.Div:
 def problems_banner(problems: Sequence[dict[str, Any]]) -> Component | None:
     """Return a collapsed list of what was wrong in the event files (None when nothing was).
 
+    A "truncated" last record is left out: it is a record still being written (a live run), not an
+    error, and it is read on the next reload.
+
     Args:
         problems: rows with path, offset, kind and message.
 
     Returns:
         The banner, or None.
     """
+    problems = [problem for problem in problems if problem.get("kind") != "truncated"]
     if not problems:
         return None
     items = [html.Li(problem["message"]) for problem in problems[:_MAX_PROBLEMS_SHOWN]]

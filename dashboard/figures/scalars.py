@@ -38,6 +38,7 @@ CHART_POINTS = 8000
 MIN_LINE_POINTS = 200
 RAW_OPACITY = 0.3
 OUTLIER_PERCENTILES = (5.0, 95.0)
+FEW_STEPS = 5  # an x axis spanning this many steps or fewer ticks every whole step
 PADDING = 0.05
 _HOVER = (
     "<b>%{fullData.name}</b><br>step %{customdata[0]}<br>value %{customdata[1]:.6g}"
@@ -213,7 +214,9 @@ def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[
         "opacity": RAW_OPACITY, "hoverinfo": "skip", "showlegend": False, "meta": {"run": line.run, "role": "raw"},
     }
     smoothed = {
-        "type": kind, "x": x, "y": line.smoothed, "name": line.run, "mode": "lines",
+        "type": kind, "x": x, "y": line.smoothed, "name": line.run,
+        "mode": "lines+markers" if line.x.size == 1 else "lines",  # a lone point draws no line: show a dot
+        "marker": {"color": color, "size": 6},
         "line": {"color": color, "width": 1.6}, "customdata": hover, "text": _wall_labels(line.wall_time),
         "hovertemplate": _HOVER, "showlegend": False,
         "meta": {"run": line.run, "role": "smoothed"},
@@ -268,6 +271,8 @@ def _layout(options: ChartOptions, lines: list[LineData], uirevision: str) -> di
     if options.x_range is not None:
         lo, hi = sorted(options.x_range)
         xaxis["range"] = list(_plot_x(np.array([lo, hi]), options.x_axis))
+    if options.x_axis == "step" and _step_span(lines, options) <= FEW_STEPS:
+        xaxis.update(tick0=0, dtick=1)  # steps are whole numbers: no ticks at 0.2, 0.4, ...
     return {
         "template": "plotly_white",
         "margin": {"l": 52, "r": 14, "t": 8, "b": 40},
@@ -279,6 +284,14 @@ def _layout(options: ChartOptions, lines: list[LineData], uirevision: str) -> di
         "yaxis": yaxis,
         "uirevision": uirevision,
     }
+
+
+def _step_span(lines: list[LineData], options: ChartOptions) -> float:
+    """Return how many steps the x axis spans (the zoomed range, else the drawn steps; 0 when empty)."""
+    if options.x_range is not None:
+        return abs(options.x_range[1] - options.x_range[0])
+    steps = [line.step for line in lines if line.step.size]
+    return float(max(s.max() for s in steps) - min(s.min() for s in steps)) if steps else 0.0
 
 
 def y_range(lines: list[LineData], options: ChartOptions) -> tuple[float, float] | None:

@@ -77,7 +77,8 @@ def test_cards_make_one_card_per_run_tag_and_sample_at_the_newest_step() -> None
     assert isinstance(find(built[1], ids.media("alpha", "t/img", 1)), html.Img)
     subtitles = [find_all(card, lambda c: getattr(c, "className", "") == "card-subtitle media-run")[0]
                  for card in built]
-    assert [s.children[1].children for s in subtitles] == ["alpha · sample 1 of 2", "alpha · sample 2 of 2", "beta"]
+    assert [[part.children for part in s.children[1:]] for s in subtitles] == [
+        ["alpha", "· sample 1 of 2"], ["alpha", "· sample 2 of 2"], ["beta"]]
     assert subtitles[0].children[0].style == {"backgroundColor": "#123456"}
     assert media_cards.card_keys(frame) == {("alpha", "t/img", 0), ("alpha", "t/img", 1), ("beta", "t/img", 0)}
     sliders = [s.id for s in find_all(built, lambda c: isinstance(c, dcc.Slider))]

@@ -46,6 +46,14 @@ def test_problems_banner_lists_messages() -> None:
     assert len(items) == 21 and items[0].children == "f: bad checksum at byte 0" and "5 more" in items[-1].children
 
 
+def test_problems_banner_leaves_out_a_record_still_being_written() -> None:
+    writing = {"path": "f", "offset": 96, "kind": "truncated", "message": "f: incomplete record at byte 96"}
+    assert shell.problems_banner([writing]) is None
+    bad = {"path": "g", "offset": 8, "kind": "payload_crc", "message": "g: bad checksum at byte 8"}
+    banner = shell.problems_banner([writing, bad])
+    assert banner.children[0].children.startswith("1 problem reading") and len(banner.children[1].children) == 1
+
+
 def test_update_nav_marks_the_current_page(app: dash.Dash, in_request: object) -> None:
     links = shell.update_nav("v", "/scalars", "?tags=loss")
     assert _titles(links) == ["Scalars"] and links[0].href == "/scalars?tags=loss"

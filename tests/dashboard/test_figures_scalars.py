@@ -248,3 +248,20 @@ def test_scalar_figure_zoomed_beside_the_data_draws_empty_lines() -> None:
     figure = scalar_figure(_frame(), COLORS, ChartOptions(x_range=(1000.0, 2000.0)))
     assert [len(trace.x) for trace in figure.data] == [0, 0, 0, 0]
     assert list(figure.layout.xaxis.range) == [1000.0, 2000.0]
+
+
+def test_scalar_figure_draws_a_dot_for_a_run_with_one_point() -> None:
+    frame = pd.concat([_frame(1, ("a",)), _frame(5, ("b",))])
+    smoothed = _traces(scalar_figure(frame, COLORS, ChartOptions()), "smoothed")
+    assert smoothed["a"].mode == "lines+markers" and smoothed["a"].marker.color == "#ff0000"
+    assert smoothed["b"].mode == "lines"
+
+
+@pytest.mark.parametrize(("points", "x_range", "dtick"), [(1, None, 1), (2, None, 1), (50, None, None),
+                                                         (50, (10.0, 13.0), 1)])
+def test_scalar_figure_ticks_whole_steps_on_a_short_step_axis(points: int, x_range: tuple | None,
+                                                                dtick: int | None) -> None:
+    frame = _frame(points, ("a",)).assign(step=lambda f: f["step"] // 10)  # steps 0, 1, 2, ...
+    figure = scalar_figure(frame, COLORS, ChartOptions(x_range=x_range))
+    assert figure.layout.xaxis.dtick == dtick
+    assert scalar_figure(frame, COLORS, ChartOptions(x_axis="relative")).layout.xaxis.dtick is None
