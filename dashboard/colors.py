@@ -1,4 +1,4 @@
-"""Run colours: one stable colour per run name, the same on every page, session and worker."""
+"""Run colours: one stable colour per run name, the same on every page, session and worker, and no two runs alike."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ PALETTE: tuple[str, ...] = (
 )
 
 
+FALLBACK = "#757575"  # for a run the colour map does not know (it vanished since the page was built)
+
+
 def run_color(run: str) -> str:
     """Return the colour of a run: a palette entry chosen by the CRC32 of its name.
 
@@ -27,5 +30,26 @@ def run_color(run: str) -> str:
 
 
 def run_colors(runs: Iterable[str]) -> dict[str, str]:
-    """Return run -> colour for many runs (see run_color)."""
-    return {run: run_color(run) for run in runs}
+    """Return run -> colour for the runs shown together, no two alike while the palette lasts.
+
+    Runs are taken in name order; each gets its own run_color unless an earlier run has it, then
+    the next free palette entry. So a run keeps its colour on every page, session and worker, and
+    a new run changes no other run's colour unless it takes that colour's place.
+
+    Args:
+        runs: every run of the logdir (not a filtered subset, or colours would follow the filter).
+
+    Returns:
+        run -> CSS hex colour.
+    """
+    colors: dict[str, str] = {}
+    free: set[int] = set()
+    for run in sorted(set(runs)):
+        if not free:  # more runs than colours: start another round of the palette
+            free = set(range(len(PALETTE)))
+        slot = zlib.crc32(run.encode("utf-8")) % len(PALETTE)
+        while slot not in free:
+            slot = (slot + 1) % len(PALETTE)
+        free.discard(slot)
+        colors[run] = PALETTE[slot]
+    return colors

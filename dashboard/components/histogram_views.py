@@ -15,7 +15,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard import urlstate
-from dashboard.colors import run_color
+from dashboard.colors import FALLBACK
 from dashboard.components import controls, run_picker, tag_sections
 from dashboard.components.chart_card import GRAPH_CONFIG
 from dashboard.components.empty_state import empty_state
@@ -287,9 +287,9 @@ def steps_note(shown: int, total: int) -> str:
     return f"{total:,} step{'s' * (total != 1)}"
 
 
-def run_label(run: str) -> html.Span:
+def run_label(run: str, color: str) -> html.Span:
     """Return a run name with its colour swatch, as in the run picker."""
-    return html.Span([html.Span(className="swatch", style={"backgroundColor": run_color(run)}),
+    return html.Span([html.Span(className="swatch", style={"backgroundColor": color}),
                       html.Span(run, className="run-name", title=run)], className="run-label")
 
 
@@ -310,7 +310,7 @@ def ridge_card(ids: PageIds, source: DataSource, tag: str, run: str, view: Histo
     figure = _ridge_figure(source, source.version(), run, tag, view.mode, view.time_axis, max_steps)
     meta = figure.layout.meta or {}
     note = html.Span(" · " + steps_note(meta.get("shown", 0), meta.get("total", 0)), className="steps-note")
-    return card(tag, [run_label(run), note], ids.graph(tag, run), figure)
+    return card(tag, [run_label(run, _color(source, run)), note], ids.graph(tag, run), figure)
 
 
 def compare_card(ids: PageIds, source: DataSource, tag: str, runs: Sequence[str], step: int | None,
@@ -333,7 +333,11 @@ def distribution_card(ids: PageIds, source: DataSource, tag: str, run: str, time
     """Return one (tag, run) distribution card."""
     figure, shown, total = _distribution_figure(source, source.version(), run, tag, time_axis, max_steps)
     note = html.Span(" · " + steps_note(shown, total), className="steps-note")
-    return card(tag, [run_label(run), note], ids.graph(tag, run), figure)
+    return card(tag, [run_label(run, _color(source, run)), note], ids.graph(tag, run), figure)
+
+
+def _color(source: DataSource, run: str) -> str:
+    return source.run_colors().get(run, FALLBACK)
 
 
 # ----- figures, cached per data version (the version is only part of the key; keep them unmodified) --------
@@ -346,7 +350,7 @@ def _ridge_figure(source: DataSource, version: str, run: str, tag: str, mode: st
     del version
     frame = hist_data.series(source, run, tag)
     build = overlay_figure if mode == "overlay" else offset_figure
-    return build(frame, time_axis=time_axis, max_steps=_limit(frame, max_steps), color=run_color(run),
+    return build(frame, time_axis=time_axis, max_steps=_limit(frame, max_steps), color=_color(source, run),
                  uirevision=f"{tag}|{run}|{mode}|{time_axis}")
 
 
@@ -356,7 +360,7 @@ def _compare_figure(source: DataSource, version: str, tag: str, runs: tuple[str,
     """Return the compare-runs figure of one tag at one step."""
     del version
     frames = {run: hist_data.series(source, run, tag) for run in runs}
-    return compare_figure(frames, step, {run: run_color(run) for run in runs}, normalize=normalize,
+    return compare_figure(frames, step, {run: _color(source, run) for run in runs}, normalize=normalize,
                           uirevision=f"{tag}|compare|{normalize}")
 
 
@@ -374,7 +378,7 @@ def _distribution_figure(source: DataSource, version: str, run: str, tag: str, t
     points = _distribution_points(source, version, run, tag)
     chosen, total = pick_steps(points["step"].to_numpy(), _limit(points, max_steps))
     shown = points[points["step"].isin(chosen)].reset_index(drop=True)
-    figure = distribution_figure(shown, time_axis=time_axis, color=run_color(run),
+    figure = distribution_figure(shown, time_axis=time_axis, color=_color(source, run),
                                  uirevision=f"{tag}|{run}|{time_axis}")
     return figure, len(shown), total
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dash import MATCH, Input, Output, State, ctx, dcc, html
 
 from dashboard import data
 from dashboard.callbacks import callback
-from dashboard.colors import run_color
+from dashboard.colors import FALLBACK, run_colors
 from dashboard.components.shell import ids as shell_ids
 from dashboard.urlstate import compile_filter
 
@@ -68,10 +68,10 @@ class ids:  # noqa: N801 - a namespace, named like the other pages' `ids`
         return {"type": "run-picker-count", "page": page}
 
 
-def run_options(runs: Sequence[str]) -> list[dict[str, Any]]:
-    """Return checklist options: each run labelled with its colour swatch."""
+def run_options(runs: Sequence[str], colors: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Return checklist options: each run labelled with its colour swatch (colors: run -> colour)."""
     return [
-        {"label": html.Span([html.Span(className="swatch", style={"backgroundColor": run_color(run)}),
+        {"label": html.Span([html.Span(className="swatch", style={"backgroundColor": colors.get(run, FALLBACK)}),
                              html.Span(run, className="run-name", title=run)], className="run-label"),
          "value": run}
         for run in runs
@@ -129,7 +129,7 @@ def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex:
         html.Div([html.Button("All", id=ids.select_all(page), className="small-button", n_clicks=0),
                   html.Button("None", id=ids.select_none(page), className="small-button", n_clicks=0)],
                  className="button-row"),
-        dcc.Checklist(id=ids.runs(page), options=run_options(visible), value=list(ticked), className="run-list",
+        dcc.Checklist(id=ids.runs(page), options=run_options(visible, run_colors(runs)), value=list(ticked), className="run-list",
                       inputClassName="run-checkbox", labelClassName="run-option"),
         dcc.Store(id=ids.plotted(page), data=plotted),
         dcc.Store(id=ids.known(page), data=list(runs)),
@@ -169,7 +169,7 @@ def update_runs(run_regex: str | None, ticked: list[str] | None, _all: int, _non
         chosen -= set(visible)
     value = [run for run in runs if run in chosen]
     plotted = plotted_runs(runs, value, run_regex)
-    return run_options(visible), value, error, _count_text(plotted, runs), plotted, runs
+    return run_options(visible, run_colors(runs)), value, error, _count_text(plotted, runs), plotted, runs
 
 
 @callback(Output(ids.tag_error(MATCH), "children"), Input(ids.tag_regex(MATCH), "value"), prevent_initial_call=True)

@@ -10,7 +10,7 @@ from dashboard.colors import PALETTE, run_color, run_colors
 
 def test_run_color_is_stable_and_from_the_palette() -> None:
     assert run_color("mnist/lr_1e-3") == run_color("mnist/lr_1e-3") in PALETTE
-    assert run_colors(["a", "b"]) == {"a": run_color("a"), "b": run_color("b")}
+    assert run_colors(["a", "b"]) == {"a": run_color("a"), "b": run_color("b")}  # no clash: each its own
 
 
 def test_run_color_is_the_same_in_another_process() -> None:
@@ -29,3 +29,18 @@ def test_run_colors_spread_over_the_palette() -> None:
     used = {run_color(f"run_{index}") for index in range(40)}
     assert len(PALETTE) == 20 and len(set(PALETTE)) == 20
     assert len(used) >= 14
+
+
+def test_run_colors_never_repeat_a_colour_while_the_palette_lasts() -> None:
+    runs = [f"run_{index}" for index in range(40)]
+    colors = run_colors(runs)
+    assert run_colors(reversed(runs)) == colors  # the order runs come in does not matter
+    first_round = sorted(runs)[:20]
+    assert len({colors[run] for run in first_round}) == 20 and set(colors.values()) == set(PALETTE)
+
+
+def test_run_colors_keep_each_runs_own_colour_unless_an_earlier_run_has_it() -> None:
+    clash = next(name for name in (f"x{index}" for index in range(1000)) if run_color(name) == run_color("alpha"))
+    colors = run_colors([clash, "alpha"])
+    own = PALETTE.index(run_color("alpha"))
+    assert colors == {"alpha": PALETTE[own], clash: PALETTE[(own + 1) % len(PALETTE)]}

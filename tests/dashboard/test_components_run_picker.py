@@ -7,16 +7,15 @@ from pathlib import Path
 import dash
 from dash import dcc
 
-from dashboard.colors import run_color
 from dashboard.components import run_picker
 from dashboard.components.run_picker import ids
 from tests.dashboard.dashtest import call, find
 
 
 def test_run_options_carry_the_run_colour() -> None:
-    option = run_picker.run_options(["alpha"])[0]
+    option = run_picker.run_options(["alpha"], {"alpha": "#123456"})[0]
     swatch = option["label"].children[0]
-    assert option["value"] == "alpha" and swatch.style == {"backgroundColor": run_color("alpha")}
+    assert option["value"] == "alpha" and swatch.style == {"backgroundColor": "#123456"}
 
 
 def test_plotted_runs_are_ticked_and_match_the_filter() -> None:

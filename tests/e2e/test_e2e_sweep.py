@@ -81,7 +81,8 @@ def test_sweep_page_shows_its_cards_without_errors(server: Server, tab: Tab, pat
     tab.page.goto(f"{server.url}{path}")
     wait_cards(tab, selector, count)
     callbacks.settle(tab.page)
-    assert tab.page.locator(".problems-banner summary").inner_text().startswith("3 problems")
+    # random bytes and gzip are problems; the cut last record is "still being written", not listed
+    assert tab.page.locator(".problems-banner summary").inner_text().startswith("2 problems")
     snap(tab, path.strip("/"))
     tab.assert_clean()
 
