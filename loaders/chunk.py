@@ -59,6 +59,9 @@ class FileChunk:
         truncated: the bytes after end_offset hold an incomplete record (not written yet).
         stopped: the scan gave up on the rest of the file (bad length header).
         num_records: complete records scanned.
+        index: kind -> tag -> (rows, first step, last step) of the tables the decoder indexed itself
+            (tags in order of first row, as the cache's tag_index gives them); kinds left out are
+            indexed from their tables by the cache.
     """
 
     path: str
@@ -72,3 +75,4 @@ class FileChunk:
     truncated: bool = False
     stopped: bool = False
     num_records: int = 0
+    index: dict[str, dict[str, tuple[int, int, int]]] = field(default_factory=dict)

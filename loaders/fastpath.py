@@ -54,31 +54,41 @@ def read_chunk(path: str, start: int = 0, known: Mapping[str, TagInfo] | None = 
     Returns:
         The FileChunk; damaged records are reported in its problems, never raised.
     """
-    from loaders.events import decode_chunk
-
     known = dict(known or {})
     data = read_tail(path, start)
     if _fastscan is None or not fast:
-        return decode_chunk(scan_records(path, start, buffer=data), known)
+        return _decode(scan_records(path, start, buffer=data), known)
     end, status, bad_crc, tag_bytes, *scalar_columns, histogram_columns, other = _fastscan.scan(data)
     pairs = np.frombuffer(other, dtype=np.int64).reshape(-1, 2)
     scan = RecordScan(path=path, buffer=data, base=start, starts=pairs[:, 0].copy(), lengths=pairs[:, 1].copy(),
                       end_offset=start + end, truncated=status == _STATUS_TRUNCATED,
                       stopped=status in (_STATUS_LENGTH_CRC, _STATUS_BAD_LENGTH),
                       problems=_problems(path, start, data, end, status, bad_crc))
-    chunk = decode_chunk(scan, known)
+    chunk = _decode(scan, known)
     rows = KernelRows(tag_bytes, scalar_columns, histogram_columns)
     if rows.order_matters(known, chunk, start):  # rare: decode the whole range in file order instead
-        return decode_chunk(scan_records(path, start, buffer=data), known)
+        return _decode(scan_records(path, start, buffer=data), known)
     keep = rows.accepted({**known, **chunk.tags}, chunk, data, start)
     rejected = _distinct_sorted(np.sort(rows.offset[~keep]))
     if len(rejected):
         keep &= ~np.isin(rows.offset, rejected)  # a record is re-decoded whole: none of its rows stay here
-    extra = decode_chunk(_records_at(path, data, start, rejected), {**known, **chunk.tags}) if len(rejected) else None
+    extra = _decode(_records_at(path, data, start, rejected), {**known, **chunk.tags}) if len(rejected) else None
     if extra is not None and _mismatches(chunk, extra):  # one report per tag, at its first record: in order
-        return decode_chunk(scan_records(path, start, buffer=data), known)
+        return _decode(scan_records(path, start, buffer=data), known)
     chunk.num_records += _count_distinct_sorted(rows.offset)
-    return _merge(chunk, rows.tables(keep, start), extra)
+    tables, index = rows.tables(keep, start)
+    return _merge(chunk, tables, index, extra)
+
+
+def _decode(scan: RecordScan, known: Mapping[str, TagInfo]) -> FileChunk:
+    """Return events.decode_chunk(scan, known); a scan without records needs no decoder (nor its import)."""
+    if len(scan):
+        from loaders.events import decode_chunk
+
+        return decode_chunk(scan, known)
+    return FileChunk(path=scan.path, start=scan.base, end_offset=scan.end_offset,
+                     problems=sorted(scan.problems, key=lambda problem: problem.offset), truncated=scan.truncated,
+                     stopped=scan.stopped)
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
@@ -246,17 +256,57 @@ class KernelRows:
                        content=metadata.plugin_data.content, offset=start + rel, display_name=metadata.display_name,
                        description=metadata.summary_description)
 
-    def tables(self, keep: np.ndarray, start: int) -> dict[str, pa.Table]:
-        """Return the kept rows as chunk tables, by kind (kinds without kept rows left out)."""
-        out = {}
-        scalars = self._scalar_table(keep[self._scalar_at], start)
-        if scalars.num_rows:
-            out["scalars"] = scalars
-        if len(self.histograms["tag_idx"]):
-            histograms = self._histogram_table(keep[self._histogram_at], start)
-            if histograms.num_rows:
-                out["histograms"] = histograms
-        return out
+    def tables(self, keep: np.ndarray, start: int) -> tuple[dict[str, pa.Table], dict[str, dict]]:
+        """Return the kept rows as chunk tables by kind (kinds without kept rows left out), and their tag index.
+
+        Args:
+            keep: a mask over every row, in file order (see accepted()).
+            start: the byte offset the scanned bytes began at (row offsets are made absolute).
+
+        Returns:
+            (kind -> table, kind -> tag -> (rows, min step, max step)).
+        """
+        out, index = {}, {}
+        for kind, columns, kept in (("scalars", self.scalars, keep[self._scalar_at]),
+                                    ("histograms", self.histograms, keep[self._histogram_at])):
+            if not len(columns["tag_idx"]) or not kept.any():
+                continue
+            out[kind] = self._scalar_table(kept, start) if kind == "scalars" else self._histogram_table(kept, start)
+            every = bool(kept.all())
+            codes, steps = (columns["tag_idx"], columns["step"]) if every else (columns["tag_idx"][kept],
+                                                                                 columns["step"][kept])
+            index[kind] = self.tag_index(codes, steps)
+        return out, index
+
+    def tag_index(self, codes: np.ndarray, steps: np.ndarray) -> dict[str, tuple[int, int, int]]:
+        """Return tag -> (rows, first step, last step) of rows given as tag ids and steps.
+
+        Tags come in order of their first row, like cache.entry.tag_index over the table, which
+        hashes every tag string; here the kernel's tag ids are counted instead. Steps that never
+        go down (the usual case) give each tag's first and last step at its first and last row.
+
+        Args:
+            codes: tag ids (indexes into self.tags), one per row.
+            steps: the rows' steps.
+
+        Returns:
+            tag -> (rows, min step, max step), tags in order of their first row.
+        """
+        size = len(self.tags)
+        counts = np.bincount(codes, minlength=size)
+        seen = int(np.count_nonzero(counts))
+        first_row = _first_positions(codes, size, seen)
+        if len(steps) < 2 or bool((steps[1:] >= steps[:-1]).all()):
+            last_row = len(codes) - 1 - _first_positions(codes[::-1], size, seen)
+            first, last = steps[np.minimum(first_row, len(codes) - 1)], steps[np.maximum(last_row, 0)]
+        else:
+            first = np.full(size, _NEVER, dtype=np.int64)
+            last = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+            np.minimum.at(first, codes, steps)
+            np.maximum.at(last, codes, steps)
+        present = np.argsort(first_row, kind="stable")[:seen].tolist()
+        counts_, first_, last_ = counts.tolist(), first.tolist(), last.tolist()
+        return {self.tags[i]: (counts_[i], first_[i], last_[i]) for i in present}
 
     def _tag_column(self, tag_idx: np.ndarray) -> pa.Array:
         """Return the tag strings of the given tag ids."""
@@ -282,6 +332,23 @@ class KernelRows:
                    ("step", "wall", "min", "max", "num", "sum", "sum_squares")), *lists, pa.array(h["offset"] + start)]
         table = pa.Table.from_arrays(columns, schema=SCHEMAS["histograms"])
         return table if keep.all() else table.filter(pa.array(keep))
+
+
+def _first_positions(codes: np.ndarray, size: int, seen: int) -> np.ndarray:
+    """Return, per tag id, the position of its first row in codes (len(codes) when it has none).
+
+    Rows are looked at in growing blocks, stopping once all seen tags (those with rows) were
+    found: tags usually all appear within the first few records.
+    """
+    rows = len(codes)
+    first = np.full(size, rows, dtype=np.int64)
+    low, block = 0, 4096
+    while low < rows:
+        np.minimum.at(first, codes[low : low + block], np.arange(low, min(rows, low + block)))
+        low, block = low + block, block * 8
+        if int(np.count_nonzero(first < rows)) == seen:
+            break
+    return first
 
 
 def _tag_offsets(chunk: FileChunk) -> tuple[dict[str, int], dict[str, int]]:
@@ -317,8 +384,13 @@ def _records_at(path: str, data: bytes, start: int, rel_offsets: np.ndarray) -> 
                       end_offset=start + len(data))
 
 
-def _merge(chunk: FileChunk, kernel: dict[str, pa.Table], extra: FileChunk | None) -> FileChunk:
-    """Fold the kernel's tables and the re-decoded records into chunk, rows ordered by _offset."""
+def _merge(chunk: FileChunk, kernel: dict[str, pa.Table], index: dict[str, dict], extra: FileChunk | None) -> FileChunk:
+    """Fold the kernel's tables and the re-decoded records into chunk, rows ordered by _offset.
+
+    The kernel's tag index is kept for the kinds whose rows all came from the kernel.
+    """
+    chunk.index = {kind: tags for kind, tags in index.items() if kind not in chunk.tables
+                   and (extra is None or kind not in extra.tables)}
     parts: dict[str, list[pa.Table]] = {kind: [table] for kind, table in chunk.tables.items()}
     for kind, table in kernel.items():
         parts.setdefault(kind, []).append(table)

@@ -10,8 +10,15 @@ written to a temp file and renamed, and meta.json is written last (the commit po
 Chunks are uncompressed Arrow IPC files read through memory maps: a warm read copies nothing
 and never opens the event file (tools/measure_cache_format.py has the numbers).
 
+Appends add one chunk file per kind; the small chunks at the end are merged like a binary
+counter (files.compact: at most MAX_CHUNKS per kind, and the big first chunk is rewritten only
+once the file has about doubled), so a refresh costs about what was appended. A Cache keeps the
+entry parsed from the meta.json bytes it last wrote or read: an unchanged meta.json is read
+again (another process may have replaced it), but not parsed again.
+
 meta.json also holds a small tag index (kind -> tag -> rows, first and last step) so listing
-tags and picking the files that hold a tag never read the chunks. Cache.prepare() decodes many
+tags and picking the files that hold a tag never read the chunks; the decoder computes it from
+the kernel's tag ids (FileChunk.index) where it can. Cache.prepare() decodes many
 big files at once in forked worker processes (loaders/cache/parallel.py) that write their
 entries themselves; $EVENTSCOPE_WORKERS=1 turns that off.
 """

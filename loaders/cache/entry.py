@@ -140,6 +140,21 @@ def tag_index(tables: Mapping[str, pa.Table]) -> dict[str, dict[str, tuple[int, 
     return index
 
 
+def chunk_index(chunk: FileChunk, tables: Mapping[str, pa.Table]) -> dict[str, dict[str, tuple[int, int, int]]]:
+    """Return tag_index(tables), taking the kinds the decoder indexed itself from chunk.index.
+
+    Args:
+        chunk: the decoded chunk (its index covers some kinds of its tables).
+        tables: kind -> the chunk's tables with rows.
+
+    Returns:
+        kind -> tag -> (rows, min step, max step), in tables' kind order.
+    """
+    missing = tag_index({kind: table for kind, table in tables.items() if kind not in chunk.index})
+    return {kind: chunk.index[kind] if kind in chunk.index else missing[kind]
+            for kind, table in tables.items() if table.num_rows}
+
+
 def merge_index(old: Mapping[str, Mapping[str, tuple[int, int, int]]],
                 new: Mapping[str, Mapping[str, tuple[int, int, int]]]) -> dict[str, dict[str, tuple[int, int, int]]]:
     """Return the index of old's rows followed by new's rows."""
@@ -169,7 +184,7 @@ def merge_chunk(entry: FileEntry, chunk: FileChunk, info: os.stat_result, tables
     if "tensors" in tables:
         tensors = tables["tensors"]
         unresolved.update(pc.unique(tensors.filter(pc.equal(tensors["plugin"], ""))["tag"]).to_pylist())
-    index = None if entry.index is None else merge_index(entry.index, tag_index(tables))
+    index = None if entry.index is None else merge_index(entry.index, chunk_index(chunk, tables))
     return dataclasses.replace(
         entry, index=index, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
         end_offset=chunk.end_offset,

@@ -70,23 +70,64 @@ def chunks_exist(folder: str | None, entry: FileEntry) -> bool:
 
 
 def compact(folder: str, chunks: dict[str, tuple[tuple[str, int], ...]]) -> tuple[dict, list[str]]:
-    """Merge the chunk files of any kind that has more than MAX_CHUNKS into one.
+    """Merge chunk files (see merge_plan) of each kind that has more than MAX_CHUNKS.
+
+    Merging waits until a kind has too many chunks (a refresh in between writes only what was
+    appended), then rewrites mostly the small chunks at the end: rows are rewritten a few times
+    in all (about log2(file rows / appended rows)), never the whole file every few refreshes.
 
     Returns:
         The new chunk lists and the names of the files merged away.
+
+    Raises:
+        CacheError: a chunk file to merge is missing or damaged.
     """
     dropped: list[str] = []
     for kind, parts in chunks.items():
         if len(parts) <= MAX_CHUNKS:
             continue
-        schema = SCHEMAS[kind]
-        table = pa.concat_tables([read_chunk(os.path.join(folder, n), schema, r) for n, r in parts])
-        start, end = parts[0][0].split(".")[1].split("-")[0], parts[-1][0].split(".")[1].split("-")[1]
-        name = f"{kind}.{start}-{end}.arrow"
-        write_chunk(os.path.join(folder, name), table.combine_chunks())
-        chunks[kind] = ((name, table.num_rows),)
-        dropped.extend(n for n, _ in parts if n != name)
+        merged = []
+        for low, high in merge_plan([rows for _, rows in parts]):
+            group = parts[low:high]
+            merged.append(group[0] if len(group) == 1 else _merge_files(folder, kind, group))
+            dropped.extend(name for name, _ in group if name != merged[-1][0])
+        chunks[kind] = tuple(merged)
     return chunks, dropped
+
+
+def _merge_files(folder: str, kind: str, group: tuple[tuple[str, int], ...]) -> tuple[str, int]:
+    """Write the rows of consecutive chunk files as one file; return its (name, rows)."""
+    schema = SCHEMAS[kind]
+    table = pa.concat_tables([read_chunk(os.path.join(folder, n), schema, r) for n, r in group])
+    start, end = group[0][0].split(".")[1].split("-")[0], group[-1][0].split(".")[1].split("-")[1]
+    name = f"{kind}.{start}-{end}.arrow"
+    write_chunk(os.path.join(folder, name), table.combine_chunks())
+    return name, table.num_rows
+
+
+def merge_plan(rows: list[int]) -> list[tuple[int, int]]:
+    """Return which consecutive chunks to merge, as [low, high) index ranges covering them all, in order.
+
+    The last chunk absorbs the ones before it while the one before holds fewer than twice its
+    rows (sizes then at least halve from chunk to chunk, like a binary counter); then, while
+    more than MAX_CHUNKS are left, the two neighbours closest in size are merged.
+
+    Args:
+        rows: the rows of each chunk of one kind, in byte order.
+
+    Returns:
+        The ranges; one of length 1 keeps that chunk as it is.
+    """
+    first, tail = len(rows) - 1, rows[-1] if rows else 0
+    while first > 0 and rows[first - 1] < 2 * tail:
+        first -= 1
+        tail += rows[first]
+    groups = [[i, i + 1, rows[i]] for i in range(first)] + ([[first, len(rows), tail]] if rows else [])
+    while len(groups) > MAX_CHUNKS:
+        at = min(range(len(groups) - 1), key=lambda i: (groups[i][2] / max(groups[i + 1][2], 1), -i))
+        low, _, size = groups[at]
+        groups[at : at + 2] = [[low, groups[at + 1][1], size + groups[at + 1][2]]]
+    return [(low, high) for low, high, _ in groups]
 
 
 def remove_stale(folder: str, entry: FileEntry, dropped: list[str] | None) -> None:

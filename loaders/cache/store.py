@@ -85,6 +85,7 @@ class Cache:
         self.decoded_bytes = 0
         self._decode = decoder or default_decoder
         self._entries: dict[str, FileEntry] = {}
+        self._metas: dict[str, tuple[bytes, FileEntry]] = {}  # path -> (digest of meta.json, entry) last read/written
         self._lock = threading.RLock()
         base = os.path.abspath(os.path.expanduser(os.fspath(cache_dir))) if cache_dir else default_cache_dir()
         self.base = base
@@ -300,7 +301,9 @@ class Cache:
             try:
                 with open(meta_path, "rb") as handle:
                     raw = handle.read()
-                entry = FileEntry.from_meta(json.loads(raw))
+                digest = _digest(raw)
+                known = self._metas.get(path)
+                entry = known[1] if known is not None and known[0] == digest else FileEntry.from_meta(json.loads(raw))
             except FileNotFoundError:
                 return None
             except (OSError, ValueError, CacheError) as error:
@@ -308,6 +311,7 @@ class Cache:
                     self._rebuilt_problem(path, f"{meta_path}: {error}")
                 return None
             if entry.path == path and chunks_exist(folder, entry):
+                self._metas[path] = (digest, entry)  # the same bytes again need no parsing
                 return entry
             if entry.path != path or raw == previous:
                 break
@@ -363,7 +367,9 @@ class Cache:
                 chunks[kind] = (*chunks.get(kind, ()), (name, table.num_rows))
             chunks, dropped = compact(folder, chunks)
             merged = dataclasses.replace(merged, chunks=chunks)
-            write_atomic(os.path.join(folder, "meta.json"), json.dumps(merged.to_meta()).encode("utf-8"))
+            raw = json.dumps(merged.to_meta()).encode("utf-8")
+            write_atomic(os.path.join(folder, "meta.json"), raw)
+            self._metas[entry.path] = (_digest(raw), merged)
         except OSError as error:
             self._memory_problem(folder, error)
             return self._to_memory(merged, entry, tables, fresh)
@@ -375,3 +381,8 @@ class Cache:
         previous = {} if fresh else {kind: (self._load(entry, kind),) for kind in entry.kinds()}
         seed = dataclasses.replace(entry, memory=previous, chunks={})
         return merge_memory(dataclasses.replace(merged, chunks={}), seed, tables, False)
+
+
+def _digest(raw: bytes) -> bytes:
+    """Return a digest of meta.json's bytes (what the parsed-entry memo is keyed by)."""
+    return hashlib.blake2b(raw, digest_size=16).digest()

@@ -13,6 +13,7 @@ from tensorboardX import SummaryWriter
 
 from loaders.api import Logdir
 from loaders.cache import MAX_CHUNKS, Cache, default_cache_dir
+from loaders.cache.files import merge_plan
 from loaders.chunk import FileChunk, TagInfo
 from loaders.errors import Problem
 from loaders.tables import SCHEMA_VERSION, SCHEMAS
@@ -123,6 +124,48 @@ def test_cache_compacts_more_than_max_chunks_into_one_file(tmp_path):
     arrow_files = [name for name in os.listdir(cache.entry_dir(path)) if name.endswith(".arrow")]
     assert arrow_files == [f"scalars.0-{16 * (MAX_CHUNKS + 1)}.arrow"]
     assert _steps(Cache(tmp_path / "cache", decoder=FakeDecoder()), path) == list(range(MAX_CHUNKS + 1))
+
+
+def test_cache_compaction_leaves_the_big_first_chunk_alone(tmp_path):
+    path = _file(tmp_path, 16 * 64)
+    cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    cache.entry(path)
+    first = os.path.join(cache.entry_dir(path), "scalars.0-1024.arrow")
+    inode = os.stat(first).st_ino
+    for count in range(1, 31):
+        _append(path, 16)
+        entry = cache.entry(path)
+        assert len(entry.chunks["scalars"]) <= MAX_CHUNKS
+        assert entry.chunks["scalars"][0] == ("scalars.0-1024.arrow", 64)  # never rewritten while the tail is small
+        assert sum(rows for _, rows in entry.chunks["scalars"]) == 64 + count
+    assert os.stat(first).st_ino == inode
+    assert [rows for _, rows in entry.chunks["scalars"]] == [64, 28, 1, 1]  # merged only when over MAX_CHUNKS
+    assert _steps(Cache(tmp_path / "cache", decoder=FakeDecoder()), path) == list(range(64 + 30))
+
+
+@pytest.mark.parametrize(("base", "appends", "most_rewritten"), [(100, 300, 4), (4096, 1000, 6), (4096, 20000, 13)])
+def test_cache_merge_plan_rewrites_rows_in_proportion_to_the_appends(base, appends, most_rewritten):
+    rows, most, rewritten = [base], 0, 0
+    for _ in range(appends):  # compact()'s policy: follow merge_plan() once over MAX_CHUNKS
+        rows.append(1)
+        if len(rows) > MAX_CHUNKS:
+            plan = merge_plan(rows)
+            assert plan[0][0] == 0 and plan[-1][1] == len(rows)
+            assert all(high == low for (_, high), (low, _) in zip(plan, plan[1:]))  # consecutive ranges
+            rewritten += sum(sum(rows[low:high]) for low, high in plan if high - low > 1)
+            rows = [sum(rows[low:high]) for low, high in plan]
+        most = max(most, len(rows))
+    assert most == MAX_CHUNKS and sum(rows) == base + appends
+    assert rewritten < most_rewritten * appends  # merging all every MAX_CHUNKS appends: ~base / MAX_CHUNKS each
+
+
+def test_cache_merge_plan_merges_the_small_tail_first():
+    assert merge_plan([100] + [1] * 9) == [(0, 1), (1, 10)]  # 1 < 2, 1 < 4, ...: the 1s merge, 100 stays
+    assert merge_plan([40, 30, 8, 4, 2, 1, 1, 1, 1]) == [(0, 9)]  # each absorbed chunk doubles the tail: all merge
+    assert merge_plan([9]) == [(0, 1)] and merge_plan([1, 1]) == [(0, 2)]
+    ladder = [(i, i + 1) for i in range(7)]
+    assert merge_plan([512, 256, 128, 64, 32, 16, 8, 4, 2]) == [*ladder, (7, 9)]  # too many: the last similar pair
+    assert merge_plan([512, 300, 128, 64, 32, 16, 8, 4, 2]) == [(0, 2), *[(i, i + 1) for i in range(2, 9)]]
 
 
 @pytest.mark.parametrize("change", ["replaced", "shrunk"])
@@ -308,3 +351,48 @@ def test_cache_two_processes_share_one_cache_dir(tmp_path):
     assert all(rows == expected[0] and total == pytest.approx(expected[1]) for rows, total in results)
     lg = Logdir(tmp_path / "logs", tmp_path / "cache")
     assert len(lg.scalars()) == 800 and lg.problems().empty and lg._cache.decoded_bytes == 0
+
+
+def test_cache_meta_json_is_parsed_again_only_when_its_bytes_change(tmp_path, monkeypatch):
+    from loaders.cache import store
+
+    path = _file(tmp_path, 32)
+    first = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    first.entry(path)
+    parsed = []
+    real = store.FileEntry.from_meta
+    monkeypatch.setattr(store.FileEntry, "from_meta", lambda meta: parsed.append(meta["end_offset"]) or real(meta))
+    _append(path, 16)
+    assert first.entry(path).end_offset == 48 and parsed == []  # the meta.json it wrote itself: not parsed again
+    _append(path, 16)
+    other = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    assert other.entry(path).end_offset == 64  # reads the meta.json first wrote, then extends it
+    assert parsed == [48]
+    _append(path, 16)
+    assert first.entry(path).end_offset == 80 and parsed == [48, 64]  # another writer's bytes: parsed
+    assert _steps(first, path) == list(range(5))
+
+
+def test_cache_tag_index_from_the_kernel_matches_the_stored_tables(tmp_path):
+    from loaders.cache.entry import tag_index
+
+    writer = SummaryWriter(str(tmp_path / "logs" / "run"))
+    rng = np.random.default_rng(3)
+    for step in range(30):
+        writer.add_scalar("loss", float(step % 7), 29 - step)  # steps that go down: min/max, not first/last
+        writer.add_scalar("acc", 0.5, step)
+        if step % 5 == 0:
+            writer.add_histogram("w", rng.normal(size=20), step)
+        if step == 24:
+            writer.flush()
+            lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+            lg.scalars()
+    writer.close()
+    lg.refresh()
+    path = _event_file(tmp_path / "logs")
+    entry = lg._cache.entry(path)
+    assert len(entry.chunks["scalars"]) == len(entry.chunks["histograms"]) == 2  # indexes merged over two chunks
+    tables = {kind: lg._cache.table(path, kind) for kind in entry.kinds()}
+    assert entry.index == tag_index(tables)
+    assert entry.index["scalars"] == {"loss": (30, 0, 29), "acc": (30, 0, 29)}
+    assert entry.index["histograms"] == {"w": (6, 0, 25)}

@@ -12,6 +12,7 @@ import pytest
 from tensorboardX import SummaryWriter
 
 from loaders import fastpath
+from loaders.cache.entry import tag_index
 from loaders.records import HEADER_BYTES, masked_crc, scan_records
 
 
@@ -32,6 +33,14 @@ def _assert_same(path: str, start: int = 0) -> None:
     assert sorted(fast.tables) == sorted(slow.tables)
     for kind in slow.tables:
         _assert_tables_equal(fast.tables[kind], slow.tables[kind], kind)
+    _assert_index_exact(fast)
+
+
+def _assert_index_exact(chunk) -> None:
+    """The kernel's tag index equals the one the cache computes from the tables, tag order included."""
+    assert set(chunk.index) <= set(chunk.tables)
+    for kind, tags in chunk.index.items():
+        assert list(tags.items()) == list(tag_index({kind: chunk.tables[kind]})[kind].items()), kind
 
 
 def _assert_tables_equal(a: pa.Table, b: pa.Table, kind: str) -> None:
@@ -119,3 +128,13 @@ def test_fastpath_matches_python_decoder_from_a_middle_offset(tmp_path):
     path = _mixed_tbx_log(tmp_path)
     scan = scan_records(path)
     _assert_same(path, scan.record_offset(17))
+
+
+def test_fastpath_tag_index_comes_from_the_kernel(tmp_path):
+    path = _mixed_tbx_log(tmp_path)
+    chunk = fastpath.read_chunk(path)
+    assert sorted(chunk.index) == ["histograms", "scalars"]
+    assert chunk.index["scalars"] == {"train/loss": (40, 0, 39), "train/acc": (40, 0, 39),
+                                      "big_step": (40, 0, 39 * 10**12)}
+    assert chunk.index["histograms"] == {"weights": (4, 0, 30)}
+    assert fastpath.read_chunk(path, fast=False).index == {}  # the Python path leaves it to the cache
