@@ -23,14 +23,8 @@ from dashboard.components.scalar_views import X_AXIS_LABELS
 from dashboard.data import DataSource
 from dashboard.data import histograms as hist_data
 from dashboard.figures.distributions import distribution_figure, distribution_frame
-from dashboard.figures.histograms import (
-    DEFAULT_MAX_STEPS,
-    TIME_AXES,
-    compare_figure,
-    offset_figure,
-    overlay_figure,
-    pick_steps,
-)
+from dashboard.figures.buckets import TIME_AXES, pick_steps
+from dashboard.figures.histograms import DEFAULT_MAX_STEPS, compare_figure, offset_figure, overlay_figure
 
 MODES: dict[str, str] = {"offset": "Offset", "overlay": "Overlay", "compare": "Compare runs"}
 DEFAULT_DISTRIBUTION_STEPS = 500  # TensorBoard keeps 500 histograms per tag for its distributions

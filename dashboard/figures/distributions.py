@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.histograms import DEFAULT_COLOR, TIME_AXES, blend, bucket_edges, time_values
+from dashboard.figures.buckets import TIME_AXES, bucket_edges, time_values
+from dashboard.figures.histograms import DEFAULT_COLOR, blend
 
 __all__ = ["BANDS", "BASIS_POINTS", "BP_COLUMNS", "compress", "compress_buckets", "distribution_figure",
            "distribution_frame"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from dateutil import tz
 
-from dashboard.figures.histograms import pick_steps
+from dashboard.figures.buckets import pick_steps
 
 __all__ = ["LABELS", "SMALL_SIDE", "css_filter", "image_style", "is_small", "nearest_index", "step_caption",
            "step_marks"]

@@ -8,7 +8,7 @@ import pandas as pd
 from dash import html
 
 from dashboard.figures.distributions import compress, distribution_figure
-from dashboard.figures.histograms import bucket_edges
+from dashboard.figures.buckets import bucket_edges
 from dashboard.figures.text import render_text
 
 ROW = {"run": "r", "tag": "t", "wall_time": 1.0, "min": 0.0, "max": 1.0, "num": 1.0, "sum": 0.5,
