@@ -169,7 +169,7 @@ class DataSource:
             plugin: e.g. "scalars"; None returns every plugin's tags.
 
         Returns:
-            One row per (run, tag).
+            One row per (run, tag) of the plugin (a tag reused across kinds has a row per kind).
         """
         frame = self._tags
         if plugin is not None:

@@ -78,12 +78,37 @@ def tag_stats(run: str, entries: tuple[FileEntry, ...], assembled: Callable[[str
             parts.append(table.append_column("kind", pa.repeat(pa.scalar(kind), table.num_rows)))
     if not parts:
         return pd.DataFrame()
-    stats = (pa.concat_tables(parts).group_by("tag", use_threads=False)
-             .aggregate([("step", "count"), ("step", "min"), ("step", "max"), ("kind", "first")])
-             .sort_by("tag").to_pandas())
-    plugins = [known[tag].plugin if tag in known else kind for tag, kind in zip(stats["tag"], stats["kind_first"])]
-    return pd.DataFrame({"run": run, "tag": stats["tag"], "plugin": plugins, "count": stats["step_count"],
-                         "first_step": stats["step_min"], "last_step": stats["step_max"]})
+    grouped = (pa.concat_tables(parts).group_by(["tag", "kind"], use_threads=False)
+               .aggregate([("step", "count"), ("step", "min"), ("step", "max")]).to_pydict())
+    stats: dict[str, dict[str, tuple[int, int, int]]] = {}
+    for tag, kind, count, first, last in zip(grouped["tag"], grouped["kind"], grouped["step_count"],
+                                             grouped["step_min"], grouped["step_max"]):
+        stats.setdefault(tag, {})[kind] = (count, first, last)
+    return tag_rows(run, stats, known)
+
+
+def tag_rows(run: str, stats: dict[str, dict[str, tuple[int, int, int]]], known: dict[str, TagInfo]) -> pd.DataFrame:
+    """Return the tags() rows of a run from tag -> kind -> (rows, first step, last step).
+
+    A tag has one row, its plugin from its first metadata (or its kind). A tag whose values landed
+    in several tables (a writer reused the name: a scalar, then an image) has a row per table: the
+    table its metadata names keeps that plugin, the others are listed under their own kind, so each
+    page finds what its reader returns.
+    """
+    rows = []
+    for tag in sorted(stats):
+        kinds = stats[tag]
+        plugin = known[tag].plugin if tag in known else None
+        owner = plugin if plugin in kinds else min(kinds)
+        for kind in sorted(kinds):
+            count, first, last = kinds[kind]
+            rows.append((tag, (plugin or kind) if kind == owner else kind, count, first, last))
+    if not rows:
+        return pd.DataFrame()
+    tags, plugins, counts, firsts, lasts = zip(*rows)
+    return pd.DataFrame({"run": run, "tag": pd.array(tags, dtype="str"), "plugin": list(plugins),
+                         "count": np.array(counts, dtype=np.int64), "first_step": np.array(firsts, dtype=np.int64),
+                         "last_step": np.array(lasts, dtype=np.int64)})
 
 
 Index = dict[str, dict[str, tuple[int, int, int]]]
@@ -118,24 +143,11 @@ def exact_index(entries: tuple[FileEntry, ...], *, purge: bool) -> Index | None:
 
 def index_stats(run: str, entries: tuple[FileEntry, ...], index: Index) -> pd.DataFrame:
     """Return run's rows of the tags() frame from its tag index (the same rows tag_stats() computes from the tables)."""
-    known = first_tag_infos(entries)
-    stats: dict[str, list] = {}
-    for kind in sorted(index):
-        for tag, (count, first, last) in index[kind].items():
-            if tag in stats:
-                row = stats[tag]
-                row[1], row[2], row[3] = row[1] + count, min(row[2], first), max(row[3], last)
-            else:
-                stats[tag] = [kind, count, first, last]
-    if not stats:
-        return pd.DataFrame()
-    tags = sorted(stats)
-    rows = [stats[tag] for tag in tags]
-    return pd.DataFrame({"run": run, "tag": pd.array(tags, dtype="str"),
-                         "plugin": [known[tag].plugin if tag in known else row[0] for tag, row in zip(tags, rows)],
-                         "count": np.array([row[1] for row in rows], dtype=np.int64),
-                         "first_step": np.array([row[2] for row in rows], dtype=np.int64),
-                         "last_step": np.array([row[3] for row in rows], dtype=np.int64)})
+    stats: dict[str, dict[str, tuple[int, int, int]]] = {}
+    for kind, tags in index.items():
+        for tag, counts in tags.items():
+            stats.setdefault(tag, {})[kind] = counts
+    return tag_rows(run, stats, first_tag_infos(entries))
 
 
 def filter_tags(table: pa.Table, wanted: list[str], tags: dict[str, tuple[int, int, int]] | None) -> pa.Table:

@@ -339,6 +339,9 @@ class Logdir(KindReaders):
     def tags(self, runs: Selector = None) -> pd.DataFrame:
         """Return one row per (run, tag): run, tag, plugin, count, first_step, last_step.
 
+        A tag whose values are in several tables (a writer reused the name for a scalar and an
+        image) has one row per table, each under the plugin whose reader returns those rows.
+
         Args:
             runs: which runs (same forms as for scalars()); default all.
 

@@ -250,3 +250,19 @@ def test_writers_sweep_torch_new_style_scalars_keep_their_precision(lg):
 def test_writers_sweep_tbx_display_name_and_description_are_the_tags_metadata(lg):
     meta = lg.tag_metadata(["tbx"]).set_index("tag").loc["described"]
     assert (meta["plugin"], meta["display_name"], meta["description"]) == ("scalars", "Nice name", "**md**")
+
+
+def test_writers_sweep_a_tag_reused_for_a_scalar_and_an_image_is_listed_under_both(tmp_path, monkeypatch):
+    writer = torch.utils.tensorboard.SummaryWriter(str(tmp_path / "logs" / "run"))
+    writer.add_scalar("x", 1.0, 1)
+    writer.add_scalar("x", 2.0, 2)
+    writer.add_image("x", np.zeros((4, 4, 3), dtype=np.uint8), 3, dataformats="HWC")
+    writer.add_scalar("y", 5.0, 1)
+    writer.close()
+    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    tags = lg.tags()[["tag", "plugin", "count", "first_step", "last_step"]].values.tolist()
+    assert tags == [["x", "images", 1, 3, 3], ["x", "scalars", 2, 1, 2], ["y", "scalars", 1, 1, 1]]
+    assert lg.images()["step"].tolist() == [3] and lg.scalars(tags=["x"])["value"].tolist() == [1.0, 2.0]
+    monkeypatch.setattr("loaders.api.logdir.exact_index", lambda *args, **kwargs: None)  # from the tables instead
+    from_tables = Logdir(tmp_path / "logs", tmp_path / "cache").tags()
+    assert from_tables.equals(lg.tags())
