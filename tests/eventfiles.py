@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from loaders.proto.event_pb2 import Event
-from loaders.proto.summary_pb2 import Summary
+from loaders.proto.summary_pb2 import Summary, SummaryMetadata
+from loaders.proto.tensor_pb2 import TensorProto
 from loaders.records import FOOTER_BYTES, HEADER_BYTES, frame, masked_crc
 
 # A payload no protobuf parser accepts: field 1, length-delimited, with a varint length that never ends.
@@ -175,3 +176,24 @@ def write_invalid_protobuf_record(directory: str | os.PathLike) -> str:
     scalar = Event(wall_time=2.0, step=1, summary=Summary(value=[Summary.Value(tag="loss", simple_value=0.5)]))
     path.write_bytes(frame(version.SerializeToString()) + frame(GARBAGE_PAYLOAD) + frame(scalar.SerializeToString()))
     return str(path)
+
+
+def tbx_scalar_run(logdir: Path, run: str, values: list[float]) -> Path:
+    """Write values as scalar "x" at steps 0.. with tensorboardX; return the event file."""
+    from tensorboardX import SummaryWriter
+
+    with SummaryWriter(str(logdir / run)) as writer:
+        for step, value in enumerate(values):
+            writer.add_scalar("x", value, step)
+    (path,) = (logdir / run).glob("*tfevents*")
+    return path
+
+
+def plugin_tensor_value(tag: str, plugin: str, dims: list[int], **values: object) -> Summary.Value:
+    """Return a TF2-style value: a float tensor (a string tensor if string_val is given) of shape dims, tagged plugin."""
+    tensor = TensorProto(dtype=7 if "string_val" in values else 1, **values)
+    for size in dims:
+        tensor.tensor_shape.dim.add(size=size)
+    meta = SummaryMetadata()
+    meta.plugin_data.plugin_name = plugin
+    return Summary.Value(tag=tag, metadata=meta, tensor=tensor)

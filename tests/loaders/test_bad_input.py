@@ -17,15 +17,16 @@ from tensorboardX import SummaryWriter
 import loaders
 from loaders import fastpath
 from loaders.proto.event_pb2 import Event
-from loaders.proto.summary_pb2 import Summary, SummaryMetadata
-from loaders.proto.tensor_pb2 import TensorProto
+from loaders.proto.summary_pb2 import Summary
 from loaders.records import frame
 from loaders.writer import EventWriter
 from tests.eventfiles import (
     corrupt_length_crc,
     corrupt_payload_crc,
     huge_length,
+    plugin_tensor_value,
     records,
+    tbx_scalar_run,
     truncate,
     write_empty_events_file,
     write_invalid_protobuf_record,
@@ -35,30 +36,12 @@ from tests.eventfiles import (
 VERSION = frame(Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString())
 
 
-def _tbx_run(logdir: Path, run: str, values: list[float]) -> Path:
-    """Write values as scalar "x" at steps 0.. with tensorboardX; return the event file."""
-    with SummaryWriter(str(logdir / run)) as writer:
-        for step, value in enumerate(values):
-            writer.add_scalar("x", value, step)
-    (path,) = (logdir / run).glob("*tfevents*")
-    return path
-
-
 def _event(step: int, *values: Summary.Value) -> bytes:
     return frame(Event(wall_time=2.0, step=step, summary=Summary(value=list(values))).SerializeToString())
 
 
 def _scalar(tag: str, value: float) -> Summary.Value:
     return Summary.Value(tag=tag, simple_value=value)
-
-
-def _tensor_value(tag: str, plugin: str, dims: list[int], **values: object) -> Summary.Value:
-    tensor = TensorProto(dtype=1 if "float_val" in values else 7, **values)
-    for size in dims:
-        tensor.tensor_shape.dim.add(size=size)
-    meta = SummaryMetadata()
-    meta.plugin_data.plugin_name = plugin
-    return Summary.Value(tag=tag, metadata=meta, tensor=tensor)
 
 
 def _by_run(frame_):
@@ -79,7 +62,7 @@ def _damage(kind: str, run_dir: Path, logdir: Path) -> tuple[str, int, list[floa
     if kind == "invalid_protobuf":
         write_invalid_protobuf_record(run_dir)
         return "bad_event", records(next(run_dir.glob("*")))[1][0], [0.5]
-    path = _tbx_run(logdir, run_dir.name, [1.0, 2.0, 3.0, 4.0])
+    path = tbx_scalar_run(logdir, run_dir.name, [1.0, 2.0, 3.0, 4.0])
     if kind == "truncated":
         offset = records(path)[-1][0]
         truncate(path, 5)
@@ -95,7 +78,7 @@ def _damage(kind: str, run_dir: Path, logdir: Path) -> tuple[str, int, list[floa
                                   "invalid_protobuf"])
 def test_bad_input_damaged_file_is_reported_and_its_neighbours_read(tmp_path, kind):
     logdir = tmp_path / "logs"
-    good = _tbx_run(logdir, "good", [5.0, 6.0])
+    good = tbx_scalar_run(logdir, "good", [5.0, 6.0])
     problem_kind, offset, kept = _damage(kind, logdir / "bad", logdir)
     lg = loaders.Logdir(logdir, tmp_path / "cache")
     values = _by_run(lg.scalars())
@@ -112,7 +95,7 @@ def test_bad_input_damaged_file_is_reported_and_its_neighbours_read(tmp_path, ki
 
 def test_bad_input_directory_named_like_an_event_file_is_not_read(tmp_path):
     logdir = tmp_path / "logs"
-    _tbx_run(logdir, "run", [1.0])
+    tbx_scalar_run(logdir, "run", [1.0])
     (logdir / "run" / "events.out.tfevents.dir").mkdir()
     (logdir / "only-a-dir" / "events.out.tfevents.dir").mkdir(parents=True)
     lg = loaders.Logdir(logdir, tmp_path / "cache")
@@ -122,7 +105,7 @@ def test_bad_input_directory_named_like_an_event_file_is_not_read(tmp_path):
 
 def test_bad_input_fifo_named_like_an_event_file_is_reported_not_waited_on(tmp_path):
     logdir = tmp_path / "logs"
-    _tbx_run(logdir, "run", [1.0])
+    tbx_scalar_run(logdir, "run", [1.0])
     fifo = logdir / "run" / "events.out.tfevents.fifo"
     os.mkfifo(fifo)
     result: dict[str, object] = {}
@@ -144,8 +127,8 @@ def test_bad_input_fifo_named_like_an_event_file_is_reported_not_waited_on(tmp_p
 def test_bad_input_tensor_with_an_absurd_shape_is_kept_as_a_tensor_not_expanded(tmp_path):
     run = tmp_path / "logs" / "run"
     run.mkdir(parents=True)
-    huge = _tensor_value("huge", "scalars", [10**12], float_val=[1.0])
-    wrapped = _tensor_value("wrapped", "histograms", [2**62, 4], float_val=[1.0])  # int64 product wraps to 0
+    huge = plugin_tensor_value("huge", "scalars", [10**12], float_val=[1.0])
+    wrapped = plugin_tensor_value("wrapped", "histograms", [2**62, 4], float_val=[1.0])  # int64 product wraps to 0
     content = VERSION + _event(-5, huge) + _event(1, wrapped) + _event(7, _scalar("ok", 3.0))
     (run / "events.out.tfevents.1.host").write_bytes(content)
     lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
@@ -254,7 +237,7 @@ def test_bad_input_tag_that_is_not_utf8_skips_its_record_with_a_problem(tmp_path
 
 
 def test_bad_input_record_split_at_every_byte_across_two_refreshes(tmp_path):
-    source = _tbx_run(tmp_path / "source", "run", [0.5, 1.5])
+    source = tbx_scalar_run(tmp_path / "source", "run", [0.5, 1.5])
     data = source.read_bytes()
     logdir = tmp_path / "logs"
     for cut in range(len(data) + 1):
@@ -298,11 +281,11 @@ def test_bad_input_growing_tensorboardx_file_every_point_once_in_order(tmp_path)
 
 def test_bad_input_file_shrunk_replaced_or_deleted_between_refreshes(tmp_path):
     logdir = tmp_path / "logs"
-    a, b, c = (_tbx_run(logdir, run, values) for run, values in (("a", [1.0, 2.0, 3.0]), ("b", [4.0, 5.0, 6.0]),
+    a, b, c = (tbx_scalar_run(logdir, run, values) for run, values in (("a", [1.0, 2.0, 3.0]), ("b", [4.0, 5.0, 6.0]),
                                                                   ("c", [7.0])))
     lg = loaders.Logdir(logdir, tmp_path / "cache")
     assert _by_run(lg.scalars()) == {"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0], "c": [7.0]}
-    rewritten = _tbx_run(tmp_path / "other", "a", [1.0, 2.0, 9.0]).read_bytes()
+    rewritten = tbx_scalar_run(tmp_path / "other", "a", [1.0, 2.0, 9.0]).read_bytes()
     assert len(rewritten) == os.path.getsize(a)
     a.write_bytes(rewritten)  # same inode, same size, other content
     os.utime(a, ns=(0, os.stat(a).st_mtime_ns + 10**9))  # a later mtime, as any rewrite gets
@@ -318,8 +301,8 @@ def test_bad_input_file_shrunk_replaced_or_deleted_between_refreshes(tmp_path):
 
 def test_bad_input_file_vanishing_between_discovery_and_read_is_a_problem(tmp_path):
     logdir = tmp_path / "logs"
-    gone = _tbx_run(logdir, "gone", [1.0])
-    _tbx_run(logdir, "kept", [2.0])
+    gone = tbx_scalar_run(logdir, "gone", [1.0])
+    tbx_scalar_run(logdir, "kept", [2.0])
     lg = loaders.Logdir(logdir, tmp_path / "cache")
     os.remove(gone)
     assert _by_run(lg.scalars()) == {"kept": [2.0]}
@@ -329,8 +312,8 @@ def test_bad_input_file_vanishing_between_discovery_and_read_is_a_problem(tmp_pa
 
 def test_bad_input_event_file_and_its_cache_both_gone_leave_the_run_empty(tmp_path):
     logdir = tmp_path / "logs"
-    gone = _tbx_run(logdir, "gone", [1.0])
-    _tbx_run(logdir, "kept", [2.0])
+    gone = tbx_scalar_run(logdir, "gone", [1.0])
+    tbx_scalar_run(logdir, "kept", [2.0])
     lg = loaders.Logdir(logdir, tmp_path / "cache")
     lg.files()  # entries known, tables not read yet
     shutil.rmtree(tmp_path / "cache")
@@ -344,7 +327,7 @@ def test_bad_input_event_file_and_its_cache_both_gone_leave_the_run_empty(tmp_pa
 
 
 def test_bad_input_logdir_removed_raises_logdir_not_found_on_refresh(tmp_path):
-    _tbx_run(tmp_path / "logs", "run", [1.0])
+    tbx_scalar_run(tmp_path / "logs", "run", [1.0])
     lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
     assert lg.scalars()["value"].tolist() == [1.0]
     shutil.rmtree(tmp_path / "logs")

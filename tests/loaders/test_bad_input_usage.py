@@ -16,21 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tensorboardX import SummaryWriter
 
 import loaders
 from loaders.cli import main as cli_main
 from loaders.writer import EventWriter
-from tests.eventfiles import corrupt_length_crc, corrupt_payload_crc
-
-
-def _tbx_run(logdir: Path, run: str, values: list[float]) -> Path:
-    """Write values as scalar "x" at steps 0.. with tensorboardX; return the event file."""
-    with SummaryWriter(str(logdir / run)) as writer:
-        for step, value in enumerate(values):
-            writer.add_scalar("x", value, step)
-    (path,) = (logdir / run).glob("*tfevents*")
-    return path
+from tests.eventfiles import corrupt_length_crc, corrupt_payload_crc, tbx_scalar_run
 
 
 def _by_run(frame_):
@@ -66,7 +56,7 @@ def test_bad_input_inspect_prints_odd_run_names(tmp_path, capsys):
 
 
 def test_bad_input_logdir_reached_through_a_symlink(tmp_path):
-    _tbx_run(tmp_path / "real", "run", [1.0])
+    tbx_scalar_run(tmp_path / "real", "run", [1.0])
     os.symlink(tmp_path / "real", tmp_path / "link")
     lg = loaders.Logdir(tmp_path / "link", tmp_path / "cache")
     assert lg.path == str(tmp_path / "link") and lg.runs() == ["run"]
@@ -75,10 +65,10 @@ def test_bad_input_logdir_reached_through_a_symlink(tmp_path):
 
 def test_bad_input_run_reachable_twice_is_listed_once_by_its_real_path(tmp_path):
     logdir = tmp_path / "logs"
-    _tbx_run(logdir, "real", [1.0])
+    tbx_scalar_run(logdir, "real", [1.0])
     os.symlink(logdir / "real", logdir / "alias")  # sorts before "real"
     os.symlink(logdir, logdir / "real" / "loop")
-    _tbx_run(tmp_path / "outside", "elsewhere", [2.0])
+    tbx_scalar_run(tmp_path / "outside", "elsewhere", [2.0])
     os.symlink(tmp_path / "outside" / "elsewhere", logdir / "b-link")
     os.symlink(tmp_path / "outside" / "elsewhere", logdir / "c-link")
     lg = loaders.Logdir(logdir, tmp_path / "cache")
@@ -91,8 +81,8 @@ def test_bad_input_run_reachable_twice_is_listed_once_by_its_real_path(tmp_path)
 
 @pytest.fixture
 def two_runs(tmp_path) -> loaders.Logdir:
-    _tbx_run(tmp_path / "logs", "train", [1.0, 2.0])
-    _tbx_run(tmp_path / "logs", "eval", [3.0])
+    tbx_scalar_run(tmp_path / "logs", "train", [1.0, 2.0])
+    tbx_scalar_run(tmp_path / "logs", "eval", [3.0])
     return loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
 
 
@@ -126,7 +116,7 @@ def test_bad_input_logdir_argument_that_is_no_path(tmp_path, monkeypatch, logdir
 
 
 def test_bad_input_logdir_that_is_a_file_or_bytes(tmp_path):
-    path = _tbx_run(tmp_path / "logs", "run", [1.0])
+    path = tbx_scalar_run(tmp_path / "logs", "run", [1.0])
     with pytest.raises(loaders.LogdirNotFound, match="is not a directory"):
         loaders.Logdir(path, tmp_path / "cache")
     assert loaders.Logdir(os.fsencode(tmp_path / "logs"), tmp_path / "cache").runs() == ["run"]
@@ -144,7 +134,7 @@ def test_bad_input_pivot_with_a_duplicate_step_keeps_the_last_value(tmp_path):
 
 
 def test_bad_input_cache_dir_deleted_between_calls(tmp_path):
-    path = _tbx_run(tmp_path / "logs", "run", [1.0, 2.0])
+    path = tbx_scalar_run(tmp_path / "logs", "run", [1.0, 2.0])
     lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
     lg.files()
     shutil.rmtree(tmp_path / "cache")
@@ -157,7 +147,7 @@ def test_bad_input_cache_dir_deleted_between_calls(tmp_path):
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])
 def test_bad_input_cache_files_damaged_are_rebuilt(tmp_path, damage):
-    _tbx_run(tmp_path / "logs", "run", [1.0, 2.0])
+    tbx_scalar_run(tmp_path / "logs", "run", [1.0, 2.0])
     loaders.Logdir(tmp_path / "logs", tmp_path / "cache").scalars()
     for path in (tmp_path / "cache").rglob("*"):
         if path.is_file() and path.name != ".lock":
@@ -188,7 +178,7 @@ def test_bad_input_newer_cache_entry_from_another_logdir_that_is_damaged_is_rebu
 
 
 def test_bad_input_cache_dir_that_cannot_be_written_falls_back_to_memory(tmp_path):
-    _tbx_run(tmp_path / "logs", "run", [1.0])
+    tbx_scalar_run(tmp_path / "logs", "run", [1.0])
     (tmp_path / "not-a-dir").write_text("a file where the cache dir should be")
     lg = loaders.Logdir(tmp_path / "logs", tmp_path / "not-a-dir")
     assert lg.scalars()["value"].tolist() == [1.0]
@@ -198,8 +188,8 @@ def test_bad_input_cache_dir_that_cannot_be_written_falls_back_to_memory(tmp_pat
 
 @pytest.mark.parametrize("where", ["logs", "logs/run"])
 def test_bad_input_cache_dir_that_is_the_logdir_or_a_run_hides_no_run(tmp_path, where):
-    _tbx_run(tmp_path / "logs", "run", [1.0])
-    _tbx_run(tmp_path / "logs", "other", [2.0])
+    tbx_scalar_run(tmp_path / "logs", "run", [1.0])
+    tbx_scalar_run(tmp_path / "logs", "other", [2.0])
     lg = loaders.Logdir(tmp_path / "logs", tmp_path / where)
     assert lg.runs() == ["other", "run"] and _by_run(lg.scalars()) == {"other": [2.0], "run": [1.0]}
     assert (tmp_path / where / f"v{loaders.SCHEMA_VERSION}").is_dir()
@@ -243,7 +233,7 @@ def test_bad_input_schema_version_bump_rebuilds_in_a_new_cache_folder(tmp_path, 
     import loaders.cache.entry
     import loaders.cache.store
 
-    _tbx_run(tmp_path / "logs", "run", [1.0])
+    tbx_scalar_run(tmp_path / "logs", "run", [1.0])
     old = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
     assert old.scalars()["value"].tolist() == [1.0]
     version = loaders.SCHEMA_VERSION + 1
@@ -260,9 +250,9 @@ def test_bad_input_schema_version_bump_rebuilds_in_a_new_cache_folder(tmp_path, 
 
 def test_bad_input_inspect_prints_every_problem_with_file_and_offset(tmp_path, capsys):
     logdir = tmp_path / "logs"
-    _tbx_run(logdir, "good", [1.0])
-    payload_offset = corrupt_payload_crc(_tbx_run(logdir, "payload", [1.0, 2.0, 3.0]), 2)
-    length_offset = corrupt_length_crc(_tbx_run(logdir, "length", [1.0, 2.0]), 1)
+    tbx_scalar_run(logdir, "good", [1.0])
+    payload_offset = corrupt_payload_crc(tbx_scalar_run(logdir, "payload", [1.0, 2.0, 3.0]), 2)
+    length_offset = corrupt_length_crc(tbx_scalar_run(logdir, "length", [1.0, 2.0]), 1)
     os.mkfifo(logdir / "good" / "events.out.tfevents.fifo")
     code = cli_main(["inspect", str(logdir), "--cache-dir", str(tmp_path / "cache")])
     out = capsys.readouterr().out

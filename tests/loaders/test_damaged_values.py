@@ -12,20 +12,11 @@ import pytest
 
 import loaders
 from loaders.proto.event_pb2 import Event
-from loaders.proto.summary_pb2 import Summary, SummaryMetadata
-from loaders.proto.tensor_pb2 import TensorProto
+from loaders.proto.summary_pb2 import Summary
 from loaders.records import frame
+from tests.eventfiles import plugin_tensor_value
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
-
-
-def _value(tag: str, plugin: str, dims: list[int], **values: object) -> Summary.Value:
-    tensor = TensorProto(dtype=7 if "string_val" in values else 1, **values)
-    for size in dims:
-        tensor.tensor_shape.dim.add(size=size)
-    meta = SummaryMetadata()
-    meta.plugin_data.plugin_name = plugin
-    return Summary.Value(tag=tag, metadata=meta, tensor=tensor)
 
 
 def _write(path: Path, values: list[Summary.Value]) -> list[int]:
@@ -43,11 +34,11 @@ def _write(path: Path, values: list[Summary.Value]) -> list[int]:
 def lg(tmp_path: Path) -> tuple[loaders.Logdir, Path, list[int]]:
     path = tmp_path / "logs" / "run" / "events.out.tfevents.1.host"
     offsets = _write(path, [
-        _value("good", "scalars", [], float_val=[0.5]),
-        _value("vector", "scalars", [3], float_val=[1.0, 2.0, 3.0]),
-        _value("note", "text", [], float_val=[1.0]),
-        _value("wide", "images", [3], string_val=[b"99999999999", b"1", PNG]),
-        _value("pic", "images", [3], string_val=[b"2", b"1", PNG]),
+        plugin_tensor_value("good", "scalars", [], float_val=[0.5]),
+        plugin_tensor_value("vector", "scalars", [3], float_val=[1.0, 2.0, 3.0]),
+        plugin_tensor_value("note", "text", [], float_val=[1.0]),
+        plugin_tensor_value("wide", "images", [3], string_val=[b"99999999999", b"1", PNG]),
+        plugin_tensor_value("pic", "images", [3], string_val=[b"2", b"1", PNG]),
     ])
     return loaders.Logdir(tmp_path / "logs", tmp_path / "cache"), path, offsets
 
