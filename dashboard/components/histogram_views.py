@@ -354,7 +354,8 @@ def _compare_figure(source: DataSource, version: str, tag: str, runs: tuple[str,
     """Return the compare-runs figure of one tag at one step."""
     del version
     frames = {run: hist_data.series(source, run, tag) for run in runs}
-    return compare_figure(frames, step, {run: _color(source, run) for run in runs}, normalize=normalize,
+    colors = source.run_colors()
+    return compare_figure(frames, step, {run: colors.get(run, FALLBACK) for run in runs}, normalize=normalize,
                           uirevision=f"{tag}|compare|{normalize}")
 
 

@@ -73,6 +73,7 @@ class DataSource:
         self._run_versions: dict[str, int] = {}
         self._tags = pd.DataFrame(columns=TAG_COLUMNS)
         self._series_index: dict[str, _RunIndex] = {}
+        self._run_colors: dict[str, str] = {}
         self.refresh(force=True)
 
     @property
@@ -108,6 +109,7 @@ class DataSource:
             self._version, self._run_versions = self._compute_version()
             if old != self._version:
                 self._tags = self._compute_tags()
+                self._run_colors = run_colors(self.runs())
                 with self._index_lock:  # a live run's new points re-index that run only
                     self._series_index = {run: index for run, index in self._series_index.items()
                                           if old_runs.get(run) == self._run_versions.get(run)}
@@ -159,8 +161,8 @@ class DataSource:
         return natural_sorted(self._logdir.runs()) if self._logdir is not None else []
 
     def run_colors(self) -> dict[str, str]:
-        """Return run -> colour for every run (stable across pages, sessions and workers)."""
-        return run_colors(self.runs())
+        """Return run -> colour for every run (stable across pages, sessions and workers), as of the last refresh."""
+        return dict(self._run_colors)
 
     def tags(self, plugin: str | None = None) -> pd.DataFrame:
         """Return run, tag, plugin, count, first_step, last_step rows, optionally of one plugin.

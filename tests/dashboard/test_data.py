@@ -126,6 +126,21 @@ def test_refresh_reindexes_only_the_runs_whose_files_changed(logdir: Path, tmp_p
     assert source.refresh(force=True) is False and source._series_index["done"] is before["done"]
 
 
+def test_run_colors_follow_the_runs_after_a_refresh(logdir: Path, tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    from dashboard.colors import run_colors
+
+    with SummaryWriter(str(logdir / "first")) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    source = _source(logdir, tmp_path, interval=0.0)
+    assert source.run_colors() == run_colors(["first"])
+    with SummaryWriter(str(logdir / "second")) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    assert source.refresh(force=True) is True
+    assert source.run_colors() == run_colors(["first", "second"])
+
+
 def test_refresh_waits_for_the_interval_then_reads_appended_points(logdir: Path, tmp_path: Path) -> None:
     from tensorboardX import SummaryWriter
 
