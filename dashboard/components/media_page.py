@@ -1,4 +1,4 @@
-"""Shared layout and section callbacks of the Images and Audio pages, made per page by factories.
+"""Shared layout, section and card-step callbacks of the Images and Audio pages, made per page by factories.
 
 A factory returns a plain function marked with @callback whose __module__ is the page's, so
 dashboard.callbacks.register binds it for that page (and only that page).
@@ -120,3 +120,42 @@ def section_callback(page: str, kind: str, ids: MediaIds) -> Callable[..., Any]:
 
     render_section.__module__ = page
     return render_section
+
+
+def step_callback(page: str, kind: str, ids: MediaIds) -> Callable[..., tuple[Any, ...]]:
+    """Return the page's show_step callback: a card's slider, step box or new data picks the step it shows.
+
+    Args:
+        page: the page module's __name__ (the callback is bound with that page).
+        kind: "images" or "audio" (images also set the <img> alt text and class).
+        ids: the page's id namespace.
+
+    Returns:
+        The marked callback function (position, typed step, version, old slider max, card id).
+    """
+    card = (MATCH, MATCH, MATCH)
+    image_only = [Output(ids.media(*card), "alt"), Output(ids.media(*card), "className")] if kind == "images" else []
+    outputs = [Output(ids.slider(*card), "max"), Output(ids.slider(*card), "marks"), Output(ids.slider(*card), "value"),
+               Output(ids.slider(*card), "className"), Output(ids.step_input(*card), "value"),
+               Output(ids.media(*card), "src"), *image_only, Output(ids.caption(*card), "children"),
+               Output(ids.info(*card), "children")]
+
+    @callback(*outputs, Input(ids.slider(*card), "value"), Input(ids.step_input(*card), "value"),
+              Input(shell_ids.version, "data"), State(ids.slider(*card), "max"), State(ids.slider(*card), "id"),
+              prevent_initial_call=True)
+    def show_step(position: int | None, typed: float | None, _version: str | None, old_last: int | None,
+                  card_id: dict[str, Any]) -> tuple[Any, ...]:
+        """Show the step the slider or the step box picked, or follow new data (stays on the newest step)."""
+        source = data.current()
+        rows = media.sample_steps(source, kind, card_id["run"], card_id["tag"], int(card_id["index"]))
+        if rows.empty:
+            return (no_update,) * len(outputs)
+        trigger = media_cards.trigger_of(ctx.triggered_id)
+        chosen = media_cards.choose_position(rows["step"].tolist(), trigger, position, typed, old_last)
+        shown = media_cards.card_update(kind, rows, chosen, source.settings.path_prefix)
+        image = (shown.alt, shown.media_class) if image_only else ()
+        return (shown.last, shown.marks, shown.position, shown.slider_class, shown.step, shown.src, *image,
+                shown.caption, shown.info)
+
+    show_step.__module__ = page
+    return show_step

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import MATCH, Input, Output, State, ctx, html, no_update
+from dash import Input, Output, html, no_update
 
 from dashboard import data
 from dashboard.callbacks import callback
-from dashboard.components import media_cards, media_page, media_views
+from dashboard.components import media_page, media_views
 from dashboard.components.media_views import MediaIds, MediaView
 from dashboard.components.shell import ids as shell_ids
-from dashboard.data import media
 
 PATH = "/images"
 TITLE = "Images"
 KIND = "images"
 ids = MediaIds(KIND)
-
-_CARD = (MATCH, MATCH, MATCH)
 
 
 def layout(**query: Any) -> html.Div:
@@ -34,38 +31,7 @@ def layout(**query: Any) -> html.Div:
 
 render_sections = media_page.sections_callback(__name__, KIND, ids)
 render_section = media_page.section_callback(__name__, KIND, ids)
-
-
-@callback(
-    Output(ids.slider(*_CARD), "max"),
-    Output(ids.slider(*_CARD), "marks"),
-    Output(ids.slider(*_CARD), "value"),
-    Output(ids.slider(*_CARD), "className"),
-    Output(ids.step_input(*_CARD), "value"),
-    Output(ids.media(*_CARD), "src"),
-    Output(ids.media(*_CARD), "alt"),
-    Output(ids.media(*_CARD), "className"),
-    Output(ids.caption(*_CARD), "children"),
-    Output(ids.info(*_CARD), "children"),
-    Input(ids.slider(*_CARD), "value"),
-    Input(ids.step_input(*_CARD), "value"),
-    Input(shell_ids.version, "data"),
-    State(ids.slider(*_CARD), "max"),
-    State(ids.slider(*_CARD), "id"),
-    prevent_initial_call=True,
-)
-def show_step(position: int | None, typed: float | None, _version: str | None, old_last: int | None,
-              card: dict[str, Any]) -> tuple[Any, ...]:
-    """Show the step the slider or the step box picked, or follow new data (stays on the newest step)."""
-    source = data.current()
-    rows = media.sample_steps(source, KIND, card["run"], card["tag"], int(card["index"]))
-    if rows.empty:
-        return (no_update,) * 10
-    trigger = media_cards.trigger_of(ctx.triggered_id)
-    chosen = media_cards.choose_position(rows["step"].tolist(), trigger, position, typed, old_last)
-    shown = media_cards.card_update(KIND, rows, chosen, source.settings.path_prefix)
-    return (shown.last, shown.marks, shown.position, shown.slider_class, shown.step, shown.src, shown.alt,
-            shown.media_class, shown.caption, shown.info)
+show_step = media_page.step_callback(__name__, KIND, ids)
 
 
 @callback(
