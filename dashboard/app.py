@@ -6,26 +6,22 @@ import functools
 import sys
 import sysconfig
 from pathlib import Path
-from types import ModuleType
 
 import dash
 
 from dashboard import blobs, data
 from dashboard.callbacks import register
-from dashboard.components import placeholders, run_picker, shell
-from dashboard.pages import DASHBOARDS, audio, distributions, histograms, images, scalars, text
+from dashboard.components import run_picker, shell
+from dashboard.pages import _grid, placeholders
+from dashboard.pages import shell as shell_page
+from dashboard.pages.registry import HOME, REGISTRY
 from dashboard.settings import Settings
 
-# The dashboards that have a page module, in tab order (STYLE rule 2). The others get a placeholder.
-PAGES: tuple[ModuleType, ...] = (scalars, histograms, distributions, images, audio, text)
-# Modules whose callbacks every app needs besides the pages'.
-COMPONENTS: tuple[ModuleType, ...] = (shell, run_picker)
-HOME = scalars
 ASSET_MARKER = "eventscope.css"
 
 
 def create_app(settings: Settings, *, source: data.DataSource | None = None) -> dash.Dash:
-    """Build the app: data source, shell layout, pages in order, callbacks; nothing at import time.
+    """Build the app: data source, shell layout, pages in registry order, callbacks; nothing at import time.
 
     Args:
         settings: the options (logdir, path prefix, reload interval, ...).
@@ -37,33 +33,40 @@ def create_app(settings: Settings, *, source: data.DataSource | None = None) -> 
     app = dash.Dash(
         __name__, use_pages=True, pages_folder="", assets_folder=assets_folder(), serve_locally=True,
         requests_pathname_prefix=settings.path_prefix, routes_pathname_prefix=settings.path_prefix,
-        suppress_callback_exceptions=True, title="Eventscope", update_title=None,
+        suppress_callback_exceptions=True, title="Eventscope", update_title="",
     )
     source = source or data.DataSource(settings)
     data.install(app.server, source)
     blobs.install(app.server)
-    app.server.config[shell.BUILT_KEY] = tuple(page.PATH for page in PAGES)
-    _register_pages()
-    for module in (*COMPONENTS, *PAGES):
+    modules = _register_pages()
+    _grid.install(app.server, [module.GRID for module in modules if hasattr(module, "GRID")])
+    for module in (shell, run_picker, shell_page, _grid, *modules):
         register(app, module)
-    app.layout = functools.partial(shell.shell, source, demo=settings.demo, reload_interval=settings.reload_interval)
+    app.layout = functools.partial(shell_page.layout, source, reload_interval=settings.reload_interval)
     return app
 
 
-def _register_pages() -> None:
-    """Register the pages in order, "/" as the home page's alias, placeholders, and the 404 page."""
-    for order, page in enumerate(PAGES):
-        dash.register_page(page.__name__, path=page.PATH, name=page.TITLE, title=f"{page.TITLE} · Eventscope",
-                           order=order, layout=page.layout)
-    dash.register_page(f"{HOME.__name__}_home", path="/", name=HOME.TITLE, title=f"{HOME.TITLE} · Eventscope",
-                       order=len(PAGES), layout=HOME.layout)
-    built = {page.PATH for page in PAGES}
-    for order, board in enumerate((b for b in DASHBOARDS if b.path not in built), start=len(PAGES) + 1):
-        dash.register_page(f"dashboard.pages.{board.path.strip('/').replace('-', '_')}", path=board.path,
-                           name=board.title, title=f"{board.title} · Eventscope", order=order,
-                           layout=functools.partial(placeholders.coming_soon, board))
+def _register_pages() -> list:
+    """Register the pages in registry order, "/" as the home page's alias, placeholders and the 404 page.
+
+    Returns:
+        The page modules of the dashboards that have one.
+    """
+    modules = []
+    for order, page in enumerate(REGISTRY):
+        module = page.load()
+        layout = module.layout if module is not None else functools.partial(placeholders.coming_soon, page)
+        name = page.module or f"dashboard.pages.{page.path.strip('/').replace('-', '_')}"
+        dash.register_page(name, path=page.path, name=page.title, title=f"{page.title} · Eventscope", order=order,
+                           layout=layout)
+        if module is not None:
+            modules.append(module)
+        if page.path == HOME:
+            dash.register_page(f"{name}_home", path="/", name=page.title, title=f"{page.title} · Eventscope",
+                               order=len(REGISTRY), layout=layout)
     dash.register_page("not_found_404", path="/404", name="Not found", title="Not found · Eventscope",
-                       order=len(DASHBOARDS) + 1, layout=placeholders.not_found)
+                       order=len(REGISTRY) + 1, layout=placeholders.not_found)
+    return modules
 
 
 def assets_folder() -> str:

@@ -9,6 +9,8 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 SMOOTHING_MAX = 0.999
+# The time axes every chart page offers, with their labels.
+TIME_AXIS_LABELS = {"step": "Step", "relative": "Relative (hours)", "wall": "Wall time"}
 
 
 def field(label: str, *controls: Component, help_text: str = "") -> html.Div:

@@ -7,7 +7,6 @@ from typing import Any
 
 from dash import MATCH, Input, Output, State, ctx, dcc, html
 
-from dashboard import data
 from dashboard.callbacks import callback
 from dashboard.colors import FALLBACK, run_colors
 from dashboard.components.shell import ids as shell_ids
@@ -151,17 +150,18 @@ def _count_text(plotted: Sequence[str], runs: Sequence[str]) -> str:
     Input(ids.runs(MATCH), "value"),
     Input(ids.select_all(MATCH), "n_clicks"),
     Input(ids.select_none(MATCH), "n_clicks"),
-    Input(shell_ids.version, "data"),
+    Input(shell_ids.runs, "data"),
     State(ids.known(MATCH), "data"),
     prevent_initial_call=True,
 )
-def update_runs(run_regex: str | None, ticked: list[str] | None, _all: int, _none: int, _version: str | None,
+def update_runs(run_regex: str | None, ticked: list[str] | None, _all: int, _none: int, every_run: list[str] | None,
                 known: list[str] | None) -> tuple[Any, ...]:
     """Filter the checklist, apply all/none, tick runs that appeared since, and publish the runs to plot."""
-    runs = data.current().runs()
+    runs = _names(every_run)
+    ticked = _names(ticked)
     pattern, error = compile_filter(run_regex)
     visible = [run for run in runs if pattern is None or pattern.search(run)]
-    chosen = set(ticked or []) | (set(runs) - set(known or runs))
+    chosen = set(ticked) | (set(runs) - set(_names(known) if known is not None else runs))
     trigger = _trigger_type(ctx.triggered_id)
     if trigger == "run-picker-all":
         chosen |= set(visible)
@@ -176,6 +176,11 @@ def update_runs(run_regex: str | None, ticked: list[str] | None, _all: int, _non
 def check_tag_regex(tag_regex: str | None) -> str:
     """Explain a bad tag regex under the box (an empty string clears the message)."""
     return compile_filter(tag_regex)[1]
+
+
+def _names(value: Any) -> list[str]:
+    """Return the strings of a list a callback received (anything else sent by a client gives [])."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _trigger_type(triggered: Any) -> str | None:

@@ -1,29 +1,30 @@
-"""The app shell around every page: top bar (dashboards, reload, last loaded), banners, live reload."""
+"""The app shell around every page: top bar (dashboards, reload, last loaded), banners, live reload.
+
+Pure layout: the values come from the caller (dashboard.pages.shell fills them from the data and
+owns the callbacks that refresh them).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import dash
-import flask
-from dash import Input, Output, State, dcc, html, no_update
+from dash import ALL, Input, Output, dcc, html
 from dash.development.base_component import Component
 
-from dashboard import data
-from dashboard.callbacks import callback, clientside
-from dashboard.pages import DASHBOARDS, Dashboard
+from dashboard.callbacks import clientside
 
-BUILT_KEY = "EVENTSCOPE_PAGES"
 PAGES_LOCATION = "_pages_location"  # Dash Pages' own dcc.Location
 _MAX_PROBLEMS_SHOWN = 20
 
 
 class ids:  # noqa: N801 - a namespace
-    """Ids of the shell's components (one of each per app, so plain strings)."""
+    """Ids of the shell's components (one of each per app, so plain strings) and of each page's query store."""
 
     version = "shell-data-version"
-    query = "shell-url-query"
+    runs = "shell-runs"
     url_sink = "shell-url-sink"
     interval = "shell-reload-interval"
     reload = "shell-reload-button"
@@ -31,21 +32,45 @@ class ids:  # noqa: N801 - a namespace
     nav = "shell-nav"
     problems = "shell-problems"
 
+    @staticmethod
+    def page_query(page: Any) -> dict[str, Any]:
+        """Store of a page's view as a URL query ("?..."): the shell puts it in the address bar and the tabs."""
+        return {"type": "page-query", "page": page}
 
-def shell(source: data.DataSource, *, demo: bool, reload_interval: float) -> html.Div:
+
+@dataclass(frozen=True)
+class NavItem:
+    """One dashboard of the top bar.
+
+    Attributes:
+        title: the tab title.
+        path: the URL path.
+        active: whether it has a page and data to show (inactive ones go in the "Inactive" menu).
+    """
+
+    title: str
+    path: str
+    active: bool
+
+
+def shell(*, version: str, runs: Sequence[str], last_loaded: str, problems: Sequence[dict[str, Any]],
+          demo_logdir: str | None, reload_interval: float) -> html.Div:
     """Return the layout around the pages (rebuilt on every full page load).
 
     Args:
-        source: the app's data.
-        demo: show the "demo data" banner.
+        version: the data version (pages' callbacks listen to its store).
+        runs: every run (the run pickers listen to its store).
+        last_loaded: when the data was last refreshed, for people.
+        problems: what was wrong in the logdir (see problems_banner).
+        demo_logdir: the demo logdir's path when serving the demo (shows the "demo data" banner), else None.
         reload_interval: seconds between automatic refreshes (0: never).
 
     Returns:
         The layout; dash.page_container holds the page.
     """
     return html.Div([
-        dcc.Store(id=ids.version, data=source.version()),
-        dcc.Store(id=ids.query, data=None),
+        dcc.Store(id=ids.version, data=version),
+        dcc.Store(id=ids.runs, data=list(runs)),
         dcc.Store(id=ids.url_sink, data=None),
         dcc.Interval(id=ids.interval, interval=max(reload_interval, 1.0) * 1000, disabled=reload_interval <= 0),
         html.Header([
@@ -54,12 +79,12 @@ def shell(source: data.DataSource, *, demo: bool, reload_interval: float) -> htm
                      href=dash.get_relative_path("/"), className="brand"),
             html.Nav(id=ids.nav, className="nav"),
             html.Div([
-                html.Span(f"Last loaded {source.last_loaded()}", id=ids.last_loaded, className="last-loaded"),
+                html.Span(f"Last loaded {last_loaded}", id=ids.last_loaded, className="last-loaded"),
                 html.Button("↻", id=ids.reload, n_clicks=0, className="reload-button", title="Reload data now"),
             ], className="topbar-right"),
         ], className="topbar"),
-        _demo_banner(source.logdir) if demo else None,
-        html.Div(problems_banner(source.problems().to_dict("records")), id=ids.problems),
+        _demo_banner(demo_logdir) if demo_logdir is not None else None,
+        html.Div(problems_banner(problems), id=ids.problems),
         html.Div(dash.page_container, className="page-area"),
     ], className="app")
 
@@ -97,29 +122,23 @@ def problems_banner(problems: Sequence[dict[str, Any]]) -> Component | None:
                          html.Ul(items)], className="banner problems-banner")
 
 
-def nav_links(dashboards: Iterable[Dashboard], *, built: Iterable[str], plugins: set[str], has_runs: bool,
-              current: str, query: str) -> list[Component]:
+def nav_links(items: Iterable[NavItem], *, current: str, query: str) -> list[Component]:
     """Return the top bar tabs: dashboards with data as tabs, the rest in an "Inactive" menu.
 
     Args:
-        dashboards: every dashboard, in tab order.
-        built: paths of the dashboards that have a page.
-        plugins: plugin names that have data.
-        has_runs: whether the logdir has any run.
+        items: every dashboard, in tab order.
         current: the current path (without prefix); "/" counts as /scalars.
         query: the query string to carry to every tab ("" or "?...").
 
     Returns:
         The tabs, then the inactive menu (if any dashboard is inactive).
     """
-    built_paths = set(built)
     current = "/scalars" if current in ("", "/") else current
     active, inactive = [], []
-    for board in dashboards:
-        has_data = has_runs if "*" in board.plugins else bool(plugins.intersection(board.plugins))
-        link = dcc.Link(board.title, href=dash.get_relative_path(board.path) + query,
-                        className="nav-link current" if board.path == current else "nav-link")
-        (active if has_data and board.path in built_paths else inactive).append(link)
+    for item in items:
+        link = dcc.Link(item.title, href=dash.get_relative_path(item.path) + query,
+                        className="nav-link current" if item.path == current else "nav-link")
+        (active if item.active else inactive).append(link)
     if inactive:
         here = any(link.className.endswith("current") for link in inactive)
         summary_class = "nav-link nav-inactive-summary" + (" current" if here else "")
@@ -128,48 +147,11 @@ def nav_links(dashboards: Iterable[Dashboard], *, built: Iterable[str], plugins:
     return active
 
 
-def built_paths() -> tuple[str, ...]:
-    """Return the paths of the dashboards that have a page in the current app."""
-    return tuple(flask.current_app.config.get(BUILT_KEY, ()))
-
-
-@callback(
-    Output(ids.version, "data"),
-    Output(ids.last_loaded, "children"),
-    Output(ids.problems, "children"),
-    Input(ids.interval, "n_intervals"),
-    Input(ids.reload, "n_clicks"),
-    State(ids.version, "data"),
-    prevent_initial_call=True,
-)
-def reload_data(_ticks: int | None, _clicks: int | None, shown_version: str | None) -> tuple[Any, str, Any]:
-    """Refresh the loader (forced by the button, else at most every reload interval); bump the version."""
-    source = data.current()
-    source.refresh(force=dash.ctx.triggered_id == ids.reload)
-    version = source.version()
-    if version == shown_version:
-        return no_update, f"Last loaded {source.last_loaded()}", no_update
-    return version, f"Last loaded {source.last_loaded()}", problems_banner(source.problems().to_dict("records"))
-
-
-@callback(
-    Output(ids.nav, "children"),
-    Input(ids.version, "data"),
-    Input(PAGES_LOCATION, "pathname"),
-    Input(ids.query, "data"),
-)
-def update_nav(_version: str | None, pathname: str | None, query: str | None) -> list[Component]:
-    """Rebuild the tabs when data arrives, the page changes or the selection (query) changes."""
-    source = data.current()
-    current = "/" + dash.strip_relative_path(pathname or "/")
-    return nav_links(DASHBOARDS, built=built_paths(), plugins=source.plugins_with_data(),
-                     has_runs=bool(source.runs()), current=current, query=query or "")
-
-
 # Write the page's selection into the address bar without reloading or adding history entries.
 sync_address_bar = clientside(
     """
-    function(query) {
+    function(queries) {
+        var query = queries && queries.length ? queries[0] : null;
         if (typeof query !== "string") { return window.dash_clientside.no_update; }
         var loc = window.location;
         if (loc.search !== query) {
@@ -179,5 +161,11 @@ sync_address_bar = clientside(
     }
     """,
     Output(ids.url_sink, "data"),
-    Input(ids.query, "data"),
+    Input(ids.page_query(ALL), "data"),
 )
+
+
+def page_query(queries: Sequence[Any] | None) -> str:
+    """Return the query of the page on screen from the ALL-pattern page query stores ("" when none)."""
+    query = queries[0] if queries else ""
+    return query if isinstance(query, str) else ""

@@ -81,7 +81,8 @@ def page_slice(tags: Sequence[str], page: int | None) -> list[str]:
     return list(tags[index * PAGE_SIZE : (index + 1) * PAGE_SIZE])
 
 
-def sections(page: str, groups: Mapping[str, list[str]], previous: Mapping[str, bool]) -> list[html.Details]:
+def sections(page: str, groups: Mapping[str, list[str]], previous: Mapping[str, bool], *,
+             split: bool = False) -> list[html.Details]:
     """Return one collapsible section per group; sections keep their open state across re-renders.
 
     New sections open while the cards of the open ones stay within OPEN_CARDS (the first always
@@ -91,6 +92,7 @@ def sections(page: str, groups: Mapping[str, list[str]], previous: Mapping[str, 
         page: the page's key (part of every id).
         groups: group -> tags (see group_by_prefix).
         previous: group -> open, for sections already on screen.
+        split: give each section a second part (ids.rest) for cards sent in a second request.
 
     Returns:
         The sections, in the order of groups.
@@ -99,11 +101,11 @@ def sections(page: str, groups: Mapping[str, list[str]], previous: Mapping[str, 
     for group, tags in groups.items():
         cards += min(len(tags), PAGE_SIZE)
         default = not built or cards <= OPEN_CARDS
-        built.append(_section(page, group, tags, previous.get(group, default)))
+        built.append(_section(page, group, tags, previous.get(group, default), split))
     return built
 
 
-def _section(page: str, group: str, tags: list[str], opened: bool) -> html.Details:
+def _section(page: str, group: str, tags: list[str], opened: bool, split: bool) -> html.Details:
     pages = max(1, math.ceil(len(tags) / PAGE_SIZE))
     pager = dcc.RadioItems(
         id=ids.pager(page, group), value=0, inline=True, className="pager",
@@ -118,14 +120,14 @@ def _section(page: str, group: str, tags: list[str], opened: bool) -> html.Detai
         html.Div([  # one grid: the body, its Loading wrappers and the rest lay their cards out with display: contents
             dcc.Loading(html.Div(id=ids.body(page, group), className="card-grid-part"), delay_show=400, type="dot",
                         className="section-loading", parent_className="card-grid-loading"),
-            html.Div(id=ids.rest(page, group), className="card-grid-part"),
+            *([html.Div(id=ids.rest(page, group), className="card-grid-part")] if split else []),
         ], className="card-grid"),
     ], open=opened, className="section")
 
 
 def main_view(page: str, state: str, message: str, has_data: bool, no_data: Callable[[], Component],
               tags: Sequence[str], previous: Mapping[str, bool],
-              hint: str = NO_MATCH_HINT) -> tuple[list[Component], str]:
+              hint: str = NO_MATCH_HINT, *, split: bool = False) -> tuple[list[Component], str]:
     """Return a sectioned page's main content and its summary line, or the empty state that applies.
 
     Args:
@@ -137,6 +139,7 @@ def main_view(page: str, state: str, message: str, has_data: bool, no_data: Call
         tags: the tags to show (data in the shown runs, matching the tag filter).
         previous: group -> open, for sections on screen.
         hint: what to do when no tag is left to show.
+        split: sections get a second part for cards sent in a second request (see sections).
 
     Returns:
         (children, summary text).
@@ -150,4 +153,4 @@ def main_view(page: str, state: str, message: str, has_data: bool, no_data: Call
         return [empty_state("Nothing to show", hint=hint)], "0 tags"
     groups = group_by_prefix(tags)
     summary = f"{len(tags)} tag{'s' * (len(tags) != 1)} in {len(groups)} section{'s' * (len(groups) != 1)}"
-    return sections(page, groups, previous), summary
+    return sections(page, groups, previous, split=split), summary

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
@@ -15,7 +14,6 @@ PLUGIN = "histograms"
 COLUMNS = ["run", "tag", "step", "wall_time", "min", "max", "num", "sum", "sum_squares", "bucket_limit", "bucket"]
 _DTYPES = {"run": "str", "tag": "str", "step": "int64", "wall_time": "float64", "min": "float64", "max": "float64",
            "num": "float64", "sum": "float64", "sum_squares": "float64", "bucket_limit": "object", "bucket": "object"}
-_CACHED_SERIES = 512  # (run, tag) row sets kept per process; each is small (its rows' buckets)
 
 
 def has_histograms(source: DataSource) -> bool:
@@ -74,13 +72,11 @@ def series(source: DataSource, run: str, tag: str) -> pd.DataFrame:
         The histograms columns (COLUMNS); empty when the pair has no histograms. Treat it as
         read-only: the same frame is returned until the data changes.
     """
-    return _series(source, source.version(), run, tag)
+    return source.memo((PLUGIN, run, tag), lambda: _series(source, run, tag))
 
 
-@functools.lru_cache(maxsize=_CACHED_SERIES)
-def _series(source: DataSource, version: str, run: str, tag: str) -> pd.DataFrame:
-    """Read one (run, tag) at one data version; the version is only part of the cache key."""
-    del version
+def _series(source: DataSource, run: str, tag: str) -> pd.DataFrame:
+    """Read one (run, tag) from the loaders."""
     loader = source.loader
     frame = source.tags(PLUGIN)
     if loader is None or not ((frame["run"] == run) & (frame["tag"] == tag)).any():

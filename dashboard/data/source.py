@@ -6,9 +6,11 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import flask
 import numpy as np
@@ -42,6 +44,10 @@ class Status:
     message: str = ""
 
 
+T = TypeVar("T")
+# Results kept by DataSource.memo (figures, compressed histograms, ...); dropped when the data changes.
+MEMO_SIZE = 512
+
 # warm_scalars indexes this many runs per hold of the index lock, so requests can come in between.
 WARM_CHUNK = 32
 
@@ -74,6 +80,8 @@ class DataSource:
         self._tags = pd.DataFrame(columns=TAG_COLUMNS)
         self._series_index: dict[str, _RunIndex] = {}
         self._run_colors: dict[str, str] = {}
+        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        self._memo_lock = threading.Lock()
         self.refresh(force=True)
 
     @property
@@ -110,6 +118,8 @@ class DataSource:
             if old != self._version:
                 self._tags = self._compute_tags()
                 self._run_colors = run_colors(self.runs())
+                with self._memo_lock:
+                    self._memo.clear()
                 with self._index_lock:  # a live run's new points re-index that run only
                     self._series_index = {run: index for run, index in self._series_index.items()
                                           if old_runs.get(run) == self._run_versions.get(run)}
@@ -292,6 +302,31 @@ class DataSource:
             for run in missing:
                 self._series_index[run] = _RunIndex(self._logdir.scalars_table([run]))
             return [self._series_index[run] for run in runs]
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """Return build()'s result for key, computed once per data version (the MEMO_SIZE most recent kept).
+
+        Callers must treat the result as read-only: the same object is returned until the data changes.
+
+        Args:
+            key: what the result depends on besides the data (kind, run, tag, options).
+            build: computes the result from the current data.
+
+        Returns:
+            The result.
+        """
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]  # type: ignore[no-any-return]
+        version = self._version
+        value = build()
+        with self._memo_lock:
+            if version == self._version:  # data that changed meanwhile is not memoized under the new version
+                self._memo[key] = value
+                while len(self._memo) > MEMO_SIZE:
+                    self._memo.popitem(last=False)
+        return value
 
     def last_loaded(self) -> str:
         """Return the local time of the last refresh as HH:MM:SS ("never" before the first)."""

@@ -7,10 +7,10 @@ from dash import dcc, html
 
 from dashboard import data
 from dashboard.components.empty_state import empty_state
-from dashboard.pages import Dashboard
+from dashboard.pages.registry import Page
 
 
-def coming_soon(board: Dashboard, **_query: object) -> html.Div:
+def coming_soon(board: Page, **_query: object) -> html.Div:
     """Return the page of a dashboard that has no page module yet.
 
     Args:

@@ -1,4 +1,4 @@
-"""Building blocks of the Scalars page: its ids, its URL-borne view state, sidebar, sections and cards."""
+"""The Scalars page's ids, URL-borne view, sidebar controls, cards and downloads."""
 
 from __future__ import annotations
 
@@ -12,27 +12,35 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard import urlstate
-from dashboard.components import run_picker, tag_sections
 from dashboard.components.chart_card import chart_card
-from dashboard.components.controls import clamp_smoothing, radio_control, range_inputs, smoothing_control, toggles
-from dashboard.components.empty_state import empty_state
+from dashboard.components.controls import (
+    TIME_AXIS_LABELS,
+    clamp_smoothing,
+    radio_control,
+    range_inputs,
+    smoothing_control,
+    toggles,
+)
 from dashboard.figures.scalars import X_AXES, ChartOptions, scalar_figure
+from dashboard.pages._grid import EmptyText
+from dashboard.pages._view import View, number, switched
 
 PAGE = "scalars"
 DEFAULT_SMOOTHING = 0.6
 DEFAULT_MAX_POINTS = 2000
 TOGGLES = {"log_y": "Log-scale y axis", "outliers": "Ignore outliers in y range"}
-X_AXIS_LABELS = {"step": "Step", "relative": "Relative (hours)", "wall": "Wall time"}
-LOG_HINT = 'writer.add_scalar("train/loss", loss, step)'
+EMPTY = EmptyText(
+    "No scalar data was found",
+    hint="Log a scalar with TensorBoard's SummaryWriter (torch.utils.tensorboard, tensorboardX or tf.summary); "
+         "new points show up here while training runs.",
+    code='writer.add_scalar("train/loss", loss, step)',
+)
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class ids:  # noqa: N801 - a namespace
     """Ids of the Scalars page (plain strings for singletons, dicts for per-tag and per-section parts)."""
 
-    page = "scalars-page"
-    sections = "scalars-sections"
-    summary = "scalars-summary"
     smoothing = "scalars-smoothing"
     smoothing_input = "scalars-smoothing-input"
     x_axis = "scalars-x-axis"
@@ -43,10 +51,6 @@ class ids:  # noqa: N801 - a namespace
     export_parquet = "scalars-export-parquet"
     export_download = "scalars-export-download"
     preload = "scalars-preload-plotly"
-    runs = run_picker.ids.runs(PAGE)
-    plotted = run_picker.ids.plotted(PAGE)
-    run_regex = run_picker.ids.run_regex(PAGE)
-    tag_regex = run_picker.ids.tag_regex(PAGE)
 
     @staticmethod
     def graph(tag: Any) -> dict[str, Any]:
@@ -75,7 +79,7 @@ class ids:  # noqa: N801 - a namespace
 
 
 @dataclass(frozen=True)
-class ScalarView:
+class ScalarView(View):
     """Everything a Scalars link reproduces (the URL query), parsed tolerantly.
 
     Attributes:
@@ -86,9 +90,6 @@ class ScalarView:
             TensorBoard, so one spike does not flatten the curve).
         y_min: manual lower y bound (query "ymin").
         y_max: manual upper y bound (query "ymax").
-        run_regex: run filter (query "runs").
-        tag_regex: tag filter (query "tags").
-        ticked: ticked runs (query "run" lists them, or "hide" lists the unticked ones).
     """
 
     smoothing: float = DEFAULT_SMOOTHING
@@ -97,64 +98,48 @@ class ScalarView:
     ignore_outliers: bool = True
     y_min: float | None = None
     y_max: float | None = None
-    run_regex: str = ""
-    tag_regex: str = ""
-    ticked: tuple[str, ...] = ()
 
     @classmethod
-    def from_query(cls, query: Mapping[str, urlstate.QueryValue], runs: Sequence[str]) -> ScalarView:
-        """Parse a URL query; anything unusable falls back to its default (never raises).
-
-        Args:
-            query: the parsed query (values are strings or lists of strings).
-            runs: every run (for the run selection).
-
-        Returns:
-            The view.
-        """
-        return cls(
-            smoothing=clamp_smoothing(urlstate.first(query.get("smoothing")), DEFAULT_SMOOTHING),
-            x_axis=urlstate.as_choice(query.get("x"), tuple(X_AXES), "step"),
-            log_y=urlstate.as_bool(query.get("logy"), False),
-            ignore_outliers=urlstate.as_bool(query.get("outliers"), True),
-            y_min=urlstate.as_optional_float(query.get("ymin")),
-            y_max=urlstate.as_optional_float(query.get("ymax")),
-            run_regex=urlstate.as_text(query.get("runs")),
-            tag_regex=urlstate.as_text(query.get("tags")),
-            ticked=tuple(urlstate.decode_runs(query, runs)),
-        )
+    def options_from_query(cls, query: Mapping[str, urlstate.QueryValue]) -> dict[str, Any]:
+        """Return smoothing, axes and ranges from a URL query."""
+        return {
+            "smoothing": clamp_smoothing(urlstate.first(query.get("smoothing")), DEFAULT_SMOOTHING),
+            "x_axis": urlstate.as_choice(query.get("x"), tuple(X_AXES), "step"),
+            "log_y": urlstate.as_bool(query.get("logy"), False),
+            "ignore_outliers": urlstate.as_bool(query.get("outliers"), True),
+            "y_min": urlstate.as_optional_float(query.get("ymin")),
+            "y_max": urlstate.as_optional_float(query.get("ymax")),
+        }
 
     @classmethod
-    def from_controls(cls, smoothing: Any, x_axis: Any, switches: Sequence[str] | None, y_min: Any, y_max: Any,
-                      run_regex: str | None = "", tag_regex: str | None = "",
-                      ticked: Sequence[str] | None = ()) -> ScalarView:
-        """Build the view from the sidebar controls' values (tolerant, like from_query)."""
-        on = set(switches or ())
-        return cls(
-            smoothing=clamp_smoothing(smoothing, DEFAULT_SMOOTHING),
-            x_axis=x_axis if x_axis in X_AXES else "step",
-            log_y="log_y" in on,
-            ignore_outliers="outliers" in on,
-            y_min=urlstate.as_optional_float(None if y_min is None else str(y_min)),
-            y_max=urlstate.as_optional_float(None if y_max is None else str(y_max)),
-            run_regex=run_regex or "",
-            tag_regex=tag_regex or "",
-            ticked=tuple(ticked or ()),
-        )
+    def options_from_controls(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Return smoothing, axes and ranges from the sidebar's controls (see controls)."""
+        on = switched(values.get("toggles", ["outliers"]))
+        x_axis = values.get("x")
+        return {
+            "smoothing": clamp_smoothing(values.get("smoothing"), DEFAULT_SMOOTHING),
+            "x_axis": x_axis if isinstance(x_axis, str) and x_axis in X_AXES else "step",
+            "log_y": "log_y" in on,
+            "ignore_outliers": "outliers" in on,
+            "y_min": number(values.get("ymin")),
+            "y_max": number(values.get("ymax")),
+        }
 
-    def to_query(self, runs: Sequence[str]) -> str:
-        """Return the shortest query string that reproduces this view ("" for all defaults)."""
-        return urlstate.encode({
-            "runs": self.run_regex,
-            "tags": self.tag_regex,
+    def controls(self) -> dict[str, Any]:
+        """Return the sidebar controls' values for this view."""
+        return {"smoothing": self.smoothing, "x": self.x_axis, "toggles": self.switches(), "ymin": self.y_min,
+                "ymax": self.y_max}
+
+    def options_query(self) -> dict[str, object]:
+        """Return the query parameters of the options that differ from the defaults."""
+        return {
             "smoothing": None if self.smoothing == DEFAULT_SMOOTHING else f"{self.smoothing:g}",
             "x": None if self.x_axis == "step" else self.x_axis,
             "logy": True if self.log_y else None,
             "outliers": None if self.ignore_outliers else False,
             "ymin": None if self.y_min is None else f"{self.y_min:g}",
             "ymax": None if self.y_max is None else f"{self.y_max:g}",
-            **urlstate.encode_runs(self.ticked, runs),
-        })
+        }
 
     def chart_options(self, max_points: int = DEFAULT_MAX_POINTS) -> ChartOptions:
         """Return the figure options this view asks for."""
@@ -167,12 +152,11 @@ class ScalarView:
         return [key for key, on in (("log_y", self.log_y), ("outliers", self.ignore_outliers)) if on]
 
 
-def sidebar(view: ScalarView, runs: Sequence[str]) -> html.Aside:
-    """Return the left sidebar: tag filter, chart settings, export, run picker."""
-    return html.Aside([
-        run_picker.tag_filter_input(PAGE, view.tag_regex),
+def controls(view: ScalarView, _context: object = None) -> list[Component]:
+    """Return the sidebar's chart settings and export buttons (the template adds the filters and run picker)."""
+    return [
         smoothing_control(ids.smoothing, ids.smoothing_input, view.smoothing),
-        radio_control("Horizontal axis", ids.x_axis, X_AXIS_LABELS, view.x_axis),
+        radio_control("Horizontal axis", ids.x_axis, TIME_AXIS_LABELS, view.x_axis),
         toggles(ids.toggles, TOGGLES, view.switches()),
         range_inputs("Y range", ids.y_min, ids.y_max, view.y_min, view.y_max),
         html.Div([
@@ -182,25 +166,7 @@ def sidebar(view: ScalarView, runs: Sequence[str]) -> html.Aside:
                      className="button-row"),
             dcc.Download(id=ids.export_download),
         ], className="field"),
-        run_picker.run_picker(PAGE, runs, view.ticked, view.run_regex),
-    ], className="sidebar")
-
-
-def sections_view(state: str, message: str, has_scalars: bool, tags: Sequence[str],
-                  previous: Mapping[str, bool]) -> tuple[list[Component], str]:
-    """Return the main area's content and its summary line.
-
-    Args:
-        state: the data status ("ok", "missing", "empty").
-        message: what to do when state is not "ok".
-        has_scalars: whether any run has scalars at all.
-        tags: the tags to show (data in the plotted runs, matching the tag filter).
-        previous: group -> open, for sections on screen.
-
-    Returns:
-        (children, summary text).
-    """
-    return tag_sections.main_view(PAGE, state, message, has_scalars, no_scalars, tags, previous)
+    ]
 
 
 def preload_plotly() -> dcc.Graph:
@@ -208,21 +174,6 @@ def preload_plotly() -> dcc.Graph:
     cards are still computed on the server (dcc.Graph loads Plotly only when a chart mounts)."""
     return dcc.Graph(id=ids.preload, figure={"data": [], "layout": {}}, config={"staticPlot": True},
                      style={"display": "none"}, className="preload-graph")
-
-
-def page_class(state: str, has_scalars: bool) -> str:
-    """Return the page's CSS class: without data there is nothing to filter, so the sidebar hides."""
-    return "page page-scalars" + ("" if state == "ok" and has_scalars else " page-empty")
-
-
-def no_scalars() -> html.Div:
-    """Return the empty state of a logdir without scalars."""
-    return empty_state(
-        "No scalar data was found",
-        hint="Log a scalar with TensorBoard's SummaryWriter (torch.utils.tensorboard, tensorboardX or tf.summary); "
-             "new points show up here while training runs.",
-        code=LOG_HINT,
-    )
 
 
 def card(tag: str, frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions) -> html.Div:

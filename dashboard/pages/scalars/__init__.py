@@ -1,0 +1,148 @@
+"""Scalars: one card per tag, one smoothed line per run, grouped by tag prefix; served at / and /scalars.
+
+Smoothing (TensorBoard's debiased EMA) runs on the server over every point, then each line is
+downsampled to about the chart's pixel width (first/last/min/max per bucket) and re-queried at
+full resolution when the user zooms. The view lives in the URL query (see ScalarView).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import MATCH, Input, Output, State, ctx, html, no_update
+from dash.development.base_component import Component
+
+from dashboard import data
+from dashboard.callbacks import callback, clientside
+from dashboard.components import run_picker
+from dashboard.figures.scalars import scalar_figure, zoom_range
+from dashboard.pages import _grid
+from dashboard.pages._view import names
+from dashboard.pages.scalars.view import (
+    DEFAULT_MAX_POINTS,
+    EMPTY,
+    PAGE,
+    ScalarView,
+    card,
+    controls,
+    download,
+    ids,
+    preload_plotly,
+)
+
+__all__ = ["GRID", "ids", "layout"]
+
+
+def cards(request: _grid.CardRequest) -> list[Component]:
+    """Return the cards of these tags (tags without data in the shown runs get none)."""
+    source = request.source
+    by_tag = source.scalar_series_by_tag(request.runs, request.tags)
+    options = request.view.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS))
+    colors = source.run_colors()
+    return [card(tag, by_tag[tag], colors, options) for tag in request.tags if tag in by_tag]
+
+
+# A group's first cards come in the section callback's answer, the rest in a second one, so the
+# browser paints the first charts while the server builds the others.
+GRID = _grid.GridPage(PAGE, "scalars", ScalarView, EMPTY, cards, sidebar=controls, first_cards=2,
+                      extra=lambda: [preload_plotly()])
+_PLOTTED = run_picker.ids.plotted(PAGE)
+
+
+def layout(**query: Any) -> html.Div:
+    """Return the page for a URL query (bad values fall back to defaults; see ScalarView)."""
+    return _grid.layout(GRID, query)
+
+
+collect_view = _grid.collect(PAGE, smoothing=Input(ids.smoothing, "value"), x=Input(ids.x_axis, "value"),
+                             toggles=Input(ids.toggles, "value"), ymin=Input(ids.y_min, "value"),
+                             ymax=Input(ids.y_max, "value"))
+
+
+@callback(
+    Output(ids.smoothing, "value"),
+    Output(ids.smoothing_input, "value"),
+    Input(ids.smoothing, "value"),
+    Input(ids.smoothing_input, "value"),
+    prevent_initial_call=True,
+)
+def sync_smoothing(slider: Any, box: Any) -> tuple[Any, Any]:
+    """Keep the slider and the number box equal (the one the user moved wins; clamped to [0, 0.999])."""
+    moved = box if ctx.triggered_id == ids.smoothing_input else slider
+    if moved is None:
+        return no_update, no_update
+    value = ScalarView.from_controls({"smoothing": moved}).smoothing
+    return (value if value != slider else no_update), (value if value != box else no_update)
+
+
+# Only x zooms and resets go to the server; Plotly's other relayout events (autosize, y-only
+# zoom, drag mode) would cost a round trip each and could race with the zoom's own answer.
+forward_zoom = clientside(
+    """
+    function(relayout) {
+        if (relayout && (relayout["xaxis.autorange"] || relayout["xaxis.range"]
+                         || relayout["xaxis.range[0]"] !== undefined)) {
+            return Object.assign({}, relayout, {"_at": Date.now()});
+        }
+        return window.dash_clientside.no_update;
+    }
+    """,
+    Output(ids.zoom(MATCH), "data"),
+    Input(ids.graph(MATCH), "relayoutData"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output(ids.graph(MATCH), "figure"),
+    Input(ids.zoom(MATCH), "data"),
+    State(_grid.ids.view(PAGE), "data"),
+    State(_PLOTTED, "data"),
+    prevent_initial_call=True,
+)
+def zoom(relayout: Any, view: Any, plotted: Any) -> Any:
+    """Redraw a chart at full resolution for the zoomed x range; a double-click redraws everything."""
+    options = ScalarView.from_controls(view)
+    action, x_range = zoom_range(relayout if isinstance(relayout, dict) else None, options.x_axis)
+    if action == "none":
+        return no_update
+    source = data.current()
+    tag = ctx.triggered_id["tag"]
+    chart = options.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS)).zoomed(x_range)
+    frame = source.scalar_series(names(plotted), [tag])
+    return scalar_figure(frame, source.run_colors(), chart, uirevision=tag)
+
+
+@callback(
+    Output(ids.download(MATCH), "data"),
+    Input(ids.download_csv(MATCH), "n_clicks"),
+    Input(ids.download_json(MATCH), "n_clicks"),
+    State(_PLOTTED, "data"),
+    prevent_initial_call=True,
+)
+def download_card(csv_clicks: Any, json_clicks: Any, plotted: Any) -> Any:
+    """Send one tag's points of every plotted run as CSV or JSON."""
+    if not (csv_clicks or json_clicks):
+        return no_update
+    tag = ctx.triggered_id["tag"]
+    fmt = "csv" if ctx.triggered_id["type"] == ids.download_csv(tag)["type"] else "json"
+    return download(data.current().scalar_series(names(plotted), [tag]), f"scalars_{tag}", fmt)
+
+
+@callback(
+    Output(ids.export_download, "data"),
+    Input(ids.export_csv, "n_clicks"),
+    Input(ids.export_parquet, "n_clicks"),
+    State(_PLOTTED, "data"),
+    State(run_picker.ids.tag_regex(PAGE), "value"),
+    prevent_initial_call=True,
+)
+def export_selection(csv_clicks: Any, parquet_clicks: Any, plotted: Any, tag_regex: Any) -> Any:
+    """Send every plotted run × shown tag as one CSV or Parquet file."""
+    if not (csv_clicks or parquet_clicks):
+        return no_update
+    source = data.current()
+    runs = names(plotted)
+    tags = GRID.tags_of(source, runs, tag_regex)
+    fmt = "csv" if ctx.triggered_id == ids.export_csv else "parquet"
+    return download(source.scalar_series(runs, tags), "scalars_selection", fmt)
