@@ -95,10 +95,10 @@ def names(value: Any) -> list[str]:
 
 
 def number(value: Any) -> float | None:
-    """Return a control's or query's value as a finite float, or None (absent, empty, not a number)."""
-    if isinstance(value, bool):
+    """Return a control's value (a number or a numeric string) as a finite float, or None (anything else)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
-    return urlstate.as_optional_float(value if value is None or isinstance(value, (str, list)) else str(value))
+    return urlstate.as_optional_float(str(value))
 
 
 def switched(value: Any) -> set[str]:

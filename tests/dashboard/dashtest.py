@@ -74,7 +74,8 @@ def dash_post(client: Any, output: str, outputs: Any, inputs: list[dict[str, Any
               state: list[dict[str, Any]] | None = None, prefix: str = "/") -> Any:
     """POST one callback request the way the Dash renderer does; return the Flask response."""
     body = {"output": output, "outputs": outputs, "inputs": inputs, "state": state or [],
-            "changedPropIds": [f"{_id_text(item['id'])}.{item['property']}" for item in inputs]}
+            "changedPropIds": [f"{_id_text(item['id'])}.{item['property']}"
+                               for item in inputs if isinstance(item, dict)]}
     return client.post(f"{prefix}_dash-update-component", json=body)
 
 

@@ -11,11 +11,11 @@ import dash
 import pytest
 from werkzeug.test import TestResponse
 
-from dashboard.app import PAGES, assets_folder
-from dashboard.pages import DASHBOARDS
+from dashboard.app import assets_folder
+from dashboard.pages.registry import REGISTRY
 from tests.dashboard.dashtest import dash_post, route
 
-PAGE_PATHS = ["/", *(board.path for board in DASHBOARDS)]
+PAGE_PATHS = ["/", *(page.path for page in REGISTRY)]
 
 
 def _text(response: TestResponse) -> str:
@@ -53,13 +53,13 @@ def test_layout_and_dependencies_endpoints(app: dash.Dash) -> None:
     assert "shell-nav" in text and "_pages_content" in text and "Last loaded" in text
     outputs = [item["output"] for item in client.get("/_dash-dependencies").json]
     assert any("tag-section-body" in output for output in outputs)
-    assert any("tag-section-rest" in output and "scalars" in output for output in outputs)
+    assert any("tag-section-rest" in output for output in outputs)
     assert any("scalars-graph" in output for output in outputs)
     assert "shell-nav.children" in outputs
 
 
 @pytest.mark.parametrize(("path", "expected"), [
-    ("/scalars", "scalars-sections"), ("/", "scalars-sections"), ("/custom-scalars", "Custom scalars: coming soon"),
+    ("/scalars", "grid-sections"), ("/", "grid-sections"), ("/custom-scalars", "Custom scalars: coming soon"),
     ("/pr-curves", "PR curves: coming soon"), ("/no-such-page", "Page not found"),
 ])
 def test_router_returns_each_page(app: dash.Dash, path: str, expected: str) -> None:
@@ -71,27 +71,27 @@ def test_router_returns_each_page(app: dash.Dash, path: str, expected: str) -> N
                                     "?smoothing=1e309&ymax=-inf", "?%ff=%fe"])
 def test_router_handles_bad_query_values(app: dash.Dash, search: str) -> None:
     response = route(app.server.test_client(), "/scalars", search)
-    assert response.status_code == 200 and "scalars-sections" in _text(response)
+    assert response.status_code == 200 and "grid-sections" in _text(response)
 
 
 def test_callback_request_renders_a_section(app: dash.Dash) -> None:
     body = {"id": {"group": "loss", "page": "scalars", "type": "tag-section-body"}, "property": "children"}
     state = [{"id": {"group": "loss", "page": "scalars", "type": "tag-section-state"}, "property": "data",
-              "value": {"group": "loss", "tags": ["loss"], "open": True}}]
+              "value": {"group": "loss", "tags": ["loss"], "open": True}},
+             [],  # the cards on screen (ALL)
+             {"id": {"group": "loss", "page": "scalars", "type": "tag-section-body"}, "property": "id",
+              "value": {"group": "loss", "page": "scalars", "type": "tag-section-body"}}]
     inputs = [
         {"id": {"group": "loss", "page": "scalars", "type": "tag-section-summary"}, "property": "n_clicks", "value": 0},
         {"id": {"group": "loss", "page": "scalars", "type": "tag-section-pager"}, "property": "value", "value": 0},
-        {"id": "scalars-smoothing", "property": "value", "value": 0.6},
-        {"id": "scalars-x-axis", "property": "value", "value": "step"},
-        {"id": "scalars-toggles", "property": "value", "value": []},
-        {"id": "scalars-y-min", "property": "value", "value": None},
-        {"id": "scalars-y-max", "property": "value", "value": None},
+        {"id": {"page": "scalars", "type": "grid-view"}, "property": "data",
+         "value": {"smoothing": 0.6, "x": "step", "toggles": [], "ymin": None, "ymax": None}},
         {"id": {"page": "scalars", "type": "run-picker-plotted"}, "property": "data", "value": ["alpha", "beta"]},
         {"id": "shell-data-version", "property": "data", "value": "v"},
     ]
     client = app.server.test_client()
     output = next(item["output"] for item in client.get("/_dash-dependencies").json if "tag-section-body" in item["output"])
-    assert output == json.dumps({"group": ["MATCH"], "page": "scalars", "type": "tag-section-body"},
+    assert output == json.dumps({"group": ["MATCH"], "page": ["MATCH"], "type": "tag-section-body"},
                                 separators=(",", ":")) + ".children"
     response = dash_post(client, output, body, inputs, state)
     assert response.status_code == 200
@@ -108,11 +108,12 @@ def test_app_under_path_prefix(make_app: Callable[..., dash.Dash], scalar_logdir
     assert client.get("/tb/assets/eventscope.css").status_code == 200
     assert client.get("/scalars").status_code == 404
     response = route(client, "/tb/scalars", prefix="/tb/")
-    assert response.status_code == 200 and "scalars-sections" in _text(response)
+    assert response.status_code == 200 and "grid-sections" in _text(response)
     nav = dash_post(client, "shell-nav.children", {"id": "shell-nav", "property": "children"},
                     [{"id": "shell-data-version", "property": "data", "value": "v"},
                      {"id": "_pages_location", "property": "pathname", "value": "/tb/scalars"},
-                     {"id": "shell-url-query", "property": "data", "value": "?tags=x"}], prefix="/tb/")
+                     [{"id": {"page": "scalars", "type": "page-query"}, "property": "data", "value": "?tags=x"}]],
+                    prefix="/tb/")
     assert '"href":"/tb/scalars?tags=x"' in _text(nav).replace("\\u002f", "/")
 
 
@@ -129,10 +130,12 @@ def test_demo_app_shows_the_banner(make_app: Callable[..., dash.Dash]) -> None:
     assert "demo-banner" in text and "demo data" in text
 
 
-def test_pages_are_registered_in_order(app: dash.Dash) -> None:
-    registry = [page for page in dash.page_registry.values() if page["path"] in PAGE_PATHS]
-    ordered = [page["path"] for page in sorted(registry, key=lambda page: page["order"])]
-    assert ordered[: len(PAGES)] == [page.PATH for page in PAGES] and ordered[len(PAGES)] == "/"
+def test_pages_are_registered_in_registry_order(app: dash.Dash) -> None:
+    registered = [page for page in dash.page_registry.values() if page["path"] in PAGE_PATHS]
+    ordered = [page["path"] for page in sorted(registered, key=lambda page: page["order"])]
+    assert ordered == [page.path for page in REGISTRY] + ["/"]
+    built = {page.path: page.load() for page in REGISTRY if page.module}
+    assert built and all(module.__doc__ and callable(module.layout) for module in built.values())
 
 
 def test_assets_folder_is_the_project_assets() -> None:

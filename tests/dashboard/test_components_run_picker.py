@@ -37,7 +37,7 @@ def test_run_picker_layout_shows_filtered_options_and_error() -> None:
 
 def test_update_runs_filters_by_regex(app: dash.Dash, in_request: object) -> None:
     options, value, error, count, plotted, known = call(
-        run_picker.update_runs, "^(alpha|gamma)$", ["alpha", "beta", "gamma"], 0, 0, "v", ["alpha", "beta", "gamma"],
+        run_picker.update_runs, "^(alpha|gamma)$", ["alpha", "beta", "gamma"], 0, 0, ["alpha", "beta", "gamma"], ["alpha", "beta", "gamma"],
         triggered=ids.run_regex("scalars"), prop="value")
     assert [option["value"] for option in options] == ["alpha", "gamma"]
     assert value == ["alpha", "beta", "gamma"] and plotted == ["alpha", "gamma"]
@@ -45,22 +45,22 @@ def test_update_runs_filters_by_regex(app: dash.Dash, in_request: object) -> Non
 
 
 def test_update_runs_all_and_none_act_on_visible_runs_only(app: dash.Dash, in_request: object) -> None:
-    _, value, *_ = call(run_picker.update_runs, "^b", ["alpha"], 1, 0, "v", ["alpha", "beta", "gamma"],
+    _, value, *_ = call(run_picker.update_runs, "^b", ["alpha"], 1, 0, ["alpha", "beta", "gamma"], ["alpha", "beta", "gamma"],
                         triggered=ids.select_all("scalars"))
     assert value == ["alpha", "beta"]
-    _, value, _, _, plotted, _ = call(run_picker.update_runs, "^b", ["alpha", "beta"], 1, 1, "v",
+    _, value, _, _, plotted, _ = call(run_picker.update_runs, "^b", ["alpha", "beta"], 1, 1, ["alpha", "beta", "gamma"],
                                       ["alpha", "beta", "gamma"], triggered=ids.select_none("scalars"))
     assert value == ["alpha"] and plotted == []
 
 
 def test_update_runs_ticks_runs_that_appeared(app: dash.Dash, in_request: object) -> None:
-    _, value, *_ = call(run_picker.update_runs, "", ["alpha"], 0, 0, "v2", ["alpha", "beta"],
-                        triggered="shell-data-version", prop="data")
+    _, value, *_ = call(run_picker.update_runs, "", ["alpha"], 0, 0, ["alpha", "beta", "gamma"], ["alpha", "beta"],
+                        triggered="shell-runs", prop="data")
     assert value == ["alpha", "gamma"]
 
 
 def test_update_runs_explains_a_bad_regex_and_filters_nothing(app: dash.Dash, in_request: object) -> None:
-    options, _, error, *_ = call(run_picker.update_runs, "[", ["alpha"], 0, 0, "v", ["alpha", "beta", "gamma"],
+    options, _, error, *_ = call(run_picker.update_runs, "[", ["alpha"], 0, 0, ["alpha", "beta", "gamma"], ["alpha", "beta", "gamma"],
                                  triggered=ids.run_regex("scalars"), prop="value")
     assert len(options) == 3 and error.startswith("bad regex '['")
 

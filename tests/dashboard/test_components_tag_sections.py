@@ -52,9 +52,16 @@ def test_sections_show_a_pager_only_past_twelve_tags() -> None:
 
 
 def test_section_grid_holds_the_body_then_the_rest() -> None:
-    (section,) = tag_sections.sections("p", {"g": ["g/1", "g/2", "g/3"]}, {})
+    (section,) = tag_sections.sections("p", {"g": ["g/1", "g/2", "g/3"]}, {}, split=True)
     grid = next(child for child in section.children if getattr(child, "className", "") == "card-grid")
     loading, rest = grid.children
     assert isinstance(loading, dcc.Loading) and loading.parent_className == "card-grid-loading"
     assert loading.children.id == ids.body("p", "g") and loading.children.className == "card-grid-part"
     assert rest.id == ids.rest("p", "g") and rest.className == "card-grid-part" and rest.children is None
+
+
+def test_section_grid_has_no_rest_part_unless_split() -> None:
+    (section,) = tag_sections.sections("p", {"g": ["g/1"]}, {})
+    grid = next(child for child in section.children if getattr(child, "className", "") == "card-grid")
+    (loading,) = grid.children
+    assert loading.children.id == ids.body("p", "g")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import re
 from collections.abc import Callable
@@ -14,13 +15,33 @@ import plotly.graph_objects as go
 import pytest
 from dash import dcc, no_update
 
-from dashboard.components import tag_sections
+from dashboard.components import run_picker, tag_sections
 from dashboard.figures.scalars import smooth
-from dashboard.pages import scalars
+from dashboard.pages import _grid, scalars
 from dashboard.pages.scalars import ids
 from tests.dashboard.dashtest import call, find, find_all
 
 ALL_RUNS = ["alpha", "beta", "gamma"]
+ROOT = _grid.ids.root("scalars")
+SUMMARY = _grid.ids.summary("scalars")
+RUNS = run_picker.ids.runs("scalars")
+TAG_REGEX = run_picker.ids.tag_regex("scalars")
+
+
+def _view(smoothing: object = 0.6, x: object = "step", toggles: object = ("outliers",), ymin: object = None,
+          ymax: object = None) -> dict:
+    """The view store as the page's collect callback fills it."""
+    return {"smoothing": smoothing, "x": x, "toggles": list(toggles), "ymin": ymin, "ymax": ymax}
+
+
+def _body(clicks: int, pager: int, view: dict, plotted: list[str], state: dict) -> list:
+    return call(_grid.render_body, clicks, pager, view, plotted, "v", state, [], tag_sections.ids.body("scalars", "g"),
+                triggered=tag_sections.ids.summary("scalars", "g"))
+
+
+def _rest(clicks: int, pager: int, view: dict, plotted: list[str], state: dict) -> list:
+    return call(_grid.render_rest, clicks, pager, view, plotted, "v", state, [], tag_sections.ids.rest("scalars", "g"),
+                triggered=tag_sections.ids.summary("scalars", "g"))
 
 
 def _section(page: object, group: str) -> dict:
@@ -36,24 +57,25 @@ def _smoothed(figure: go.Figure) -> dict[str, list[float]]:
 
 
 def test_page_module_follows_the_contract() -> None:
-    assert scalars.__doc__ and scalars.PATH == "/scalars" and scalars.TITLE == "Scalars"
+    assert scalars.__doc__ and scalars.GRID.key == "scalars" and scalars.GRID.plugin == "scalars"
     public = {name for name in vars(scalars) if not name.startswith("_")}
-    callbacks = {"sync_smoothing", "render_sections", "render_section", "render_rest", "zoom", "download_card",
-                 "export_selection", "sync_url", "layout"}
+    callbacks = {"sync_smoothing", "collect_view", "forward_zoom", "zoom", "download_card", "export_selection",
+                 "layout", "GRID"}
     assert callbacks <= public
 
 
 def test_layout_shows_sections_for_tags_with_data(app: dash.Dash, in_request: object) -> None:
     page = scalars.layout()
-    assert find(page, ids.summary).children == "4 tags in 3 sections"
+    assert find(page, SUMMARY).children == "4 tags in 3 sections"
     assert _section(page, "train")["tags"] == ["train/acc", "train/lr"]
     assert find(page, ids.smoothing).value == 0.6 and find(page, ids.x_axis).value == "step"
-    assert find(page, ids.runs).value == ALL_RUNS
+    assert find(page, RUNS).value == ALL_RUNS
 
 
 def test_layout_ends_with_a_hidden_empty_chart_that_loads_plotly_early(app: dash.Dash, in_request: object) -> None:
     page = scalars.layout()
     preload = page.children[-1]
+    assert find(page, _grid.ids.view("scalars")).data == _view(toggles=["outliers"])
     assert isinstance(preload, dcc.Graph) and preload.id == ids.preload
     assert preload.figure == {"data": [], "layout": {}} and preload.style == {"display": "none"}
     graphs = find_all(page, lambda c: isinstance(c, dcc.Graph))
@@ -62,17 +84,17 @@ def test_layout_ends_with_a_hidden_empty_chart_that_loads_plotly_early(app: dash
 
 def test_layout_hides_tags_without_data_in_selected_runs(app: dash.Dash, in_request: object) -> None:
     page = scalars.layout(run=["alpha", "beta"], tags="^(?!train/lr)")
-    assert find(page, ids.summary).children == "2 tags in 2 sections"
+    assert find(page, SUMMARY).children == "2 tags in 2 sections"
     assert find(page, tag_sections.ids.state("scalars", "extra")) is None
-    assert find(page, ids.tag_regex).value == "^(?!train/lr)"
+    assert find(page, TAG_REGEX).value == "^(?!train/lr)"
 
 
 def test_layout_survives_bad_query_values(app: dash.Dash, in_request: object) -> None:
     page = scalars.layout(smoothing="NaN", x="bogus", logy="2", ymin="x", runs="(", tags="[", run="nobody",
                           extra="ignored")
     assert find(page, ids.smoothing).value == 0.6 and find(page, ids.x_axis).value == "step"
-    assert find(page, ids.runs).value == []
-    assert find(page, ids.summary).children == "0 tags"
+    assert find(page, RUNS).value == []
+    assert find(page, SUMMARY).children == "0 tags"
 
 
 def test_layout_of_missing_logdir_says_what_to_do(make_app: Callable[..., dash.Dash], tmp_path: Path) -> None:
@@ -81,7 +103,7 @@ def test_layout_of_missing_logdir_says_what_to_do(make_app: Callable[..., dash.D
         page = scalars.layout()
     texts = [c.children for c in find_all(page, lambda c: isinstance(getattr(c, "children", None), str))]
     assert "Logdir not found" in texts and any("does not exist" in text for text in texts)
-    assert page.className == "page page-scalars page-empty"
+    assert page.className == "page page-grid page-scalars page-empty"
 
 
 def test_page_fills_in_when_a_missing_logdir_appears(make_app: Callable[..., dash.Dash], tmp_path: Path) -> None:
@@ -93,8 +115,8 @@ def test_page_fills_in_when_a_missing_logdir_appears(make_app: Callable[..., das
         with SummaryWriter(str(tmp_path / "later" / "run")) as writer:
             writer.add_scalar("train/loss", 1.0, 0)
         app.server.config["EVENTSCOPE_DATA"].refresh(force=True)
-        children, summary, page_class = scalars.render_sections(["run"], "", "v2", [], [])
-    assert page_class == "page page-scalars" and summary == "1 tag in 1 section"
+        children, summary, page_class = _grid.render_sections(["run"], "", "v2", [], [], ROOT)
+    assert page_class == "page page-grid page-scalars" and summary == "1 tag in 1 section"
     assert children[0].children[1].data == {"group": "train", "tags": ["train/loss"], "open": True}
 
 
@@ -108,15 +130,16 @@ def test_sync_smoothing_keeps_slider_and_box_equal() -> None:
 def test_render_sections_rebuilds_only_when_tags_change(app: dash.Dash, in_request: object) -> None:
     states = [{"group": "loss", "tags": ["loss"], "open": True},
               {"group": "train", "tags": ["train/acc", "train/lr"], "open": True}]
-    assert scalars.render_sections(["alpha"], "", "v", states, [0, 0]) == (no_update, no_update, no_update)
-    children, summary, page_class = scalars.render_sections(["alpha", "gamma"], "", "v", states, [0, 1])
-    assert summary == "4 tags in 3 sections" and page_class == "page page-scalars"
+    assert _grid.render_sections(["alpha"], "", "v", states, [0, 0], ROOT) == (no_update, no_update, no_update)
+    children, summary, page_class = _grid.render_sections(["alpha", "gamma"], "", "v", states, [0, 1], ROOT)
+    assert summary == "4 tags in 3 sections" and page_class == "page page-grid page-scalars"
     assert [section.open for section in children] == [True, True, False]  # extra (new), loss (kept), train (clicked)
 
 
 def test_render_section_builds_cards_with_smoothed_lines(app: dash.Dash, in_request: object) -> None:
     state = {"group": "train", "tags": ["train/acc", "train/lr"], "open": True}
-    cards = scalars.render_section(0, 0, 0.5, "step", [], None, None, ["alpha", "beta"], "v", state)
+    cards = _body(0, 0, _view(0.5, toggles=[]), ["alpha", "beta"], state) + _rest(0, 0, _view(0.5, toggles=[]),
+                                                                                ["alpha", "beta"], state)
     figures = _graphs(cards)
     assert list(figures) == ["train/acc", "train/lr"]
     smoothed = _smoothed(figures["train/acc"])
@@ -126,27 +149,27 @@ def test_render_section_builds_cards_with_smoothed_lines(app: dash.Dash, in_requ
 
 def test_render_section_closed_builds_nothing(app: dash.Dash, in_request: object) -> None:
     state = {"group": "train", "tags": ["train/acc"], "open": True}
-    assert scalars.render_section(1, 0, 0.6, "step", [], None, None, ALL_RUNS, "v", state) == []
-    assert scalars.render_rest(1, 0, 0.6, "step", [], None, None, ALL_RUNS, "v", state) == []
+    assert _body(1, 0, _view(), ALL_RUNS, state) == []
+    assert _rest(1, 0, _view(), ALL_RUNS, state) == []
 
 
 def test_render_section_sends_the_first_cards_and_render_rest_the_others(app: dash.Dash, in_request: object,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scalars, "FIRST_CARDS", 1)
+    monkeypatch.setitem(app.server.config[_grid.SPECS_KEY], "scalars",
+                        dataclasses.replace(scalars.GRID, first_cards=1))
     state = {"group": "train", "tags": ["train/acc", "train/lr"], "open": True}
-    first = scalars.render_section(0, 0, 0.5, "step", [], None, None, ["alpha", "beta"], "v", state)
-    rest = scalars.render_rest(0, 0, 0.5, "step", [], None, None, ["alpha", "beta"], "v", state)
+    first = _body(0, 0, _view(0.5), ["alpha", "beta"], state)
+    rest = _rest(0, 0, _view(0.5), ["alpha", "beta"], state)
     assert list(_graphs(first)) == ["train/acc"] and list(_graphs(rest)) == ["train/lr"]
     lines = _smoothed(_graphs(rest)["train/lr"])
     assert set(lines) == {"alpha", "beta"} and lines["beta"] == pytest.approx([0.1] * 20)
-    assert scalars.render_rest(0, 0, 0.5, "step", [], None, None, ["alpha"], "v",
-                               {**state, "tags": ["train/acc"]}) == []  # nothing left after the first cards
+    assert _rest(0, 0, _view(0.5), ["alpha"], {**state, "tags": ["train/acc"]}) == []  # nothing left after the first
 
 
 
 def test_render_section_applies_view_options(app: dash.Dash, in_request: object) -> None:
     state = {"group": "loss", "tags": ["loss"], "open": False}
-    cards = scalars.render_section(1, 0, 0.0, "relative", ["log_y"], "0.5", 10, ["beta"], "v", state)
+    cards = _body(1, 0, _view(0.0, "relative", ["log_y"], "0.5", 10), ["beta"], state)
     figure = _graphs(cards)["loss"]
     assert figure.layout.yaxis.type == "log"
     assert list(figure.layout.yaxis.range) == pytest.approx([-0.30103, 1.0], abs=1e-5)
@@ -154,14 +177,14 @@ def test_render_section_applies_view_options(app: dash.Dash, in_request: object)
 
 
 def test_zoom_requeries_at_full_resolution(app: dash.Dash, in_request: object) -> None:
-    figure = call(scalars.zoom, {"xaxis.range[0]": 4.2, "xaxis.range[1]": 9.5}, 0.6, "step", [], None, None,
+    figure = call(scalars.zoom, {"xaxis.range[0]": 4.2, "xaxis.range[1]": 9.5}, _view(toggles=[]),
                   ["alpha"], triggered=ids.zoom("loss"), prop="data")
     raw = next(trace for trace in figure.data if trace.meta["role"] == "raw")
     assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10] and list(figure.layout.xaxis.range) == [4.2, 9.5]
-    reset = call(scalars.zoom, {"xaxis.autorange": True}, 0.6, "step", [], None, None, ["alpha"],
+    reset = call(scalars.zoom, {"xaxis.autorange": True}, _view(toggles=[]), ["alpha"],
                  triggered=ids.zoom("loss"), prop="data")
     assert len(reset.data[0].x) == 20 and reset.layout.xaxis.range is None
-    assert call(scalars.zoom, {"dragmode": "pan"}, 0.6, "step", [], None, None, ["alpha"],
+    assert call(scalars.zoom, {"dragmode": "pan"}, _view(toggles=[]), ["alpha"],
                 triggered=ids.zoom("loss"), prop="data") is no_update
 
 
@@ -184,8 +207,16 @@ def test_export_selection_writes_every_run_and_tag(app: dash.Dash, in_request: o
     assert len(pd.read_csv(io.StringIO(csv["content"]))) == 60
 
 
-def test_sync_url_encodes_the_view(app: dash.Dash, in_request: object) -> None:
-    query = scalars.sync_url(0.8, "wall", [], None, None, "", "loss", ["alpha", "beta"])
+def test_sync_query_encodes_the_view(app: dash.Dash, in_request: object) -> None:
+    query = _grid.sync_query(_view(0.8, "wall", []), {}, "", "loss", ["alpha", "beta"], ALL_RUNS, ROOT)
     assert query == "?tags=loss&smoothing=0.8&x=wall&outliers=0&hide=gamma"
-    assert scalars.sync_url(0.6, "step", ["outliers"], None, None, "", "", ALL_RUNS) == ""
-    assert re.fullmatch(r"\?run=alpha", scalars.sync_url(0.6, "step", ["outliers"], None, None, "", "", ["alpha"]))
+    assert _grid.sync_query(_view(), {}, "", "", ALL_RUNS, ALL_RUNS, ROOT) == ""
+    assert re.fullmatch(r"\?run=alpha", _grid.sync_query(_view(), {}, "", "", ["alpha"], ALL_RUNS, ROOT))
+
+
+@pytest.mark.parametrize("bad", [None, [], "x", {"smoothing": {}}])
+def test_section_callbacks_survive_inputs_of_the_wrong_type(app: dash.Dash, in_request: object, bad: object) -> None:
+    assert call(_grid.render_body, bad, bad, bad, bad, "v", bad, bad, tag_sections.ids.body("scalars", "g")) == []
+    children, summary, _ = _grid.render_sections(bad, bad, "v", bad, bad, ROOT)
+    assert summary == "0 tags"
+    assert isinstance(_grid.sync_query(bad, bad, bad, bad, bad, bad, ROOT), str)

@@ -1,4 +1,4 @@
-"""Tests of dashboard.components.scalar_views: URL view state, sections/empty states, cards, downloads."""
+"""Tests of dashboard.pages.scalars.view: URL view state, empty state, cards, downloads."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ import pandas as pd
 import pytest
 from dash import html
 
-from dashboard.components import scalar_views, tag_sections
-from dashboard.components.scalar_views import ScalarView, ids
+from dashboard.components import tag_sections
 from dashboard.figures.scalars import ChartOptions
+from dashboard.pages import _grid
+from dashboard.pages.scalars import GRID
+from dashboard.pages.scalars import view as scalar_views
+from dashboard.pages.scalars.view import ScalarView, ids
 from tests.dashboard.dashtest import find
 
 RUNS = ["a", "b", "c"]
@@ -22,7 +25,7 @@ RUNS = ["a", "b", "c"]
 def test_view_from_query_parses_every_field() -> None:
     query = {"smoothing": "0.25", "x": "wall", "logy": "1", "outliers": "true", "ymin": "-1", "ymax": "3.5",
              "runs": "^a", "tags": "loss", "run": ["a", "c"]}
-    assert ScalarView.from_query(query, RUNS) == ScalarView(0.25, "wall", True, True, -1.0, 3.5, "^a", "loss", ("a", "c"))
+    assert ScalarView.from_query(query, RUNS) == ScalarView("^a", "loss", ("a", "c"), 0.25, "wall", True, True, -1.0, 3.5)
     assert ScalarView.from_query({}, RUNS).ignore_outliers and not ScalarView.from_query({"outliers": "0"}, RUNS).ignore_outliers
 
 
@@ -36,7 +39,7 @@ def test_view_from_query_falls_back_on_bad_values() -> None:
 
 def test_view_query_round_trips_and_defaults_are_empty() -> None:
     assert ScalarView(ticked=tuple(RUNS)).to_query(RUNS) == ""
-    view = ScalarView(0.9, "relative", True, False, None, 2.0, "a|b", "", ("a", "b"))
+    view = ScalarView("a|b", "", ("a", "b"), 0.9, "relative", True, False, None, 2.0)
     query = view.to_query(RUNS)
     assert query == "?runs=a%7Cb&smoothing=0.9&x=relative&logy=1&outliers=0&ymax=2&hide=c"
     parsed = dict(pair.split("=") for pair in query[1:].split("&"))
@@ -45,35 +48,49 @@ def test_view_query_round_trips_and_defaults_are_empty() -> None:
 
 
 def test_view_from_controls_is_tolerant() -> None:
-    view = ScalarView.from_controls("0.95", "nope", ["outliers"], "abc", 4, None, None, None)
+    controls = {"smoothing": "0.95", "x": "nope", "toggles": ["outliers"], "ymin": "abc", "ymax": 4}
+    view = ScalarView.from_controls(controls, None, None, None)
     assert view == ScalarView(smoothing=0.95, ignore_outliers=True, y_max=4.0)
     assert view.switches() == ["outliers"]
-    assert not ScalarView.from_controls(0.6, "step", [], None, None).ignore_outliers
+    assert not ScalarView.from_controls({"smoothing": 0.6, "x": "step", "toggles": []}).ignore_outliers
     assert view.chart_options(100) == ChartOptions(smoothing=0.95, ignore_outliers=True, y_max=4.0, max_points=100)
+
+
+@pytest.mark.parametrize("bad", [None, [], "x", 7, {"smoothing": [], "x": {}, "toggles": "log_y", "ymin": True,
+                                                     "ymax": [1]}])
+def test_view_from_controls_survives_values_of_the_wrong_type(bad: object) -> None:
+    view = ScalarView.from_controls(bad, ["("], {"a": 1}, "alpha")
+    assert view == ScalarView(ignore_outliers=view.ignore_outliers)
+
+
+def test_view_controls_round_trip() -> None:
+    view = ScalarView("^a", "loss", ("a",), 0.25, "wall", True, False, -1.0, None)
+    assert ScalarView.from_controls(view.controls(), "^a", "loss", ["a"]) == view
 
 
 @pytest.mark.parametrize(("state", "title"), [("missing", "Logdir not found"), ("empty", "No runs yet")])
 def test_sections_view_explains_missing_or_empty_logdir(state: str, title: str) -> None:
-    children, summary = scalar_views.sections_view(state, "what to do", False, [], {})
+    children, summary = _grid._main_view(GRID, _grid.data.Status(state, "", "what to do"), False, [], {})
     assert summary == "" and children[0].children[0].children == title
     assert children[0].children[1].children == "what to do"
 
 
 def test_sections_view_without_scalars_shows_the_line_of_code() -> None:
-    children, _ = scalar_views.sections_view("ok", "", False, [], {})
+    children, _ = _grid._main_view(GRID, _grid.data.Status("ok", ""), False, [], {})
     code = children[0].children[2]
     assert code.children.children == 'writer.add_scalar("train/loss", loss, step)'
 
 
 def test_sections_view_groups_tags() -> None:
-    children, summary = scalar_views.sections_view("ok", "", True, ["train/b", "loss", "train/a"], {"loss": False})
+    children, summary = _grid._main_view(GRID, _grid.data.Status("ok", ""), True, ["train/b", "loss", "train/a"],
+                                         {"loss": False})
     assert summary == "3 tags in 2 sections"
     assert [section.open for section in children] == [False, True]
     assert find(children, tag_sections.ids.state("scalars", "train")).data["tags"] == ["train/a", "train/b"]
 
 
 def test_sections_view_with_no_matching_tags() -> None:
-    children, summary = scalar_views.sections_view("ok", "", True, [], {})
+    children, summary = _grid._main_view(GRID, _grid.data.Status("ok", ""), True, [], {})
     assert summary == "0 tags" and children[0].children[0].children == "Nothing to show"
 
 
