@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from dash.development.base_component import Component
 
-GRAPH_CONFIG: dict[str, Any] = {
+GRAPH_CONFIG: Any = {
     "displaylogo": False,
     "scrollZoom": False,
     "doubleClick": "reset",

@@ -128,8 +128,8 @@ def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex:
         html.Div([html.Button("All", id=ids.select_all(page), className="small-button", n_clicks=0),
                   html.Button("None", id=ids.select_none(page), className="small-button", n_clicks=0)],
                  className="button-row"),
-        dcc.Checklist(id=ids.runs(page), options=run_options(visible, run_colors(runs)), value=list(ticked), className="run-list",
-                      inputClassName="run-checkbox", labelClassName="run-option"),
+        dcc.Checklist(id=ids.runs(page), options=run_options(visible, run_colors(runs)), value=list(ticked),
+                      className="run-list", inputClassName="run-checkbox", labelClassName="run-option"),
         dcc.Store(id=ids.plotted(page), data=plotted),
         dcc.Store(id=ids.known(page), data=list(runs)),
     ], className="run-picker")

@@ -134,13 +134,14 @@ def nav_links(items: Iterable[NavItem], *, current: str, query: str) -> list[Com
         The tabs, then the inactive menu (if any dashboard is inactive).
     """
     current = "/scalars" if current in ("", "/") else current
-    active, inactive = [], []
+    active: list[Component] = []
+    inactive: list[dcc.Link] = []
     for item in items:
         link = dcc.Link(item.title, href=dash.get_relative_path(item.path) + query,
                         className="nav-link current" if item.path == current else "nav-link")
         (active if item.active else inactive).append(link)
     if inactive:
-        here = any(link.className.endswith("current") for link in inactive)
+        here = any(str(getattr(link, "className", "")).endswith("current") for link in inactive)
         summary_class = "nav-link nav-inactive-summary" + (" current" if here else "")
         active.append(html.Details([html.Summary("Inactive", className=summary_class),
                                     html.Div(inactive, className="nav-inactive-menu")], className="nav-inactive"))

@@ -97,7 +97,8 @@ def sections(page: str, groups: Mapping[str, list[str]], previous: Mapping[str, 
     Returns:
         The sections, in the order of groups.
     """
-    built, cards = [], 0
+    built: list[html.Details] = []
+    cards = 0
     for group, tags in groups.items():
         cards += min(len(tags), PAGE_SIZE)
         default = not built or cards <= OPEN_CARDS
@@ -153,4 +154,5 @@ def main_view(page: str, state: str, message: str, has_data: bool, no_data: Call
         return [empty_state("Nothing to show", hint=hint)], "0 tags"
     groups = group_by_prefix(tags)
     summary = f"{len(tags)} tag{'s' * (len(tags) != 1)} in {len(groups)} section{'s' * (len(groups) != 1)}"
-    return sections(page, groups, previous, split=split), summary
+    content: list[Component] = [*sections(page, groups, previous, split=split)]
+    return content, summary

@@ -142,7 +142,7 @@ class DataSource:
         files = self._logdir.files()
         hashes = pd.util.hash_pandas_object(files[["path", "size", "end_offset"]], index=False)
         per_run = hashes.groupby(files["run"].to_numpy(), sort=False).sum()  # uint64 sums wrap; order-free
-        digest = hashlib.sha1(hashes.to_numpy())
+        digest = hashlib.sha1(hashes.to_numpy().tobytes())
         return digest.hexdigest()[:16], {str(run): int(value) for run, value in per_run.items()}
 
     def _compute_tags(self) -> pd.DataFrame:
@@ -318,7 +318,7 @@ class DataSource:
         with self._memo_lock:
             if key in self._memo:
                 self._memo.move_to_end(key)
-                return self._memo[key]  # type: ignore[no-any-return]
+                return self._memo[key]
         version = self._version
         value = build()
         with self._memo_lock:
@@ -386,7 +386,7 @@ def _tag_frame(tag: str, runs: list[str], parts: list[tuple[int, dict[str, np.nd
     sizes = np.array([series["step"].size for _, series in parts])
     codes = np.repeat(np.array([code for code, _ in parts], dtype=np.int32), sizes)
     tag_codes = np.zeros(codes.size, dtype=np.int8)
-    frame = {"run": pd.Categorical.from_codes(codes, categories=pd.Index(runs, dtype="str")),
+    frame: dict[str, Any] = {"run": pd.Categorical.from_codes(codes, categories=pd.Index(runs, dtype="str")),
              "tag": pd.Categorical.from_codes(tag_codes, categories=pd.Index([tag], dtype="str"))}
     for name in _RunIndex._COLUMNS:
         frame[name] = np.concatenate([series[name] for _, series in parts])

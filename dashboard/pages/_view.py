@@ -72,7 +72,7 @@ class View:
         return {}
 
     def controls(self) -> dict[str, Any]:
-        """Return the page's control values by name, as the controls hold them (the inverse of options_from_controls)."""
+        """Return the page's control values by name, as the controls hold them (options_from_controls' inverse)."""
         return {}
 
     def options_query(self) -> dict[str, object]:

@@ -27,7 +27,7 @@ def layout(source: data.DataSource, *, reload_interval: float) -> html.Div:
     """
     return shell_component.shell(
         version=source.version(), runs=source.runs(), last_loaded=source.last_loaded(),
-        problems=source.problems().to_dict("records"), reload_interval=reload_interval,
+        problems=_records(source), reload_interval=reload_interval,
         demo_logdir=source.logdir if source.settings.demo else None)
 
 
@@ -56,7 +56,7 @@ def reload_data(_ticks: Any, _clicks: Any, shown_version: Any) -> tuple[Any, Any
     loaded = f"Last loaded {source.last_loaded()}"
     if version == shown_version:
         return no_update, no_update, loaded, no_update
-    problems = shell_component.problems_banner(source.problems().to_dict("records"))
+    problems = shell_component.problems_banner(_records(source))
     return version, source.runs(), loaded, problems
 
 
@@ -71,3 +71,7 @@ def update_nav(_version: Any, pathname: Any, queries: Any) -> list[Component]:
     current = "/" + dash.strip_relative_path(pathname if isinstance(pathname, str) else "/")
     return shell_component.nav_links(nav_items(data.current()), current=current,
                                      query=shell_component.page_query(queries if isinstance(queries, list) else []))
+
+
+def _records(source: data.DataSource) -> list[dict[str, Any]]:
+    return [{str(key): value for key, value in row.items()} for row in source.problems().to_dict("records")]
