@@ -12,7 +12,14 @@ GRAPH_CONFIG: Any = {
     "displaylogo": False,
     "scrollZoom": False,
     "doubleClick": "reset",
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "sendDataToCloud",
+                               "editInChartStudio"],
+    # No chart offers to send its data anywhere (training data is often confidential): local actions only.
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "sendData": False,
+    "plotlyServerURL": "",
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 

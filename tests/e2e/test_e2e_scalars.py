@@ -170,6 +170,24 @@ def test_run_regex_filter_removes_lines(live: tuple[Server, Any], tab: Tab) -> N
     tab.assert_clean()
 
 
+def test_none_then_one_run_and_section_toggles_log_no_console_error(live: tuple[Server, Any], tab: Tab) -> None:
+    server, _ = live
+    open_scalars(tab, server, count=3)
+    tab.page.locator(".run-picker button", has_text="None").click()
+    tab.page.wait_for_function("() => document.querySelectorAll('.card').length === 0")
+    tab.page.locator(".run-picker .run-option", has_text="alpha").click()
+    tab.page.wait_for_function("() => document.querySelectorAll('.card').length === 2")
+    for _ in range(2):  # close and reopen every section
+        for summary in tab.page.locator("summary.section-summary").all():
+            summary.click()
+        tab.page.wait_for_timeout(300)
+    tab.page.wait_for_function("() => document.querySelectorAll('.card').length === 2")
+    tab.page.locator(".run-picker button", has_text="All").click()
+    tab.page.wait_for_function("() => document.querySelectorAll('.card').length === 3")
+    tab.page.wait_for_timeout(500)
+    tab.assert_clean()
+
+
 def test_zoom_requeries_and_double_click_resets(live: tuple[Server, Any], tab: Tab) -> None:
     server, _ = live
     open_scalars(tab, server, "?tags=%5Eloss")
