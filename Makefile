@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 LOGDIR ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test protos bench clean
+.PHONY: install run lint test protos bench clean
 
 $(STAMP): pyproject.toml loaders/_fastscan.c
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m dashboard $(if $(LOGDIR),--logdir $(LOGDIR),)
 
-test: $(STAMP)
+# Static checks: lint + format (ruff), types (mypy), the layering contracts (import-linter).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check loaders dashboard
+	$(VENV)/bin/ruff format --check loaders dashboard
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: lint
 	$(PY) -m pytest -q
 
 protos: $(STAMP)
