@@ -15,7 +15,7 @@ from loaders.api import (
     read_text,
 )
 from loaders.errors import CacheError, CorruptRecord, LoaderError, LogdirNotFound, Problem
-from loaders.tables import SCHEMA_VERSION
+from loaders.schemas import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from loaders.tables.graphs import Graph

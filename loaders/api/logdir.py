@@ -29,7 +29,7 @@ from loaders.cache import Cache, FileEntry
 from loaders.chunk import TagInfo
 from loaders.discovery import Discovery, check_logdir, discover, printable
 from loaders.errors import CacheError, Problem
-from loaders.tables import SCHEMAS
+from loaders.schemas import SCHEMAS
 
 if TYPE_CHECKING:
     from loaders.tables.graphs import Graph

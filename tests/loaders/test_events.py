@@ -16,7 +16,7 @@ from loaders.chunk import TagInfo
 from loaders.events import decode_chunk, resolve_tensors
 from loaders.proto import event_pb2, hparams_pb2, plugins_pb2, summary_pb2, tensor_pb2
 from loaders.records import frame, scan_records
-from loaders.tables import SCHEMAS
+from loaders.schemas import SCHEMAS
 from loaders.tensors import decode_tensor
 
 DT = tensor_pb2.DataType

@@ -11,8 +11,8 @@ import pandas as pd
 from loaders.tables.graphs.graphdef import (
     EDGE_COLUMNS,
     NODE_COLUMNS,
-    meta_graph_graph_def,
     merged_graph_rows,
+    meta_graph_graph_def,
     parse_graph_def,
     read_run_metadata,
     run_metadata_graphs,
