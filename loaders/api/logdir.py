@@ -23,6 +23,7 @@ from loaders.api.assemble import (
     restart_thresholds,
     tag_stats,
 )
+from loaders.api.options import options_by_keyword
 from loaders.api.readers import KindReaders
 from loaders.api.select import Selector, check_selector, select
 from loaders.cache import Cache, FileEntry
@@ -49,9 +50,12 @@ class Logdir(KindReaders):
     pyarrow Tables. Safe to share between threads.
     """
 
-    def __init__(self, logdir: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None, *,
+    @options_by_keyword
+    def __init__(self, logdir: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None,
                  restarts: str = "purge", progress: Progress | None = None) -> None:
         """Discover the runs of logdir.
+
+        The options are keyword-only: Logdir("runs", cache_dir="/tmp/cache").
 
         Args:
             logdir: the directory the writers wrote to.
@@ -61,6 +65,7 @@ class Logdir(KindReaders):
             progress: called as files are read (see Progress).
 
         Raises:
+            TypeError: an option was passed positionally (the message shows the keyword form).
             ValueError: restarts is not one of RESTART_POLICIES.
             LogdirNotFound: logdir does not exist.
             LoaderError: logdir is a URL (not supported yet).
@@ -325,7 +330,8 @@ class Logdir(KindReaders):
         rows = [(p.run, p.session, p.host, p.format, printable(p.path)) for p in self._discovery.profiles]
         return pd.DataFrame(rows, columns=["run", "session", "host", "format", "path"])
 
-    def trace(self, run: str, session: str | None = None, host: str | None = None) -> pd.DataFrame:
+    @options_by_keyword
+    def trace(self, run: str, *, session: str | None = None, host: str | None = None) -> pd.DataFrame:
         """Return the trace events of one profiler capture (not implemented yet).
 
         Raises:

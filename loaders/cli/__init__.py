@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     bar = ProgressBar(force=args.progress)
     try:
-        logdir = Logdir(args.logdir, args.cache_dir, restarts=args.restarts, progress=bar)
+        logdir = Logdir(args.logdir, cache_dir=args.cache_dir, restarts=args.restarts, progress=bar)
         if args.command == "export":
             from loaders.cli.export import export
 
