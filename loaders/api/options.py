@@ -16,7 +16,7 @@ def options_by_keyword(func: F) -> F:
     """Make a call that passes keyword-only options positionally fail with a TypeError saying how to pass them.
 
     Python's own error ("takes 2 positional arguments but 3 were given") does not say which
-    option was meant; this one names it, e.g. "write Logdir('runs', cache_dir='/tmp/cache')".
+    option was meant; this one names it, e.g. "write Logdir(logdir, cache_dir='/tmp/cache')".
     The signature (what mypy and help() see) is func's own.
 
     Args:
@@ -30,12 +30,12 @@ def options_by_keyword(func: F) -> F:
     options = [p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
     is_method = bool(names) and names[0] in ("self", "cls")
     shown = names[1:] if is_method else names
-    title = func.__qualname__.removesuffix(".__init__") if func.__name__ == "__init__" else func.__qualname__
 
     @functools.wraps(func)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if len(args) > len(names):
             extra = args[len(names):]
+            title = _title(func, args[0] if is_method else None)
             given = [f"{option}={_short(value)}" for option, value in zip(options, extra)]
             raise TypeError(f"{title}() takes {', '.join(shown) or 'no arguments'} positionally and its options "
                             f"by keyword only; got {len(extra)} more positional argument(s): write "
@@ -49,3 +49,11 @@ def _short(value: object) -> str:
     """Return repr(value), cut to about a line."""
     text = repr(value)
     return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _title(func: Callable[..., Any], owner: object) -> str:
+    """Return how the caller wrote the call: Logdir (a constructor), Logdir.trace (a method), name (a function)."""
+    if owner is None:
+        return func.__qualname__
+    cls = owner if isinstance(owner, type) else type(owner)
+    return cls.__name__ if func.__name__ == "__init__" else f"{cls.__name__}.{func.__name__}"
