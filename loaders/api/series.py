@@ -37,6 +37,8 @@ class TagRows:
     def series(self, tag: str) -> dict[str, np.ndarray]:
         """Return step, wall_time and value of one tag of the run, in point order (KeyError if absent)."""
         rows = self.rows[tag]
+        if len(self._batches) == 1:  # one event file, one chunk: the common case, no cutting
+            return {name: _take(column, rows) for name, column in self._batches[0].items()}
         cuts = np.searchsorted(rows, self._starts)
         pieces = [(columns, rows[cuts[i]:cuts[i + 1]] - self._starts[i]) for i, columns in enumerate(self._batches)
                   if cuts[i + 1] > cuts[i]]
