@@ -43,7 +43,8 @@ SCHEMAS: dict[str, pa.Schema] = {
     # value: the text of a 0-d tensor, or the elements of an n-d tensor joined by "\n";
     # shape and values (row-major) keep n-d string tensors exactly.
     "text": _schema(
-        pa.field("value", pa.string()), pa.field("shape", pa.list_(pa.int64())), pa.field("values", pa.list_(pa.string())),
+        pa.field("value", pa.string()), pa.field("shape", pa.list_(pa.int64())),
+        pa.field("values", pa.list_(pa.string())),
     ),
     # Anything no other table covers; data is the serialized TensorProto (lossless).
     "tensors": _schema(

@@ -223,13 +223,14 @@ class Logdir(DerivedReaders):
     def _file_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo],
                     wanted: list[str] | None = None) -> pa.Table:
         """Return one file's rows of kind (only the wanted tags', if given), plugin-less tensors resolved."""
-        exact = entry.index is not None and not entry.unresolved
-        if wanted is not None and exact and not any(tag in entry.index.get(kind, {}) for tag in wanted):
+        # the file's tag index for kind, when it describes the rows exactly (no plugin-less tensors to resolve)
+        tags = entry.index.get(kind, {}) if entry.index is not None and not entry.unresolved else None
+        if wanted is not None and tags is not None and not any(tag in tags for tag in wanted):
             return SCHEMAS[kind].empty_table()
         table = self._resolved_table(entry, kind, known)
         if wanted is None:
             return table
-        return filter_tags(table, wanted, entry.index.get(kind, {}) if exact else None)
+        return filter_tags(table, wanted, tags)
 
     def _resolved_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo]) -> pa.Table:
         """Return one file's rows of kind, with its plugin-less tensors resolved by run-level metadata."""
@@ -257,8 +258,7 @@ class Logdir(DerivedReaders):
             parts = [self._assembled(run, kind) for run in selected]
         else:
             wanted, indexes = self._select_tags(kind, selected, tag_selector)
-            parts = [self._assembled_tags(run, kind, wanted, None if indexes[run] is None
-                                          else indexes[run].get(kind, {})) for run in selected]
+            parts = [self._assembled_tags(run, kind, wanted, _kind_index(indexes[run], kind)) for run in selected]
         return pa.concat_tables(parts) if parts else reader_form(SCHEMAS[kind].empty_table())
 
     def _select_tags(self, kind: str, selected: list[str],
@@ -321,8 +321,8 @@ class Logdir(DerivedReaders):
         run_dtype = pd.CategoricalDtype(pd.Index(selected, dtype="str"))
         parts: dict[str, list[tuple[int, dict[str, np.ndarray]]]] = {tag: [] for tag in wanted}
         for code, run in enumerate(selected):
-            index = indexes[run]
-            if index is not None and not any(tag in index.get("scalars", {}) for tag in wanted):
+            known = _kind_index(indexes[run], "scalars")
+            if known is not None and not any(tag in known for tag in wanted):
                 continue
             rows = self._tag_rows(run)
             for tag in wanted:
@@ -419,6 +419,11 @@ class Logdir(DerivedReaders):
             found += [problem for entries in self._entries.values() for entry in entries for problem in entry.problems]
         rows = list(dict.fromkeys((printable(p.path), p.offset, p.kind, printable(p.message)) for p in found))
         return pd.DataFrame(rows, columns=["path", "offset", "kind", "message"])
+
+
+def _kind_index(index: Index | None, kind: str) -> dict[str, tuple[int, int, int]] | None:
+    """Return a run's tag index of one kind (empty when the run has no rows of kind), None when unknown."""
+    return None if index is None else index.get(kind, {})
 
 
 def _size(path: str) -> int:

@@ -253,7 +253,7 @@ def test_decode_chunk_tf2_audio_reads_wav_header(tmp_path):
 
 
 def test_decode_chunk_text_of_any_rank(tmp_path):
-    scalar = _tensor(DT.DT_STRING, [], string_val=["# Title\n<b>x</b>".encode()])
+    scalar = _tensor(DT.DT_STRING, [], string_val=[b"# Title\n<b>x</b>"])
     table = _tensor(DT.DT_STRING, [2, 2], string_val=[b"a", b"b", b"c", b"\xff"])
     chunk = _decode(tmp_path, _event(1, _value("t", scalar, "text")), _event(2, _value("t", table)))
     first, second = _rows(chunk, "text")
