@@ -1,4 +1,11 @@
-"""Eventscope loaders: TensorBoard event files and profiler captures as Arrow tables and DataFrames."""
+"""Eventscope loaders: TensorBoard event files and profiler captures as Arrow tables and DataFrames.
+
+Entry points: Logdir(logdir, *, cache_dir=None) reads a logdir through the on-disk cache, with
+one reader per table kind (scalars(), histograms(), ...; *_table() for the Arrow twins), tags(),
+hparams(), graph(run) and problems(); Logdir.scalar_series(runs, tags) returns one frame per
+scalar tag (run and tag categorical) from a per-run tag index, for callers that ask tag by tag.
+read_scalars(logdir, *, runs=None, tags=None) and the other read_* read in one call.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from loaders.api import (
     read_text,
 )
 from loaders.errors import CacheError, CorruptRecord, LoaderError, LogdirNotFound, Problem
-from loaders.tables import SCHEMA_VERSION
+from loaders.schemas import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from loaders.tables.graphs import Graph

@@ -1,8 +1,8 @@
 """The unit the cache stores: what one scan of one byte range of one event file produced.
 
-The decoder (events.py) makes FileChunks from RecordScans; the cache (cache.py) stores and
-reloads them; the API (api.py) concatenates a run's chunks, adds the `run` column, applies the
-restart policy and drops the internal `_offset` column.
+The decoder (loaders.events) makes FileChunks from RecordScans; the cache (loaders.cache) stores
+and reloads them; the API (loaders.api) concatenates a run's chunks, adds the `run` column,
+applies the restart policy and drops the internal `_offset` column.
 """
 
 from __future__ import annotations

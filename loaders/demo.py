@@ -198,7 +198,7 @@ def _shape(*dims: int) -> AttrValue:
     return AttrValue(shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=d) for d in dims]))
 
 
-def demo_graph(sizes: tuple[int, ...] = (784, 256, 128, 10), dropout: float = 0.0,
+def demo_graph(sizes: tuple[int, ...] = (784, 256, 128, 10), *, dropout: float = 0.0,
                optimizer: str = "adam") -> GraphDef:
     """A small TF1-style MLP GraphDef with name scopes, variables, a loss and an optimizer step.
 
@@ -241,7 +241,7 @@ def _write_run(root: Path, run: DemoRun) -> None:
     rng = np.random.default_rng(run.seed)
     with EventWriter(root / run.name, wall_time=BASE_TIME) as writer:
         sizes = (3072, 512, 256, 10) if run.style == "legacy" else (784, 256, 128, 10)
-        graph = demo_graph(sizes, run.dropout, run.optimizer)
+        graph = demo_graph(sizes, dropout=run.dropout, optimizer=run.optimizer)
         writer.add_graph(graph, wall_time=BASE_TIME)
         if run is RUNS[0]:
             writer.add_custom_scalars(LAYOUT, wall_time=BASE_TIME)

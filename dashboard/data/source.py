@@ -128,7 +128,7 @@ class DataSource:
     def _open_or_refresh(self) -> None:
         try:
             if self._logdir is None:
-                self._logdir = loaders.Logdir(self._logdir_path, self.settings.cache_dir)
+                self._logdir = loaders.Logdir(self._logdir_path, cache_dir=self.settings.cache_dir)
             else:
                 self._logdir.refresh()
             self._error = ""

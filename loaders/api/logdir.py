@@ -1,12 +1,13 @@
-"""Logdir: discovery, lazy loading through the cache, run assembly, metadata, problems."""
+"""Logdir: discovery, lazy loading through the cache, run assembly, per-tag scalar series, metadata, problems."""
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,16 +24,15 @@ from loaders.api.assemble import (
     restart_thresholds,
     tag_stats,
 )
-from loaders.api.readers import KindReaders
+from loaders.api.derived import DerivedReaders
+from loaders.api.options import options_by_keyword
 from loaders.api.select import Selector, check_selector, select
+from loaders.api.series import TagRows, tag_frame
 from loaders.cache import Cache, FileEntry
 from loaders.chunk import TagInfo
 from loaders.discovery import Discovery, check_logdir, discover, printable
 from loaders.errors import CacheError, Problem
-from loaders.tables import SCHEMAS
-
-if TYPE_CHECKING:
-    from loaders.tables.graphs import Graph
+from loaders.schemas import SCHEMAS
 
 Progress = Callable[[int, int, int, int], None]
 """progress(files_done, files_total, bytes_done, bytes_total), called as files are brought up to date."""
@@ -40,7 +40,7 @@ Progress = Callable[[int, int, int, int], None]
 RESTART_POLICIES = ("purge", "keep")
 
 
-class Logdir(KindReaders):
+class Logdir(DerivedReaders):
     """A TensorBoard logdir read through the on-disk cache.
 
     Creating one only discovers runs; each reader loads (from the cache, or by decoding) the
@@ -49,9 +49,12 @@ class Logdir(KindReaders):
     pyarrow Tables. Safe to share between threads.
     """
 
-    def __init__(self, logdir: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None, *,
+    @options_by_keyword
+    def __init__(self, logdir: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None,
                  restarts: str = "purge", progress: Progress | None = None) -> None:
         """Discover the runs of logdir.
+
+        The options are keyword-only: Logdir("runs", cache_dir="/tmp/cache").
 
         Args:
             logdir: the directory the writers wrote to.
@@ -61,6 +64,7 @@ class Logdir(KindReaders):
             progress: called as files are read (see Progress).
 
         Raises:
+            TypeError: an option was passed positionally (the message shows the keyword form).
             ValueError: restarts is not one of RESTART_POLICIES.
             LogdirNotFound: logdir does not exist.
             LoaderError: logdir is a URL (not supported yet).
@@ -75,6 +79,7 @@ class Logdir(KindReaders):
         self._discovery: Discovery = discover(self.path, skip=self._cache.root)
         self._entries: dict[str, tuple[FileEntry, ...]] = {}
         self._memo: dict[tuple[str, str], tuple[tuple[object, ...], pa.Table]] = {}
+        self._tag_index: dict[str, tuple[tuple[object, ...], TagRows]] = {}
         self._file_problems: dict[str, Problem] = {}
         self._derived_problems: dict[str, list[Problem]] = {}
 
@@ -100,6 +105,7 @@ class Logdir(KindReaders):
             self._entries = {}
             self._load(loaded)
             self._memo = {key: value for key, value in self._memo.items() if key[0] in self._entries}
+            self._tag_index = {run: value for run, value in self._tag_index.items() if run in self._entries}
         return self
 
     def runs(self) -> list[str]:
@@ -217,13 +223,14 @@ class Logdir(KindReaders):
     def _file_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo],
                     wanted: list[str] | None = None) -> pa.Table:
         """Return one file's rows of kind (only the wanted tags', if given), plugin-less tensors resolved."""
-        exact = entry.index is not None and not entry.unresolved
-        if wanted is not None and exact and not any(tag in entry.index.get(kind, {}) for tag in wanted):
+        # the file's tag index for kind, when it describes the rows exactly (no plugin-less tensors to resolve)
+        tags = entry.index.get(kind, {}) if entry.index is not None and not entry.unresolved else None
+        if wanted is not None and tags is not None and not any(tag in tags for tag in wanted):
             return SCHEMAS[kind].empty_table()
         table = self._resolved_table(entry, kind, known)
         if wanted is None:
             return table
-        return filter_tags(table, wanted, entry.index.get(kind, {}) if exact else None)
+        return filter_tags(table, wanted, tags)
 
     def _resolved_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo]) -> pa.Table:
         """Return one file's rows of kind, with its plugin-less tensors resolved by run-level metadata."""
@@ -250,15 +257,23 @@ class Logdir(KindReaders):
         if tag_selector is None:
             parts = [self._assembled(run, kind) for run in selected]
         else:
-            indexes = {run: self._index(run) for run in selected}
-            choices = sorted({tag for run in selected for tag in self._kind_tags(run, kind, indexes[run])})
-            if isinstance(tag_selector, list) and not set(tag_selector) <= set(choices):  # see plugin_tags
-                declared = (tag for run in selected for tag in plugin_tags(self._run_entries(run), kind))
-                choices = sorted({*choices, *declared})
-            wanted = select("tags", tag_selector, choices, what=f"{kind} tags in the selected runs")
-            parts = [self._assembled_tags(run, kind, wanted, None if indexes[run] is None
-                                          else indexes[run].get(kind, {})) for run in selected]
+            wanted, indexes = self._select_tags(kind, selected, tag_selector)
+            parts = [self._assembled_tags(run, kind, wanted, _kind_index(indexes[run], kind)) for run in selected]
         return pa.concat_tables(parts) if parts else reader_form(SCHEMAS[kind].empty_table())
+
+    def _select_tags(self, kind: str, selected: list[str],
+                     tag_selector: list[str] | re.Pattern[str] | None) -> tuple[list[str], dict[str, Index | None]]:
+        """Return the tags of kind tag_selector picks in the selected runs (sorted), and each run's tag index.
+
+        Raises:
+            ValueError: tag_selector lists a tag none of the runs has for kind (the message lists the valid ones).
+        """
+        indexes = {run: self._index(run) for run in selected}
+        choices = sorted({tag for run in selected for tag in self._kind_tags(run, kind, indexes[run])})
+        if isinstance(tag_selector, list) and not set(tag_selector) <= set(choices):  # see plugin_tags
+            declared = (tag for run in selected for tag in plugin_tags(self._run_entries(run), kind))
+            choices = sorted({*choices, *declared})
+        return select("tags", tag_selector, choices, what=f"{kind} tags in the selected runs"), indexes
 
     def _index(self, run: str) -> Index | None:
         """Return the run's tag index, or None when it may differ from the assembled tables (see exact_index)."""
@@ -270,69 +285,77 @@ class Logdir(KindReaders):
             return list(index.get(kind, {}))
         return pc.unique(self._assembled(run, kind)["tag"]).to_pylist()
 
-    # ----- derived tables and profiles -------------------------------------------------------
+    # ----- per-tag scalar series -------------------------------------------------------------
 
-    def hparams(self) -> pd.DataFrame:
-        """Return one row per hparams session: run, session, hparam columns, metric columns, status, times.
+    def scalar_series(self, runs: Selector = None, tags: Selector = None) -> dict[str, pd.DataFrame]:
+        """Return the scalars of the selected runs one frame per tag, fast when called again per tag.
 
-        Returns:
-            The frame from loaders.tables.hparams.sessions_frame; attrs name the hparam and
-            metric columns. Records that could not be read are reported by problems().
-        """
-        from loaders.tables.hparams import sessions_frame
-
-        runs = self.runs()
-        rows = self._read("hparams", None, None)
-        holders = sorted(set(rows["run"].to_pylist()))
-        under = [run for run in runs if any(h in (".", run) or run.startswith(h + "/") for h in holders)]
-        scalars = self.scalars(under) if under else reader_form(SCHEMAS["scalars"].empty_table()).to_pandas()
-        frame = sessions_frame(rows.to_pandas(), scalars, runs)
-        self._derived_problems["hparams"] = [Problem(self.path, -1, "bad_hparams", f"{self.path}: hparams: {message}")
-                                             for message in frame.attrs.get("problems", [])]
-        return frame
-
-    def graph(self, run: str) -> Graph:
-        """Return the graph(s) logged in one run.
+        Each run's scalars are indexed by tag the first time a call needs them (kept until the
+        run's files change), so asking for a few tags costs a few takes, not a scan of every row.
+        Runs whose files' tag index (meta.json) shows none of the tags are not read at all.
+        frames[tag] holds the same rows, in the same order, as scalars(runs, tag).
 
         Args:
-            run: a run name.
+            runs: None (all), a run name, a list of run names, or a compiled regex (re.search).
+            tags: None (all), a tag, a list of tags, or a compiled regex (re.search).
 
         Returns:
-            A loaders.Graph with .nodes and .edges DataFrames (empty when nothing could be read;
-            graph sources that could not be read are reported by problems()).
+            tag -> frame with columns run, tag, step (int64), wall_time (float64), value (float64);
+            rows grouped by run in runs() order, each run's in point (file) order. run and tag are
+            pandas Categoricals (scalars() returns them as str): every frame's run column has the
+            same categories, the selected runs in runs() order (runs without the tag included),
+            so its codes index one list of runs. Keys are in the order a list of tags gives them
+            (sorted for None or a regex); tags without rows in these runs are left out.
 
         Raises:
-            ValueError: run is not a run of this logdir.
-            TypeError: run is not a string.
+            TypeError: runs or tags is not one of the accepted forms.
+            ValueError: a listed run, or a listed tag that none of the selected runs has, does not
+                exist (the message lists the valid ones).
         """
-        from loaders.tables.graphs import build_graph, empty_graph
+        tag_selector = check_selector("tags", tags)
+        selected = self._select_runs(runs)
+        self._load(selected)
+        wanted, indexes = self._select_tags("scalars", selected, tag_selector)
+        if isinstance(tag_selector, list):
+            wanted = list(dict.fromkeys(tag_selector))
+        run_dtype = pd.CategoricalDtype(pd.Index(selected, dtype="str"))
+        parts: dict[str, list[tuple[int, dict[str, np.ndarray]]]] = {tag: [] for tag in wanted}
+        for code, run in enumerate(selected):
+            known = _kind_index(indexes[run], "scalars")
+            if known is not None and not any(tag in known for tag in wanted):
+                continue
+            rows = self._tag_rows(run)
+            for tag in wanted:
+                if tag in rows.rows:
+                    parts[tag].append((code, rows.series(tag)))
+        return {tag: tag_frame(tag, run_dtype, found) for tag, found in parts.items() if found}
 
-        if not isinstance(run, str):
-            raise TypeError(f"run must be one run name (str), got {type(run).__name__}")
-        self._select_runs([run])
-        where = os.path.join(self.path, run) if run != "." else self.path
-        try:
-            graph = build_graph(self._assembled(run, "graphs").to_pandas())
-            messages = list(graph.problems)
-        except ValueError as error:
-            graph, messages = empty_graph(), [str(error)]
-        self._derived_problems[f"graph:{run}"] = [Problem(where, -1, "bad_graph", f"{where}: graph: {message}")
-                                                   for message in messages]
-        return graph
+    def warm_scalar_series(self, runs: Selector = None) -> None:
+        """Index the selected runs' scalars by tag now, as the first scalar_series() call would.
 
-    def profiles(self) -> pd.DataFrame:
-        """Return the profiler captures found: run, session, host, format, path."""
-        rows = [(p.run, p.session, p.host, p.format, printable(p.path)) for p in self._discovery.profiles]
-        return pd.DataFrame(rows, columns=["run", "session", "host", "format", "path"])
+        For a server that wants its first charts fast: call it in a background thread at start-up.
 
-    def trace(self, run: str, session: str | None = None, host: str | None = None) -> pd.DataFrame:
-        """Return the trace events of one profiler capture (not implemented yet).
-
-        Raises:
-            NotImplementedError: always, for now; profiles() lists the capture files.
+        Args:
+            runs: which runs (same forms as for scalars()); default all.
         """
-        raise NotImplementedError(f"Logdir.trace({run!r}, session={session!r}, host={host!r}): reading profiler "
-                                  f"traces is not implemented yet; Logdir.profiles() lists the capture files")
+        selected = self._select_runs(runs)
+        self._load(selected)
+        for run in selected:
+            self._tag_rows(run)
+
+    def _tag_rows(self, run: str) -> TagRows:
+        """Return the run's scalars indexed by tag, built once per data version of the run."""
+        with self._lock:
+            entries = self._run_entries(run)
+            key = (tuple(entry.signature for entry in entries), self.restarts)
+            cached = self._tag_index.get(run)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            table = self._assembled(run, "scalars")
+        rows = TagRows(table)  # built outside the lock; a stale key is rebuilt on the next call
+        with self._lock:
+            self._tag_index[run] = (key, rows)
+        return rows
 
     # ----- metadata and problems -------------------------------------------------------------
 
@@ -396,6 +419,11 @@ class Logdir(KindReaders):
             found += [problem for entries in self._entries.values() for entry in entries for problem in entry.problems]
         rows = list(dict.fromkeys((printable(p.path), p.offset, p.kind, printable(p.message)) for p in found))
         return pd.DataFrame(rows, columns=["path", "offset", "kind", "message"])
+
+
+def _kind_index(index: Index | None, kind: str) -> dict[str, tuple[int, int, int]] | None:
+    """Return a run's tag index of one kind (empty when the run has no rows of kind), None when unknown."""
+    return None if index is None else index.get(kind, {})
 
 
 def _size(path: str) -> int:

@@ -16,7 +16,7 @@ def _reader(kind: str) -> Callable[..., pd.DataFrame]:
 
     def read(logdir: str | os.PathLike[str], *, runs: Selector = None, tags: Selector = None,
              cache_dir: str | os.PathLike[str] | None = None, restarts: str = "purge") -> pd.DataFrame:
-        return getattr(Logdir(logdir, cache_dir, restarts=restarts), kind)(runs, tags)
+        return getattr(Logdir(logdir, cache_dir=cache_dir, restarts=restarts), kind)(runs, tags)
 
     read.__name__ = read.__qualname__ = f"read_{kind}"
     read.__doc__ = (f"Read the {kind} of a logdir in one call, like pandas.read_*.\n\n"

@@ -82,7 +82,8 @@ class KindReaders:
         return self._read("audio", runs, tags)
 
     def audio(self, runs: Selector = None, tags: Selector = None) -> pd.DataFrame:
-        """Return audio clips: run, tag, step, wall_time, index, sample_rate, channels, frames, content_type, label, data.
+        """Return audio clips: run, tag, step, wall_time, index, sample_rate, channels, frames, content_type, label,
+        data.
 
         Args and Raises are as for scalars().
         """

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Union
 
-Selector = Union[None, str, Sequence[str], re.Pattern]
+Selector = str | Sequence[str] | re.Pattern[str] | None
 SHOWN_CHOICES = 20
 
 
-def check_selector(name: str, value: Selector) -> list[str] | re.Pattern | None:
+def check_selector(name: str, value: Selector) -> list[str] | re.Pattern[str] | None:
     """Return value as None, a list of names or a compiled regex, or raise for other forms."""
     if value is None or isinstance(value, re.Pattern):
         return value
@@ -22,7 +21,7 @@ def check_selector(name: str, value: Selector) -> list[str] | re.Pattern | None:
                     f"re.compile('train'); got {type(value).__name__} {value!r:.80}")
 
 
-def select(name: str, selector: list[str] | re.Pattern | None, choices: list[str], *, what: str = "") -> list[str]:
+def select(name: str, selector: list[str] | re.Pattern[str] | None, choices: list[str], *, what: str = "") -> list[str]:
     """Return the choices selector picks, in choices order.
 
     Raises:

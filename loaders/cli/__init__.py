@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--kind", required=True, choices=EXPORT_KINDS, help="which table to export")
     export.add_argument("--format", required=True, choices=FORMATS, help="output file format")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
-    export.add_argument("--runs", metavar="REGEX", type=_regex("--runs"), help="only runs whose name matches (re.search)")
+    export.add_argument("--runs", metavar="REGEX", type=_regex("--runs"),
+                        help="only runs whose name matches (re.search)")
     export.add_argument("--tags", metavar="REGEX", type=_regex("--tags"),
                         help="only tags that match (re.search; not for hparams)")
     inspect = commands.add_parser("inspect", help="print runs, tags and every problem found",
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                                               "and every problem found (corrupt records, truncation, "
                                               "steps going backwards, plugins that differ between files).")
     inspect.add_argument("logdir", help="the directory the writers wrote to")
-    inspect.add_argument("--runs", metavar="REGEX", type=_regex("--runs"), help="only runs whose name matches (re.search)")
+    inspect.add_argument("--runs", metavar="REGEX", type=_regex("--runs"),
+                         help="only runs whose name matches (re.search)")
     for sub in (export, inspect):
         sub.add_argument("--cache-dir", metavar="DIR", help="cache directory (default $EVENTSCOPE_CACHE or "
                                                             "~/.cache/eventscope)")
@@ -68,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     bar = ProgressBar(force=args.progress)
     try:
-        logdir = Logdir(args.logdir, args.cache_dir, restarts=args.restarts, progress=bar)
+        logdir = Logdir(args.logdir, cache_dir=args.cache_dir, restarts=args.restarts, progress=bar)
         if args.command == "export":
             from loaders.cli.export import export
 

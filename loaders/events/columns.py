@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from loaders.errors import Problem
-from loaders.tables import SCHEMAS
+from loaders.schemas import SCHEMAS
 
 # The key every row starts with: tag, step, wall_time, and the record's byte offset.
 RowKey = tuple[str, int, float, int]

@@ -8,11 +8,11 @@ from google.protobuf.message import DecodeError
 
 from loaders.chunk import FileChunk, TagInfo
 from loaders.events.columns import ChunkColumns, RowKey
+from loaders.events.plugins import tensors
+from loaders.events.plugins.scalars import value_from_tensor
 from loaders.events.values import LEGACY, TENSOR_HANDLERS, add_tensor_value
 from loaders.proto import event_pb2, summary_pb2
 from loaders.records import HEADER_BYTES, RecordScan
-from loaders.tables import tensors
-from loaders.tables.scalars import value_from_tensor
 
 _START = event_pb2.SessionLog.START
 _BLOB = summary_pb2.DATA_CLASS_BLOB_SEQUENCE

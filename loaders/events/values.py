@@ -1,20 +1,20 @@
-"""The dispatch table: each summary value encoding -> one canonical row of one table kind."""
+"""The dispatch table: each summary value encoding -> one canonical row of one table kind.
+
+The normalizers live in loaders.events.plugins, one module per plugin kind; the handlers here
+decode a value's tensor and append the rows a normalizer returns to the chunk's columns.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from google.protobuf.message import DecodeError
+from collections.abc import Callable, Sequence
 
 from loaders.events.columns import ChunkColumns, RowKey
-from loaders.proto import hparams_pb2, summary_pb2, tensor_pb2
-from loaders.tables import audio, histograms, images, pr_curves, scalars, tensors, text
+from loaders.events.plugins import audio, graphs, histograms, hparams, images, pr_curves, scalars, tensors, text
+from loaders.proto import summary_pb2, tensor_pb2
 from loaders.tensors import decode_tensor
 
 TensorHandler = Callable[[ChunkColumns, RowKey, tensor_pb2.TensorProto, bytes], None]
-LegacyHandler = Callable[[summary_pb2.Summary.Value], list[tuple[object, ...]]]
-
-_HPARAMS_KINDS = {"experiment": "experiment", "session_start_info": "session_start", "session_end_info": "session_end"}
+LegacyHandler = Callable[[summary_pb2.Summary.Value], Sequence[Sequence[object]]]
 
 
 def _scalar(out: ChunkColumns, key: RowKey, tensor: tensor_pb2.TensorProto, content: bytes) -> None:
@@ -48,39 +48,15 @@ def _pr_curve(out: ChunkColumns, key: RowKey, tensor: tensor_pb2.TensorProto, co
         out.problem(key[3], "pr_curve_thresholds", f"PR curve {key[0]!r} at step {key[1]}: {why}")
 
 
-def hparams_kind(content: bytes) -> str:
-    """Return which hparams message plugin_data.content holds.
-
-    Args:
-        content: a serialized HParamsPluginData.
-
-    Returns:
-        "experiment", "session_start" or "session_end".
-
-    Raises:
-        ValueError: when content does not parse or holds none of the three.
-    """
-    try:
-        which = hparams_pb2.HParamsPluginData.FromString(content).WhichOneof("data")
-    except DecodeError as err:
-        raise ValueError(f"its HParamsPluginData does not parse ({err})") from None
-    if which is None:
-        raise ValueError("its HParamsPluginData holds no experiment, session start or session end")
-    return _HPARAMS_KINDS[which]
-
-
 def _hparams(out: ChunkColumns, key: RowKey, tensor: tensor_pb2.TensorProto, content: bytes) -> None:
-    out.add("hparams", key, (hparams_kind(content), content))
+    out.add("hparams", key, hparams.from_content(content))
 
 
 def _graph(kind: str) -> TensorHandler:
     """Return a handler that files a 0-d or one-element string tensor as a graphs row of kind."""
 
     def handle(out: ChunkColumns, key: RowKey, tensor: tensor_pb2.TensorProto, content: bytes) -> None:
-        array = decode_tensor(tensor)
-        if array.dtype != object or array.size != 1:
-            raise ValueError(f"a {kind} summary must be one string, got {array.dtype} of shape {list(array.shape)}")
-        out.add("graphs", key, (kind, array.reshape(-1)[0]))
+        out.add("graphs", key, graphs.from_tensor(kind, decode_tensor(tensor)))
 
     return handle
 
@@ -94,9 +70,7 @@ TENSOR_HANDLERS: dict[str, TensorHandler] = {
     "text": _text,
     "pr_curves": _pr_curve,
     "hparams": _hparams,
-    "graph_keras_model": _graph("keras_model"),
-    "graph_run_metadata_graph": _graph("run_metadata_graph"),
-    "graph_run_metadata": _graph("run_metadata"),
+    **{plugin: _graph(kind) for plugin, kind in graphs.GRAPH_PLUGINS.items()},
 }
 
 # Legacy value field -> (table kind = implied plugin, implied DataClass, rows). simple_value is

@@ -6,6 +6,7 @@ import math
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from google.protobuf.message import DecodeError
 
 from loaders.proto import hparams_pb2
 
+T = TypeVar("T")
 FIXED_COLUMNS = ["run", "session"]
 TAIL_COLUMNS = ["status", "start_time", "end_time"]
 _STATUS = {0: "unknown", 1: "success", 2: "failure", 3: "running"}
@@ -154,7 +156,7 @@ def _domain(info: hparams_pb2.HParamInfo) -> list[object] | None:
     return None
 
 
-def _ordered_union(lists: Iterable[Iterable[object]]) -> list[object]:
+def _ordered_union(lists: Iterable[Iterable[T]]) -> list[T]:
     return list(dict.fromkeys(item for items in lists for item in items))
 
 
@@ -214,12 +216,12 @@ def sessions_frame(rows: pd.DataFrame, scalars: pd.DataFrame, runs: list[str]) -
     problems: list[str] = []
     decoded = _decode_rows(rows, problems)
     order = {run: i for i, run in enumerate(runs)}
-    sessions = sorted((run for run, info in decoded.items() if info.start is not None),
-                      key=lambda run: (order.get(run, len(order)), run))
+    starts = _session_starts(decoded)
+    sessions = sorted(starts, key=lambda run: (order.get(run, len(order)), run))
     experiments = {s: _experiment_of(s, decoded) for s in sessions}
-    metrics = [m for m in _ordered_union(_metrics_of(experiments[s]) for s in sessions)]
+    metrics = _ordered_union(_metrics_of(experiments[s]) for s in sessions)
     infos = _hparam_infos(experiments[s] for s in sessions)
-    hparam_names = _ordered_union([list(infos), *(sorted(decoded[s].start.hparams) for s in sessions)])
+    hparam_names = _ordered_union([list(infos), *(sorted(starts[s].hparams) for s in sessions)])
     hp_cols, metric_cols = _column_names(hparam_names, [m.name for m in metrics])
     frame = _build_frame(sessions, decoded, experiments, infos, hp_cols, metrics, metric_cols,
                          set(runs), scalars)
@@ -227,6 +229,11 @@ def sessions_frame(rows: pd.DataFrame, scalars: pd.DataFrame, runs: list[str]) -
                        domains={hp_cols[n]: d for n, info in infos.items() if (d := _domain(info)) is not None},
                        problems=problems)
     return frame
+
+
+def _session_starts(decoded: dict[str, _RunHParams]) -> dict[str, hparams_pb2.SessionStartInfo]:
+    """Return run -> its session start, for the runs holding one (the sessions)."""
+    return {run: info.start for run, info in decoded.items() if info.start is not None}
 
 
 def _check_columns(rows: pd.DataFrame) -> None:
@@ -252,14 +259,14 @@ def _build_frame(sessions: list[str], decoded: dict[str, _RunHParams],
                  scalars: pd.DataFrame) -> pd.DataFrame:
     last = _last_values(scalars)
     tags = _scalar_tags(scalars)
+    starts = _session_starts(decoded)
     columns: dict[str, object] = {
         "run": pd.Series([_parent_run(s, runs, decoded, tags.get(s, set()), _metrics_of(experiments[s]))
                           for s in sessions], dtype="str"),
         "session": pd.Series(sessions, dtype="str"),
     }
     for name, column in hp_cols.items():
-        values = [_hparam_value(decoded[s].start.hparams[name]) if name in decoded[s].start.hparams else None
-                  for s in sessions]
+        values = [_hparam_value(starts[s].hparams[name]) if name in starts[s].hparams else None for s in sessions]
         columns[column] = _typed_column(values, _TYPES.get(infos[name].type, "unset") if name in infos else "unset")
     for metric in metrics:
         columns[metric_cols[metric.name]] = pd.Series(
@@ -273,11 +280,12 @@ def _metric_run(session: str, group: str) -> str:
 
 
 def _status_columns(sessions: list[str], decoded: dict[str, _RunHParams]) -> dict[str, pd.Series]:
+    starts = _session_starts(decoded)
     status, start, end = [], [], []
     for session in sessions:
         info = decoded[session]
         status.append(_STATUS.get(info.end.status, "unknown") if info.end is not None else "unknown")
-        start.append(info.start.start_time_secs or info.start_wall)
+        start.append(starts[session].start_time_secs or info.start_wall)
         end.append((info.end.end_time_secs or info.end_wall) if info.end is not None else np.nan)
     return {"status": pd.Series(status, dtype="str"), "start_time": pd.Series(start, dtype="float64"),
             "end_time": pd.Series(end, dtype="float64")}

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from loaders.proto.summary_pb2 import HistogramProto
 from loaders.proto.tensor_pb2 import DataType, TensorProto, TensorShapeProto
@@ -200,7 +201,7 @@ def encode_wav(clip: np.ndarray, sample_rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def tensor_histogram(values: np.ndarray, bins: int = 30) -> np.ndarray:
+def tensor_histogram(values: npt.ArrayLike, bins: int = 30) -> np.ndarray:
     """Return the TF2 histogram tensor: bins rows of (left edge, right edge, count), float64.
 
     Follows tf.summary.histogram: equal-width buckets from min to max; all-equal data puts
@@ -228,7 +229,7 @@ def tensor_histogram(values: np.ndarray, bins: int = 30) -> np.ndarray:
     return np.stack([edges[:-1], edges[1:], counts], axis=1)
 
 
-def legacy_histogram(values: np.ndarray) -> HistogramProto:
+def legacy_histogram(values: npt.ArrayLike) -> HistogramProto:
     """Return a TF1 HistogramProto with TensorFlow's exponential default buckets.
 
     Bucket i holds values in [limit[i-1], limit[i]); runs of empty buckets collapse into one

@@ -19,8 +19,18 @@ from loaders.proto.summary_pb2 import DataClass, HistogramProto, Summary
 from loaders.records import frame
 from loaders.writer import encode
 from loaders.writer.summaries import (
-    CUSTOM_SCALARS_TAG, EXPERIMENT_TAG, HPARAMS_STATUS, NULL_TENSOR, SESSION_END_TAG, SESSION_START_TAG,
-    ImageLike, check_style, custom_scalars_layout, hparam_value, image_payload, metadata,
+    CUSTOM_SCALARS_TAG,
+    EXPERIMENT_TAG,
+    HPARAMS_STATUS,
+    NULL_TENSOR,
+    SESSION_END_TAG,
+    SESSION_START_TAG,
+    ImageLike,
+    check_style,
+    custom_scalars_layout,
+    hparam_value,
+    image_payload,
+    metadata,
 )
 
 

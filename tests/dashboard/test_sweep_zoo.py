@@ -135,7 +135,7 @@ def zoo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_sweep_zoo_holds_every_writer_odd_run_and_damaged_file(zoo: Path, tmp_path: Path) -> None:
-    lg = loaders.Logdir(zoo, tmp_path / "cache")
+    lg = loaders.Logdir(zoo, cache_dir=tmp_path / "cache")
     runs = set(lg.runs())
     truncated = lg.images(["damaged_truncated"])
     assert {".", "tbx", "torch", "tf2/keras/train", "tf2/tf_summary", *ODD_RUNS, *DAMAGED} <= runs
@@ -146,7 +146,7 @@ def test_sweep_zoo_holds_every_writer_odd_run_and_damaged_file(zoo: Path, tmp_pa
 
 
 def test_sweep_zoo_holds_every_media_kind(zoo: Path, tmp_path: Path) -> None:
-    lg = loaders.Logdir(zoo, tmp_path / "cache")
+    lg = loaders.Logdir(zoo, cache_dir=tmp_path / "cache")
     assert set(lg.images(["tbx"])["tag"]) == {"img/hwc_uint8", "img/chw_float", "img/hw", "img/batch", "img/boxes"}
     assert lg.audio(["torch", "tbx"])[["run", "tag"]].values.tolist() == [["torch", "audio/tone"]]
     assert {f"odd_image/{tag}" for tag in ODD_TAGS} <= set(lg.images(["torch"])["tag"])

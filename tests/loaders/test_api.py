@@ -31,12 +31,12 @@ def abc_logdir(tmp_path):
 
 
 def _open(path, tmp_path, **kwargs) -> Logdir:
-    return Logdir(path, tmp_path / "cache", **kwargs)
+    return Logdir(path, cache_dir=tmp_path / "cache", **kwargs)
 
 
 def test_logdir_missing_raises_logdir_not_found_with_path(tmp_path):
     with pytest.raises(loaders.LogdirNotFound, match="no-such-dir"):
-        Logdir(tmp_path / "no-such-dir", tmp_path / "cache")
+        Logdir(tmp_path / "no-such-dir", cache_dir=tmp_path / "cache")
     with pytest.raises(loaders.LogdirNotFound, match="no-such-dir"):
         loaders.read_scalars(tmp_path / "no-such-dir", cache_dir=tmp_path / "cache")
 
@@ -44,6 +44,17 @@ def test_logdir_missing_raises_logdir_not_found_with_path(tmp_path):
 def test_logdir_bad_restart_policy_names_the_valid_ones(abc_logdir, tmp_path):
     with pytest.raises(ValueError, match=r"restarts='drop' is not valid; use one of \['purge', 'keep'\]"):
         _open(abc_logdir, tmp_path, restarts="drop")
+
+
+def test_logdir_options_are_keyword_only_and_the_error_shows_the_keyword_form(abc_logdir, tmp_path):
+    cache = str(tmp_path / "cache")
+    with pytest.raises(TypeError, match=re.escape(f"write Logdir(logdir, cache_dir={cache!r})")) as caught:
+        Logdir(abc_logdir, cache)
+    assert "options: cache_dir, restarts, progress" in str(caught.value)
+    assert not os.path.exists(cache)  # refused before anything was opened
+    with pytest.raises(TypeError, match=re.escape("cache_dir=None, restarts='keep'")):
+        Logdir(abc_logdir, None, "keep")
+    assert Logdir(abc_logdir, cache_dir=cache, restarts="keep").runs() == ["a", "b", "c"]
 
 
 def test_logdir_runs_sorted_with_root_as_dot(tmp_path):
@@ -273,6 +284,8 @@ def test_logdir_profiles_and_trace_placeholder(tmp_path):
     assert lg.runs() == []
     with pytest.raises(NotImplementedError, match="profiles\\(\\) lists the capture files"):
         lg.trace("train")
+    with pytest.raises(TypeError, match=re.escape("write Logdir.trace(run, session='s1')")):
+        lg.trace("train", "s1")
 
 
 def test_logdir_graph_checks_the_run_name(abc_logdir, tmp_path):
@@ -292,7 +305,7 @@ def test_logdir_files_and_tag_metadata(abc_logdir, tmp_path):
 
 def test_logdir_progress_callback_reports_files_and_bytes(abc_logdir, tmp_path):
     calls = []
-    lg = Logdir(abc_logdir, tmp_path / "cache", progress=lambda *args: calls.append(args))
+    lg = Logdir(abc_logdir, cache_dir=tmp_path / "cache", progress=lambda *args: calls.append(args))
     lg.scalars()
     sizes = [os.path.getsize(p) for run in lg.runs() for p in lg._discovery.runs[run]]
     assert [call[:2] for call in calls] == [(1, 3), (2, 3), (3, 3)]

@@ -81,7 +81,7 @@ def lg(tmp_path_factory: pytest.TempPathFactory) -> Logdir:
     root = tmp_path_factory.mktemp("real_writers")
     for name in WRITERS:
         _write_every_kind(root / "logs" / name, name)
-    return Logdir(root / "logs", root / "cache")
+    return Logdir(root / "logs", cache_dir=root / "cache")
 
 
 def _one(frame, **where):
@@ -257,7 +257,7 @@ def test_api_real_writers_embedding_writes_projector_files_only(lg):
 
 
 def test_api_real_writers_second_logdir_reads_only_the_cache(lg):
-    again = Logdir(lg.path, lg._cache.base)
+    again = Logdir(lg.path, cache_dir=lg._cache.base)
     for kind in ("scalars", "histograms", "images", "audio", "text", "tensors", "pr_curves"):
         assert getattr(again, f"{kind}_table")().equals(getattr(lg, f"{kind}_table")()), kind
     assert again._cache.decoded_bytes == 0

@@ -80,7 +80,7 @@ def test_bad_input_damaged_file_is_reported_and_its_neighbours_read(tmp_path, ki
     logdir = tmp_path / "logs"
     good = tbx_scalar_run(logdir, "good", [5.0, 6.0])
     problem_kind, offset, kept = _damage(kind, logdir / "bad", logdir)
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     values = _by_run(lg.scalars())
     assert values.get("bad", []) == kept and values["good"] == [5.0, 6.0]
     problems = lg.problems()
@@ -98,7 +98,7 @@ def test_bad_input_directory_named_like_an_event_file_is_not_read(tmp_path):
     tbx_scalar_run(logdir, "run", [1.0])
     (logdir / "run" / "events.out.tfevents.dir").mkdir()
     (logdir / "only-a-dir" / "events.out.tfevents.dir").mkdir(parents=True)
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     assert lg.runs() == ["run"]
     assert lg.scalars()["value"].tolist() == [1.0] and lg.problems().empty
 
@@ -111,7 +111,7 @@ def test_bad_input_fifo_named_like_an_event_file_is_reported_not_waited_on(tmp_p
     result: dict[str, object] = {}
 
     def read() -> None:
-        lg = loaders.Logdir(logdir, tmp_path / "cache")
+        lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
         result["values"] = lg.scalars()["value"].tolist()
         result["problems"] = lg.problems()[["path", "kind"]].values.tolist()
 
@@ -131,7 +131,7 @@ def test_bad_input_tensor_with_an_absurd_shape_is_kept_as_a_tensor_not_expanded(
     wrapped = plugin_tensor_value("wrapped", "histograms", [2**62, 4], float_val=[1.0])  # int64 product wraps to 0
     content = VERSION + _event(-5, huge) + _event(1, wrapped) + _event(7, _scalar("ok", 3.0))
     (run / "events.out.tfevents.1.host").write_bytes(content)
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.scalars()[["tag", "step", "value"]].values.tolist() == [["ok", 7, 3.0]]
     tensors = lg.tensors()
     assert [(tag, step, plugin, list(shape)) for tag, step, plugin, shape in
@@ -150,7 +150,7 @@ def test_bad_input_absurd_but_valid_values_are_kept_exactly(tmp_path):
         writer.add_scalar("low", 2.0, -(2**63))
         writer.add_scalar("high", 3.0, 2**63 - 1)
         writer.add_text("novel", "x" * 10_000_000, 1)
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     frame_ = lg.scalars()
     assert [(len(tag), step) for tag, step in zip(frame_["tag"], frame_["step"])] == [
         (100_000, -5), (3, -(2**63)), (4, 2**63 - 1)]
@@ -164,7 +164,7 @@ def test_bad_input_row_at_the_largest_step_after_a_restart_is_kept(tmp_path):
         writer.add_session_start(3)
         writer.add_scalar("a", 3.0, 3)
         writer.add_scalar("a", 4.0, 2**63 - 1)
-    frame_ = loaders.Logdir(tmp_path / "logs", tmp_path / "cache").scalars()
+    frame_ = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").scalars()
     assert list(zip(frame_["step"], frame_["value"])) == [(0, 1.0), (3, 3.0), (2**63 - 1, 4.0)]
 
 
@@ -227,7 +227,7 @@ def test_bad_input_tag_that_is_not_utf8_skips_its_record_with_a_problem(tmp_path
     run.mkdir(parents=True)
     bad = _raw_event(1, _value(b"h\xed\x15", SIMPLE))
     (run / "events.out.tfevents.1.host").write_bytes(VERSION + bad + _raw_event(2, _value(b"ok", SIMPLE)))
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.scalars()[["tag", "step"]].values.tolist() == [["ok", 2]]
     ((offset, kind, message),) = lg.problems()[["offset", "kind", "message"]].values.tolist()
     assert (offset, kind) == (len(VERSION), "bad_event") and "UTF-8" in message
@@ -244,7 +244,7 @@ def test_bad_input_record_split_at_every_byte_across_two_refreshes(tmp_path):
         run = logdir / f"cut{cut:04d}"
         run.mkdir(parents=True)
         (run / source.name).write_bytes(data[:cut])
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     before = _by_run(lg.scalars())
     for cut in range(len(data) + 1):
         with open(logdir / f"cut{cut:04d}" / source.name, "ab") as handle:
@@ -260,7 +260,7 @@ def test_bad_input_record_split_at_every_byte_across_two_refreshes(tmp_path):
 def test_bad_input_growing_tensorboardx_file_every_point_once_in_order(tmp_path):
     logdir = tmp_path / "logs"
     writer = SummaryWriter(str(logdir / "run"), flush_secs=10_000)
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     step = 0
     seen = []
     for round_ in range(25):
@@ -283,7 +283,7 @@ def test_bad_input_file_shrunk_replaced_or_deleted_between_refreshes(tmp_path):
     logdir = tmp_path / "logs"
     a, b, c = (tbx_scalar_run(logdir, run, values) for run, values in (("a", [1.0, 2.0, 3.0]), ("b", [4.0, 5.0, 6.0]),
                                                                   ("c", [7.0])))
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     assert _by_run(lg.scalars()) == {"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0], "c": [7.0]}
     rewritten = tbx_scalar_run(tmp_path / "other", "a", [1.0, 2.0, 9.0]).read_bytes()
     assert len(rewritten) == os.path.getsize(a)
@@ -303,7 +303,7 @@ def test_bad_input_file_vanishing_between_discovery_and_read_is_a_problem(tmp_pa
     logdir = tmp_path / "logs"
     gone = tbx_scalar_run(logdir, "gone", [1.0])
     tbx_scalar_run(logdir, "kept", [2.0])
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     os.remove(gone)
     assert _by_run(lg.scalars()) == {"kept": [2.0]}
     ((path, kind, message),) = lg.problems()[["path", "kind", "message"]].values.tolist()
@@ -314,7 +314,7 @@ def test_bad_input_event_file_and_its_cache_both_gone_leave_the_run_empty(tmp_pa
     logdir = tmp_path / "logs"
     gone = tbx_scalar_run(logdir, "gone", [1.0])
     tbx_scalar_run(logdir, "kept", [2.0])
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     lg.files()  # entries known, tables not read yet
     shutil.rmtree(tmp_path / "cache")
     os.remove(gone)
@@ -328,7 +328,7 @@ def test_bad_input_event_file_and_its_cache_both_gone_leave_the_run_empty(tmp_pa
 
 def test_bad_input_logdir_removed_raises_logdir_not_found_on_refresh(tmp_path):
     tbx_scalar_run(tmp_path / "logs", "run", [1.0])
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.scalars()["value"].tolist() == [1.0]
     shutil.rmtree(tmp_path / "logs")
     with pytest.raises(loaders.LogdirNotFound, match="logs"):

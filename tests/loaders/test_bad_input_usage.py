@@ -37,7 +37,7 @@ def test_bad_input_odd_run_names_are_listed_and_selectable(tmp_path):
     for index, name in enumerate(ODD_NAMES):
         with EventWriter(tmp_path / "logs" / name) as writer:
             writer.add_scalar("x", float(index), 0)
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.runs() == sorted(ODD_NAMES)
     for index, name in enumerate(ODD_NAMES):
         assert lg.scalars(runs=name)["value"].tolist() == [float(index)]
@@ -58,7 +58,7 @@ def test_bad_input_inspect_prints_odd_run_names(tmp_path, capsys):
 def test_bad_input_logdir_reached_through_a_symlink(tmp_path):
     tbx_scalar_run(tmp_path / "real", "run", [1.0])
     os.symlink(tmp_path / "real", tmp_path / "link")
-    lg = loaders.Logdir(tmp_path / "link", tmp_path / "cache")
+    lg = loaders.Logdir(tmp_path / "link", cache_dir=tmp_path / "cache")
     assert lg.path == str(tmp_path / "link") and lg.runs() == ["run"]
     assert lg.scalars()["value"].tolist() == [1.0]
 
@@ -71,7 +71,7 @@ def test_bad_input_run_reachable_twice_is_listed_once_by_its_real_path(tmp_path)
     tbx_scalar_run(tmp_path / "outside", "elsewhere", [2.0])
     os.symlink(tmp_path / "outside" / "elsewhere", logdir / "b-link")
     os.symlink(tmp_path / "outside" / "elsewhere", logdir / "c-link")
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     assert lg.runs() == ["b-link", "real"]
     assert _by_run(lg.scalars()) == {"b-link": [2.0], "real": [1.0]}
 
@@ -83,7 +83,7 @@ def test_bad_input_run_reachable_twice_is_listed_once_by_its_real_path(tmp_path)
 def two_runs(tmp_path) -> loaders.Logdir:
     tbx_scalar_run(tmp_path / "logs", "train", [1.0, 2.0])
     tbx_scalar_run(tmp_path / "logs", "eval", [3.0])
-    return loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    return loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
 
 
 def test_bad_input_regex_looking_strings_are_names_not_patterns(two_runs):
@@ -112,21 +112,21 @@ def test_bad_input_wrong_selector_types_raise_type_error(two_runs, bad):
 def test_bad_input_logdir_argument_that_is_no_path(tmp_path, monkeypatch, logdir, error, message):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(error, match=message):
-        loaders.Logdir(logdir, tmp_path / "cache")
+        loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
 
 
 def test_bad_input_logdir_that_is_a_file_or_bytes(tmp_path):
     path = tbx_scalar_run(tmp_path / "logs", "run", [1.0])
     with pytest.raises(loaders.LogdirNotFound, match="is not a directory"):
-        loaders.Logdir(path, tmp_path / "cache")
-    assert loaders.Logdir(os.fsencode(tmp_path / "logs"), tmp_path / "cache").runs() == ["run"]
+        loaders.Logdir(path, cache_dir=tmp_path / "cache")
+    assert loaders.Logdir(os.fsencode(tmp_path / "logs"), cache_dir=tmp_path / "cache").runs() == ["run"]
 
 
 def test_bad_input_pivot_with_a_duplicate_step_keeps_the_last_value(tmp_path):
     with EventWriter(tmp_path / "logs" / "run") as writer:
         for step, value in ((0, 1.0), (1, 2.0), (1, 3.0), (0, 4.0)):
             writer.add_scalar("x", value, step)
-    wide = loaders.Logdir(tmp_path / "logs", tmp_path / "cache").scalars(pivot=True)
+    wide = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").scalars(pivot=True)
     assert wide.index.tolist() == [("run", 0), ("run", 1)] and wide["x"].tolist() == [4.0, 3.0]
 
 
@@ -135,12 +135,12 @@ def test_bad_input_pivot_with_a_duplicate_step_keeps_the_last_value(tmp_path):
 
 def test_bad_input_cache_dir_deleted_between_calls(tmp_path):
     path = tbx_scalar_run(tmp_path / "logs", "run", [1.0, 2.0])
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     lg.files()
     shutil.rmtree(tmp_path / "cache")
     assert lg.scalars()["value"].tolist() == [1.0, 2.0]
     assert lg.problems()["kind"].tolist() == ["cache_rebuilt"]
-    fresh = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    fresh = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert fresh.scalars()["value"].tolist() == [1.0, 2.0] and fresh._cache.decoded_bytes == 0
     assert fresh.problems().empty and os.path.getsize(path) > 0
 
@@ -148,12 +148,12 @@ def test_bad_input_cache_dir_deleted_between_calls(tmp_path):
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])
 def test_bad_input_cache_files_damaged_are_rebuilt(tmp_path, damage):
     tbx_scalar_run(tmp_path / "logs", "run", [1.0, 2.0])
-    loaders.Logdir(tmp_path / "logs", tmp_path / "cache").scalars()
+    loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").scalars()
     for path in (tmp_path / "cache").rglob("*"):
         if path.is_file() and path.name != ".lock":
             data = path.read_bytes()
             path.write_bytes(data[: len(data) // 3] if damage == "truncate" else bytes(len(data)))
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.scalars()["value"].tolist() == [1.0, 2.0]
     assert set(lg.problems()["kind"]) == {"cache_rebuilt"}
 
@@ -162,9 +162,9 @@ def test_bad_input_newer_cache_entry_from_another_logdir_that_is_damaged_is_rebu
     writer = EventWriter(tmp_path / "logs" / "run")
     writer.add_scalar("x", 0.0, 0)
     writer.flush()
-    stale = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    stale = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     stale.files()  # holds the entry of the first chunk file
-    other = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    other = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     for step in range(1, 11):  # more chunks than MAX_CHUNKS: compacted into one file, the first one removed
         writer.add_scalar("x", float(step), step)
         writer.flush()
@@ -180,7 +180,7 @@ def test_bad_input_newer_cache_entry_from_another_logdir_that_is_damaged_is_rebu
 def test_bad_input_cache_dir_that_cannot_be_written_falls_back_to_memory(tmp_path):
     tbx_scalar_run(tmp_path / "logs", "run", [1.0])
     (tmp_path / "not-a-dir").write_text("a file where the cache dir should be")
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / "not-a-dir")
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "not-a-dir")
     assert lg.scalars()["value"].tolist() == [1.0]
     ((path, kind),) = lg.problems()[["path", "kind"]].values.tolist()
     assert kind == "cache_unwritable" and path.startswith(str(tmp_path / "not-a-dir"))
@@ -190,7 +190,7 @@ def test_bad_input_cache_dir_that_cannot_be_written_falls_back_to_memory(tmp_pat
 def test_bad_input_cache_dir_that_is_the_logdir_or_a_run_hides_no_run(tmp_path, where):
     tbx_scalar_run(tmp_path / "logs", "run", [1.0])
     tbx_scalar_run(tmp_path / "logs", "other", [2.0])
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / where)
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / where)
     assert lg.runs() == ["other", "run"] and _by_run(lg.scalars()) == {"other": [2.0], "run": [1.0]}
     assert (tmp_path / where / f"v{loaders.SCHEMA_VERSION}").is_dir()
     assert lg.refresh().runs() == ["other", "run"] and lg.problems().empty
@@ -202,7 +202,7 @@ def test_bad_input_logdirs_sharing_a_cache_while_a_writer_appends(tmp_path):
     writer.flush()
     stop = threading.Event()
     failures: list[str] = []
-    readers = [loaders.Logdir(tmp_path / "logs", tmp_path / "cache") for _ in range(4)]
+    readers = [loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache") for _ in range(4)]
 
     def poll(lg: loaders.Logdir) -> None:
         while not stop.is_set():
@@ -234,12 +234,12 @@ def test_bad_input_schema_version_bump_rebuilds_in_a_new_cache_folder(tmp_path, 
     import loaders.cache.store
 
     tbx_scalar_run(tmp_path / "logs", "run", [1.0])
-    old = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    old = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert old.scalars()["value"].tolist() == [1.0]
     version = loaders.SCHEMA_VERSION + 1
     monkeypatch.setattr(loaders.cache.store, "SCHEMA_VERSION", version)
     monkeypatch.setattr(loaders.cache.entry, "SCHEMA_VERSION", version)
-    new = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    new = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert new.scalars()["value"].tolist() == [1.0] and new._cache.decoded_bytes > 0
     assert sorted(os.listdir(tmp_path / "cache")) == [f"v{version - 1}", f"v{version}"]
     assert new.problems().empty

@@ -267,7 +267,7 @@ def _event_file(logdir, name: str = "run") -> str:
 
 def test_cache_second_logdir_reads_no_event_file(tmp_path, monkeypatch):
     _tbx_run(tmp_path / "logs").close()
-    expected = Logdir(tmp_path / "logs", tmp_path / "cache").scalars()
+    expected = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").scalars()
     path = _event_file(tmp_path / "logs")
     info = os.stat(path)
     with open(path, "r+b") as handle:  # same size, inode and mtime, but nothing readable left
@@ -276,7 +276,7 @@ def test_cache_second_logdir_reads_no_event_file(tmp_path, monkeypatch):
     opened = []
     real_open = open
     monkeypatch.setattr("builtins.open", lambda file, *a, **k: opened.append(str(file)) or real_open(file, *a, **k))
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     again = lg.scalars()
     assert [name for name in opened if "tfevents" in name] == []
     assert again.equals(expected) and len(again) == 10
@@ -290,7 +290,7 @@ def test_cache_appended_events_are_decoded_incrementally(tmp_path):
     offset, length = records(path)[-3]  # keep the file_version event and steps 0..4: a writer mid-run
     first_end = offset
     open(path, "wb").write(data[:first_end])
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.scalars()["step"].tolist() == [0, 1, 2, 3, 4]
     with open(path, "ab") as handle:
         handle.write(data[first_end:])
@@ -306,7 +306,7 @@ def test_cache_truncated_last_record_is_completed_on_refresh(tmp_path):
     path = _event_file(tmp_path / "logs")
     data = open(path, "rb").read()
     open(path, "wb").write(data[:-7])
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.scalars()["step"].tolist() == [0, 1, 2, 3, 4]
     (problem,) = lg.problems().itertuples()
     assert problem.kind == "truncated" and problem.offset < len(data)
@@ -319,8 +319,8 @@ def test_cache_truncated_last_record_is_completed_on_refresh(tmp_path):
 def test_cache_damaged_real_entry_is_rebuilt_and_reported_by_logdir(tmp_path):
     _tbx_run(tmp_path / "logs").close()
     # plain values: the frame's columns are memory-mapped from the chunk file damaged below
-    expected = Logdir(tmp_path / "logs", tmp_path / "cache").scalars().to_dict("list")
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    expected = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").scalars().to_dict("list")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     folder = lg._cache.entry_dir(_event_file(tmp_path / "logs"))
     (chunk,) = [name for name in os.listdir(folder) if name.endswith(".arrow")]
     open(os.path.join(folder, chunk), "wb").write(b"not arrow")
@@ -330,7 +330,7 @@ def test_cache_damaged_real_entry_is_rebuilt_and_reported_by_logdir(tmp_path):
 
 
 def _read_in_child(logdir: str, cache: str, queue) -> None:
-    frame = Logdir(logdir, cache).scalars()
+    frame = Logdir(logdir, cache_dir=cache).scalars()
     queue.put((len(frame), float(frame["value"].sum())))
 
 
@@ -349,7 +349,7 @@ def test_cache_two_processes_share_one_cache_dir(tmp_path):
         assert child.exitcode == 0
     expected = (800, 4 * sum(np.float32(1.0 / (s + 1)).item() for s in range(200)))
     assert all(rows == expected[0] and total == pytest.approx(expected[1]) for rows, total in results)
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert len(lg.scalars()) == 800 and lg.problems().empty and lg._cache.decoded_bytes == 0
 
 
@@ -385,7 +385,7 @@ def test_cache_tag_index_from_the_kernel_matches_the_stored_tables(tmp_path):
             writer.add_histogram("w", rng.normal(size=20), step)
         if step == 24:
             writer.flush()
-            lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+            lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
             lg.scalars()
     writer.close()
     lg.refresh()

@@ -41,7 +41,7 @@ def _export(logdir, tmp_path, kind: str, fmt: str, *extra: str) -> tuple[int, st
 
 
 def _expected(logdir, tmp_path, kind: str = "scalars") -> pd.DataFrame:
-    return getattr(Logdir(logdir, tmp_path / "cache"), kind)()
+    return getattr(Logdir(logdir, cache_dir=tmp_path / "cache"), kind)()
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "feather"])

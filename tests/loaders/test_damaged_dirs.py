@@ -21,13 +21,13 @@ def test_damaged_dirs_logdir_that_is_a_link_that_does_not_resolve_says_so(tmp_pa
     link = tmp_path / "logs"
     link.symlink_to(link if target == "loop" else tmp_path / target)
     with pytest.raises(loaders.LogdirNotFound, match=r"logs' is a symbolic link to '.+', which does not resolve"):
-        loaders.Logdir(link, tmp_path / "cache")
+        loaders.Logdir(link, cache_dir=tmp_path / "cache")
 
 
 def test_damaged_dirs_run_removed_after_refresh_is_a_problem_until_the_next_refresh(tmp_path):
     logdir = tmp_path / "logs"
     _run(logdir, "a", 1.0)
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     assert lg.scalars()["run"].tolist() == ["a"]
     _run(logdir, "b", 2.0)
     assert lg.refresh().runs() == ["a", "b"]
@@ -41,7 +41,7 @@ def test_damaged_dirs_run_removed_after_refresh_is_a_problem_until_the_next_refr
 def test_damaged_dirs_logdir_removed_keeps_what_was_read_and_refresh_names_it(tmp_path):
     logdir = tmp_path / "logs"
     _run(logdir, "a", 1.0)
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     assert lg.scalars()["value"].tolist() == [1.0]
     shutil.rmtree(logdir)
     with pytest.raises(loaders.LogdirNotFound, match=f"logdir '{logdir}' does not exist"):

@@ -61,7 +61,7 @@ def _damaged(tmp_path: Path, variants: list[bytes]):
     """Yield (path, Logdir after refresh) for each variant, each written as a new event file of one run."""
     run = tmp_path / "logs"
     run.mkdir()
-    lg = loaders.Logdir(run, tmp_path / "cache")
+    lg = loaders.Logdir(run, cache_dir=tmp_path / "cache")
     for index, data in enumerate(variants):
         for old in run.iterdir():
             old.unlink()
@@ -103,7 +103,7 @@ def test_damaged_files_cut_at_every_byte_decodes_a_prefix_of_the_rows(tmp_path, 
 
 
 def test_damaged_files_cut_at_record_edges_loads_a_prefix_through_logdir(tmp_path, source):
-    full = _rows(loaders.Logdir(_write(tmp_path / "full", source).parent, tmp_path / "cache_full"))
+    full = _rows(loaders.Logdir(_write(tmp_path / "full", source).parent, cache_dir=tmp_path / "cache_full"))
     seen = set()
     for path, lg in _damaged(tmp_path, [source[:size] for size in _edges(tmp_path, source)]):
         rows, problems = _rows(lg), lg.problems()
@@ -124,7 +124,7 @@ def test_damaged_files_a_flipped_bit_in_every_byte_is_reported_where_it_is(tmp_p
 
 
 def test_damaged_files_flipped_bits_at_record_edges_through_logdir(tmp_path, source):
-    full = _rows(loaders.Logdir(_write(tmp_path / "full", source).parent, tmp_path / "cache_full"))
+    full = _rows(loaders.Logdir(_write(tmp_path / "full", source).parent, cache_dir=tmp_path / "cache_full"))
     offsets = [offset for offset in _edges(tmp_path, source) if offset < len(source)]
     for (path, lg), offset in zip(_damaged(tmp_path, [_flipped(source, offset) for offset in offsets]), offsets):
         rows, problems = _rows(lg), lg.problems()
@@ -141,7 +141,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def _one_problem(logdir: Path, cache: Path) -> tuple[pd.DataFrame, pd.Series]:
-    lg = loaders.Logdir(logdir, cache)
+    lg = loaders.Logdir(logdir, cache_dir=cache)
     scalars = lg.scalars()
     problems = lg.problems()
     assert len(problems) == 1, problems
@@ -179,7 +179,7 @@ def test_damaged_files_unreadable_file_is_a_problem_and_its_run_stays(tmp_path, 
                 return real_open(file, *args, **kwargs)
 
             monkeypatch.setattr(builtins, "open", refusing_open)
-        lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+        lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
         assert lg.runs() == ["good", "locked"] and lg.scalars()["run"].tolist() == ["good", "good"]
         ((path, kind, message),) = lg.problems()[["path", "kind", "message"]].values.tolist()
         assert (path, kind) == (str(bad), "unreadable_file") and "Permission denied" in message
@@ -199,7 +199,7 @@ def test_damaged_files_dangling_symlink_named_like_an_event_file(tmp_path, sourc
 
 def test_damaged_files_file_cut_then_completed_reads_every_row_once(tmp_path, source):
     path = _write(tmp_path / "logs", source[: len(source) // 2])
-    lg = loaders.Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     half = _rows(lg)
     with open(path, "ab") as handle:
         handle.write(source[len(source) // 2 :])
@@ -207,4 +207,4 @@ def test_damaged_files_file_cut_then_completed_reads_every_row_once(tmp_path, so
     assert 0 < sum(map(len, half.values())) < sum(map(len, full.values())) == 10
     assert _prefix(half, full) and lg.problems().empty
     shutil.rmtree(tmp_path / "cache")
-    assert _rows(loaders.Logdir(tmp_path / "logs", tmp_path / "cache")) == full
+    assert _rows(loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")) == full

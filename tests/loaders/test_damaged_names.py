@@ -50,7 +50,7 @@ def test_damaged_names_printable_keeps_utf8_and_escapes_other_bytes():
 
 
 def test_damaged_names_runs_and_rows_show_escaped_names(logdir, tmp_path):
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     assert lg.runs() == ["good", SHOWN]
     assert lg.scalars()[["run", "value"]].values.tolist() == [["good", 1.0], [SHOWN, 2.0]]
     assert lg.scalars(runs=[SHOWN])["value"].tolist() == [2.0]
@@ -58,7 +58,7 @@ def test_damaged_names_runs_and_rows_show_escaped_names(logdir, tmp_path):
 
 
 def test_damaged_names_metadata_frames_and_problems_hold_printable_paths(logdir, tmp_path):
-    lg = loaders.Logdir(logdir, tmp_path / "cache")
+    lg = loaders.Logdir(logdir, cache_dir=tmp_path / "cache")
     shown_dir = f"{logdir}/{SHOWN}/"
     assert lg.files()["path"].tolist()[1:] == [shown_dir + "events.out.tfevents.1.\\xe9",
                                               shown_dir + "events.out.tfevents.2.\\xe9"]

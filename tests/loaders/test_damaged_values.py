@@ -40,7 +40,7 @@ def lg(tmp_path: Path) -> tuple[loaders.Logdir, Path, list[int]]:
         plugin_tensor_value("wide", "images", [3], string_val=[b"99999999999", b"1", PNG]),
         plugin_tensor_value("pic", "images", [3], string_val=[b"2", b"1", PNG]),
     ])
-    return loaders.Logdir(tmp_path / "logs", tmp_path / "cache"), path, offsets
+    return loaders.Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache"), path, offsets
 
 
 def test_damaged_values_tag_whose_values_all_failed_its_plugin_reads_as_no_rows(lg):

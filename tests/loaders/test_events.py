@@ -16,7 +16,7 @@ from loaders.chunk import TagInfo
 from loaders.events import decode_chunk, resolve_tensors
 from loaders.proto import event_pb2, hparams_pb2, plugins_pb2, summary_pb2, tensor_pb2
 from loaders.records import frame, scan_records
-from loaders.tables import SCHEMAS
+from loaders.schemas import SCHEMAS
 from loaders.tensors import decode_tensor
 
 DT = tensor_pb2.DataType
@@ -253,7 +253,7 @@ def test_decode_chunk_tf2_audio_reads_wav_header(tmp_path):
 
 
 def test_decode_chunk_text_of_any_rank(tmp_path):
-    scalar = _tensor(DT.DT_STRING, [], string_val=["# Title\n<b>x</b>".encode()])
+    scalar = _tensor(DT.DT_STRING, [], string_val=[b"# Title\n<b>x</b>"])
     table = _tensor(DT.DT_STRING, [2, 2], string_val=[b"a", b"b", b"c", b"\xff"])
     chunk = _decode(tmp_path, _event(1, _value("t", scalar, "text")), _event(2, _value("t", table)))
     first, second = _rows(chunk, "text")

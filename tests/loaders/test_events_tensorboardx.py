@@ -19,7 +19,7 @@ from loaders.chunk import FileChunk
 from loaders.events import decode_chunk
 from loaders.proto import hparams_pb2, plugins_pb2, tensor_pb2
 from loaders.records import scan_records
-from loaders.tables import SCHEMAS
+from loaders.schemas import SCHEMAS
 from loaders.tensors import decode_tensor
 
 

@@ -48,10 +48,10 @@ def _everything(lg: Logdir) -> dict[str, pd.DataFrame]:
 def test_parallel_ingest_matches_in_process(mixed_logdir, tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     calls: list[tuple[int, int, int, int]] = []
-    fast = Logdir(mixed_logdir, tmp_path / "par", progress=lambda *args: calls.append(args))
+    fast = Logdir(mixed_logdir, cache_dir=tmp_path / "par", progress=lambda *args: calls.append(args))
     fast_frames = _everything(fast)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1 << 60)
-    slow_frames = _everything(Logdir(mixed_logdir, tmp_path / "serial"))
+    slow_frames = _everything(Logdir(mixed_logdir, cache_dir=tmp_path / "serial"))
     for name, frame in fast_frames.items():
         pd.testing.assert_frame_equal(frame, slow_frames[name], obj=name)
     paths = _paths(fast)
@@ -62,7 +62,7 @@ def test_parallel_ingest_matches_in_process(mixed_logdir, tmp_path, monkeypatch)
 
 def test_parallel_prepare_stores_entries_the_parent_reads_without_decoding(mixed_logdir, tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
-    paths = _paths(Logdir(mixed_logdir, tmp_path / "cache"))
+    paths = _paths(Logdir(mixed_logdir, cache_dir=tmp_path / "cache"))
     cache = Cache(tmp_path / "cache")
     assert cache.prepare(paths) == set(paths)
     decoded = cache.decoded_bytes
@@ -75,7 +75,7 @@ def test_parallel_workers_capped_by_environment(mixed_logdir, tmp_path, monkeypa
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     monkeypatch.setenv("EVENTSCOPE_WORKERS", "1")
     assert parallel.worker_count(5) == 1
-    paths = _paths(Logdir(mixed_logdir, tmp_path / "cache"))
+    paths = _paths(Logdir(mixed_logdir, cache_dir=tmp_path / "cache"))
     assert Cache(tmp_path / "cache").prepare(paths) == set()
 
 
@@ -85,7 +85,7 @@ def test_parallel_refresh_extends_grown_files_in_workers(tmp_path, monkeypatch):
     for writer in writers:
         writer.add_scalar("loss", 1.0, 0)
         writer.flush()
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert len(lg.scalars()) == 2
     before = lg._cache.decoded_bytes
     for writer in writers:
@@ -100,7 +100,7 @@ def test_parallel_refresh_extends_grown_files_in_workers(tmp_path, monkeypatch):
 
 
 def test_parallel_small_jobs_stay_in_process(mixed_logdir, tmp_path):
-    paths = _paths(Logdir(mixed_logdir, tmp_path / "cache"))
+    paths = _paths(Logdir(mixed_logdir, cache_dir=tmp_path / "cache"))
     cache = Cache(tmp_path / "cache")
     assert cache.prepare(paths) == set()  # a few KB: below MIN_PARALLEL_BYTES
     assert cache.decoded_bytes == 0 and parallel.worker_count(5, cpus=2) == 2 and parallel.worker_count(1, cpus=8) == 1
@@ -116,7 +116,7 @@ def test_parallel_worker_failure_falls_back_to_in_process(mixed_logdir, tmp_path
             raise RuntimeError("worker decoder broke")
         return default_decoder(path, start, known)
 
-    paths = _paths(Logdir(mixed_logdir, tmp_path / "cache"))
+    paths = _paths(Logdir(mixed_logdir, cache_dir=tmp_path / "cache"))
     cache = Cache(tmp_path / "cache", decoder=decoder)
     assert cache.prepare(paths) == set()
     assert cache.decoded_bytes == 0 and [cache.entry(path).num_records > 0 for path in paths] == [True] * 5
@@ -132,7 +132,7 @@ def test_parallel_dead_worker_falls_back_to_in_process(mixed_logdir, tmp_path, m
             os._exit(3)  # the worker process dies: the pool breaks
         return default_decoder(path, start, known)
 
-    lg = Logdir(mixed_logdir, tmp_path / "cache")
+    lg = Logdir(mixed_logdir, cache_dir=tmp_path / "cache")
     lg._cache = Cache(tmp_path / "cache", decoder=decoder)
     assert lg._cache.prepare(_paths(lg)) == set()
     assert len(lg.scalars()) == 3 * 60 + 2 * 5 + 1 and lg._cache.decoded_bytes > 0  # d keeps steps 0-4, then 5
@@ -143,7 +143,7 @@ def test_parallel_tag_index_stored_and_grown_on_refresh(tmp_path):
         for step in (3, 4, 5):
             writer.add_scalar("loss", 1.0, step)
         writer.flush()
-        lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+        lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
         (entry,) = lg._run_entries("r")
         assert entry.index == {"scalars": {"loss": (3, 3, 5)}}
         writer.add_scalar("loss", 2.0, 1)
@@ -157,7 +157,7 @@ def test_parallel_tag_index_stored_and_grown_on_refresh(tmp_path):
 
 
 def test_parallel_tags_from_index_match_tags_from_tables(mixed_logdir, tmp_path, monkeypatch):
-    lg = Logdir(mixed_logdir, tmp_path / "cache")
+    lg = Logdir(mixed_logdir, cache_dir=tmp_path / "cache")
     from_index = lg.tags()
     assert lg._index("a") is not None and lg._index("d") is None  # d's restart is purged: tables are read
     monkeypatch.setattr(lg, "_index", lambda run: None)
@@ -170,7 +170,7 @@ def test_parallel_tags_from_index_match_tags_from_tables(mixed_logdir, tmp_path,
 
 
 def test_parallel_meta_without_index_still_reads_and_lists_tags(mixed_logdir, tmp_path):
-    first = Logdir(mixed_logdir, tmp_path / "cache")
+    first = Logdir(mixed_logdir, cache_dir=tmp_path / "cache")
     expected = first.tags()
     for path in _paths(first):
         meta_path = os.path.join(first._cache.entry_dir(path), "meta.json")
@@ -179,14 +179,14 @@ def test_parallel_meta_without_index_still_reads_and_lists_tags(mixed_logdir, tm
         del meta["index"]  # as an entry stored before the index existed
         with open(meta_path, "w", encoding="utf-8") as handle:
             json.dump(meta, handle)
-    again = Logdir(mixed_logdir, tmp_path / "cache")
+    again = Logdir(mixed_logdir, cache_dir=tmp_path / "cache")
     pd.testing.assert_frame_equal(again.tags(), expected)
     assert again._index("a") is None and again._cache.decoded_bytes == 0 and again.problems().empty
     assert FileEntry.from_meta(dict(meta, index=None)).index is None
 
 
 def test_parallel_tag_filter_per_run_matches_filtering_everything(mixed_logdir, tmp_path):
-    lg = Logdir(mixed_logdir, tmp_path / "cache")
+    lg = Logdir(mixed_logdir, cache_dir=tmp_path / "cache")
     picked = lg.scalars(tags=["loss", "only_c"])
     assert set(lg._memo) == {("d", "scalars")}  # only d (restart purged: no exact index) was assembled whole
     everything = lg.scalars()
@@ -199,6 +199,6 @@ def test_parallel_tag_filter_per_run_matches_filtering_everything(mixed_logdir, 
 
 
 def test_parallel_frames_keep_str_run_and_tag_columns(mixed_logdir, tmp_path):
-    frame = Logdir(mixed_logdir, tmp_path / "cache").scalars(runs=["a"])
+    frame = Logdir(mixed_logdir, cache_dir=tmp_path / "cache").scalars(runs=["a"])
     assert [str(frame[column].dtype) for column in frame.columns] == ["str", "str", "int64", "float64", "float64"]
     assert frame["run"].unique().tolist() == ["a"] and sorted(frame["tag"].unique()) == ["loss", "only_a"]

@@ -104,7 +104,7 @@ def lg(tmp_path_factory: pytest.TempPathFactory) -> Logdir:
     root = tmp_path_factory.mktemp("sweep")
     for name in WRITERS:
         _write(root / "logs", name)
-    return Logdir(root / "logs", root / "cache")
+    return Logdir(root / "logs", cache_dir=root / "cache")
 
 
 def _tag(name: str, tag: str) -> str:
@@ -238,7 +238,7 @@ def test_writers_sweep_add_scalars_sub_runs_survive_a_reopened_writer(lg, name):
 def test_writers_sweep_purge_step_drops_the_superseded_steps(lg, name):
     run = f"{name}_purged"
     assert lg.scalars([run])[["step", "value"]].values.tolist() == [[1, 1.0], [2, 20.0]]
-    kept = Logdir(lg.path, lg._cache.base, restarts="keep").scalars([run])
+    kept = Logdir(lg.path, cache_dir=lg._cache.base, restarts="keep").scalars([run])
     assert kept["value"].tolist() == [1.0, 2.0, 3.0, 20.0]
 
 
@@ -259,10 +259,10 @@ def test_writers_sweep_a_tag_reused_for_a_scalar_and_an_image_is_listed_under_bo
     writer.add_image("x", np.zeros((4, 4, 3), dtype=np.uint8), 3, dataformats="HWC")
     writer.add_scalar("y", 5.0, 1)
     writer.close()
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     tags = lg.tags()[["tag", "plugin", "count", "first_step", "last_step"]].values.tolist()
     assert tags == [["x", "images", 1, 3, 3], ["x", "scalars", 2, 1, 2], ["y", "scalars", 1, 1, 1]]
     assert lg.images()["step"].tolist() == [3] and lg.scalars(tags=["x"])["value"].tolist() == [1.0, 2.0]
     monkeypatch.setattr("loaders.api.logdir.exact_index", lambda *args, **kwargs: None)  # from the tables instead
-    from_tables = Logdir(tmp_path / "logs", tmp_path / "cache").tags()
+    from_tables = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").tags()
     assert from_tables.equals(lg.tags())

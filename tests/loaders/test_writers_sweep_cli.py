@@ -61,7 +61,7 @@ def _inspect(logdir: Path, cache: Path, capsys: pytest.CaptureFixture[str]) -> t
 @pytest.mark.parametrize("which", ["writers", "fixtures"])
 def test_writers_sweep_cli_inspect_lists_every_run_and_no_problem(writers_logdir, tmp_path, capsys, which):
     logdir = writers_logdir if which == "writers" else FIXTURES
-    runs = Logdir(logdir, tmp_path / "cache").runs()
+    runs = Logdir(logdir, cache_dir=tmp_path / "cache").runs()
     code, out = _inspect(logdir, tmp_path / "cache", capsys)
     assert code == 0
     assert out.splitlines()[0].startswith(f"{logdir}: {len(runs)} runs")
@@ -78,7 +78,7 @@ def _read_back(path: Path, fmt: str) -> pd.DataFrame:
 
 
 def _expected(logdir: Path, cache: Path, kind: str) -> pd.DataFrame:
-    lg = Logdir(logdir, cache)
+    lg = Logdir(logdir, cache_dir=cache)
     return lg.hparams() if kind == "hparams" else getattr(lg, kind)()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -11,8 +13,8 @@ import pandas as pd
 from loaders.tables.graphs.graphdef import (
     EDGE_COLUMNS,
     NODE_COLUMNS,
-    meta_graph_graph_def,
     merged_graph_rows,
+    meta_graph_graph_def,
     parse_graph_def,
     read_run_metadata,
     run_metadata_graphs,
@@ -25,6 +27,7 @@ from loaders.tables.graphs.stats import STATS_COLUMNS, join_stats, node_stats
 __all__ = ["Graph", "build_graph", "empty_graph", "parse_graph_def", "parse_keras_model", "node_stats",
            "NODE_COLUMNS", "EDGE_COLUMNS", "STATS_COLUMNS", "RUN_GRAPH", "META_GRAPH", "KERAS_GRAPH"]
 
+T = TypeVar("T")
 RUN_GRAPH = "__run_graph__"
 META_GRAPH = "__meta_graph__"
 STAT_COLUMNS = ["compute_us", "memory_bytes"]
@@ -90,7 +93,7 @@ def build_graph(rows: pd.DataFrame) -> Graph:
     stats = _latest_stats(newest, problems)
     for kind, tag, data in newest:
         builder = _BUILDERS.get(kind)  # kinds this module does not know are left alone
-        part = _try(lambda: builder(tag, data, stats), problems) if builder else None
+        part = _try(partial(builder, tag, data, stats), problems) if builder else None
         if part is not None:
             parts.append(part)
     problems = list(dict.fromkeys(problems))  # a bad RunMetadata is read twice (stats, graph)
@@ -113,13 +116,14 @@ def _latest_stats(newest: list[tuple[str, str, bytes]], problems: list[str]) -> 
     found = pd.DataFrame(columns=STATS_COLUMNS)
     for kind, tag, data in newest:
         if kind == "run_metadata":
-            stats = _try(lambda: node_stats(data, source=tag), problems)
+            stats = _try(partial(node_stats, data, source=tag), problems)
             if stats is not None and not stats.empty:
                 found = stats
     return found
 
 
-def _try(action: Callable[[], object], problems: list[str]) -> object | None:
+def _try(action: Callable[[], T], problems: list[str]) -> T | None:
+    """Return action(), or None with its ValueError's message added to problems."""
     try:
         return action()
     except ValueError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -98,9 +98,9 @@ def _render_scalar(kind: str, raw: object) -> object:
     if kind == "type":
         return dtype_name(raw)  # type: ignore[arg-type]
     if kind == "shape":
-        return shape_text(raw)  # type: ignore[arg-type]
+        return shape_text(raw)
     if kind == "tensor":
-        return tensor_summary(raw)  # type: ignore[arg-type]
+        return tensor_summary(raw)
     return raw  # i (int) and b (bool)
 
 
@@ -159,7 +159,7 @@ def tensor_summary(tensor: tensor_pb2.TensorProto) -> dict[str, object]:
     return summary
 
 
-def _tensor_values(tensor: tensor_pb2.TensorProto) -> list[object] | None:
+def _tensor_values(tensor: tensor_pb2.TensorProto) -> Sequence[object] | None:
     if tensor.string_val:
         return [text(item) for item in tensor.string_val[: MAX_VALUES + 1]]
     numpy_dtype = _NUMPY_DTYPES.get(tensor.dtype)
@@ -174,11 +174,11 @@ def _tensor_values(tensor: tensor_pb2.TensorProto) -> list[object] | None:
     for field in _TYPED_FIELDS:
         items = getattr(tensor, field)
         if len(items):
-            return _typed_values(field, list(items[: 2 * (MAX_VALUES + 1)]))
+            head = list(items[: 2 * (MAX_VALUES + 1)])
+            return _complex_pairs(head) if field in ("scomplex_val", "dcomplex_val") else head
     return []
 
 
-def _typed_values(field: str, items: list[object]) -> list[object]:
-    if field in ("scomplex_val", "dcomplex_val"):  # stored as interleaved (real, imag) pairs
-        return [complex(re, im) for re, im in zip(items[::2], items[1::2])]  # type: ignore[arg-type]
-    return items
+def _complex_pairs(items: list[float]) -> list[complex]:
+    """Return the complex values of a *complex_val field, stored as interleaved (real, imag) pairs."""
+    return [complex(re, im) for re, im in zip(items[::2], items[1::2])]

@@ -26,13 +26,14 @@ def from_proto(histo: summary_pb2.HistogramProto) -> HistogramRow:
     Returns:
         min, max, num, sum, sum_squares, bucket_limit, bucket.
     """
-    row: list = [histo.min, histo.max, histo.num, histo.sum, histo.sum_squares, None, None]
     packed = _packed_doubles(histo.SerializeToString())
+    limits: np.ndarray | list[float]
+    counts: np.ndarray | list[float]
     if packed is None:  # unpacked or unusual encoding: the protobuf runtime's view
-        row[5], row[6] = list(histo.bucket_limit), list(histo.bucket)
+        limits, counts = list(histo.bucket_limit), list(histo.bucket)
     else:
-        row[5], row[6] = packed
-    return tuple(row)  # type: ignore[return-value]
+        limits, counts = packed
+    return histo.min, histo.max, histo.num, histo.sum, histo.sum_squares, limits, counts
 
 
 def _packed_doubles(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:

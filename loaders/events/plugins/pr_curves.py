@@ -27,8 +27,8 @@ def from_tensor(array: np.ndarray) -> PrCurveRow:
         raise ValueError(f"a PR curve must be a numeric 6 x n tensor, got {array.dtype} of shape {list(array.shape)}")
     n = array.shape[1]
     thresholds = (np.arange(n, dtype=np.float64) / max(n - 1, 1)).tolist()
-    rows = array.astype(np.float64).tolist()
-    return (thresholds, *rows)  # type: ignore[return-value]
+    tp, fp, tn, fn, precision, recall = array.astype(np.float64).tolist()
+    return thresholds, tp, fp, tn, fn, precision, recall
 
 
 def threshold_mismatch(array: np.ndarray, content: bytes) -> str | None:

@@ -1,4 +1,4 @@
-"""tables.histograms: legacy protos kept as written; TF2 k x 3 tensors to the same columns."""
+"""events.plugins.histograms: legacy protos kept as written; TF2 k x 3 tensors to the same columns."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from loaders.events.plugins.histograms import from_proto, from_tensor
 from loaders.proto import summary_pb2
-from loaders.tables.histograms import from_proto, from_tensor
 
 
 def test_histograms_from_proto_keeps_every_field():

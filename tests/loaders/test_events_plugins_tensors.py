@@ -1,9 +1,9 @@
-"""tables.tensors: any value kept losslessly with its plugin, dtype name and shape."""
+"""events.plugins.tensors: any value kept losslessly with its plugin, dtype name and shape."""
 
 from __future__ import annotations
 
+from loaders.events.plugins.tensors import from_bytes, from_tensor
 from loaders.proto import tensor_pb2
-from loaders.tables.tensors import from_bytes, from_tensor
 from loaders.tensors import decode_tensor
 
 DT = tensor_pb2.DataType

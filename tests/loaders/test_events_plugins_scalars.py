@@ -1,4 +1,4 @@
-"""tables.scalars: one float from any 0-d or one-element numeric tensor, and clear refusals."""
+"""events.plugins.scalars: one float from any 0-d or one-element numeric tensor, and clear refusals."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import struct
 import numpy as np
 import pytest
 
+from loaders.events.plugins.scalars import value_from_tensor
 from loaders.proto import tensor_pb2
-from loaders.tables.scalars import value_from_tensor
 
 DT = tensor_pb2.DataType
 

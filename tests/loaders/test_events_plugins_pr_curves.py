@@ -1,12 +1,12 @@
-"""tables.pr_curves: 6 x n tensors to list columns, thresholds i / (n - 1), metadata agreement."""
+"""events.plugins.pr_curves: 6 x n tensors to list columns, thresholds i / (n - 1), metadata agreement."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from loaders.events.plugins.pr_curves import from_tensor, threshold_mismatch
 from loaders.proto import plugins_pb2
-from loaders.tables.pr_curves import from_tensor, threshold_mismatch
 
 
 def test_pr_curves_from_tensor_rows_and_thresholds():

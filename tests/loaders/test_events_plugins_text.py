@@ -1,11 +1,11 @@
-"""tables.text: string tensors of any rank become value, shape and row-major values."""
+"""events.plugins.text: string tensors of any rank become value, shape and row-major values."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from loaders.tables.text import from_tensor
+from loaders.events.plugins.text import from_tensor
 
 
 def _strings(items: list[bytes], shape: tuple[int, ...]) -> np.ndarray:

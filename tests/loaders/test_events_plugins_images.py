@@ -1,4 +1,4 @@
-"""tables.images: content type from magic bytes; legacy and TF2 image values to one row per image."""
+"""events.plugins.images: content type from magic bytes; legacy and TF2 image values to one row per image."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from loaders.events.plugins.images import from_legacy, from_tensor, sniff_image
 from loaders.proto import summary_pb2
-from loaders.tables.images import from_legacy, from_tensor, sniff_image
 
 
 def _encoded(fmt: str, size: tuple[int, int] = (3, 2)) -> bytes:

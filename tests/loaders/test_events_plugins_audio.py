@@ -1,4 +1,4 @@
-"""tables.audio: WAV headers read by hand (PCM and float), legacy and TF2 values to one row per clip."""
+"""events.plugins.audio: WAV headers read by hand (PCM and float), legacy and TF2 values to one row per clip."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import wave
 import numpy as np
 import pytest
 
+from loaders.events.plugins.audio import from_legacy, from_tensor, sniff_audio, wav_info
 from loaders.proto import summary_pb2
-from loaders.tables.audio import from_legacy, from_tensor, sniff_audio, wav_info
 
 
 def _pcm(frames: int, rate: int, channels: int) -> bytes:
