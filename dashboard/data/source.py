@@ -13,10 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import flask
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 import loaders
 from dashboard.colors import run_colors
@@ -48,8 +45,6 @@ T = TypeVar("T")
 # Results kept by DataSource.memo (figures, compressed histograms, ...); dropped when the data changes.
 MEMO_SIZE = 512
 
-# warm_scalars indexes this many runs per hold of the index lock, so requests can come in between.
-WARM_CHUNK = 32
 
 
 class DataSource:
@@ -69,16 +64,13 @@ class DataSource:
         self.settings = settings
         self._clock = clock
         self._lock = threading.RLock()
-        self._index_lock = threading.Lock()
         self._logdir_path = demo_logdir(settings) if settings.demo else str(settings.logdir)
         self._logdir: loaders.Logdir | None = None
         self._error = ""
         self._checked_at = float("-inf")
         self._loaded_at: float | None = None
         self._version = ""
-        self._run_versions: dict[str, int] = {}
         self._tags = pd.DataFrame(columns=TAG_COLUMNS)
-        self._series_index: dict[str, _RunIndex] = {}
         self._run_colors: dict[str, str] = {}
         self._memo: OrderedDict[Hashable, Any] = OrderedDict()
         self._memo_lock = threading.Lock()
@@ -113,16 +105,13 @@ class DataSource:
             self._checked_at = now
             self._open_or_refresh()
             self._loaded_at = time.time()
-            old, old_runs = self._version, self._run_versions
-            self._version, self._run_versions = self._compute_version()
+            old = self._version
+            self._version = self._compute_version()
             if old != self._version:
                 self._tags = self._compute_tags()
                 self._run_colors = run_colors(self.runs())
                 with self._memo_lock:
                     self._memo.clear()
-                with self._index_lock:  # a live run's new points re-index that run only
-                    self._series_index = {run: index for run, index in self._series_index.items()
-                                          if old_runs.get(run) == self._run_versions.get(run)}
             return old != self._version
 
     def _open_or_refresh(self) -> None:
@@ -135,15 +124,13 @@ class DataSource:
         except (loaders.LoaderError, OSError) as error:
             self._logdir, self._error = None, str(error)
 
-    def _compute_version(self) -> tuple[str, dict[str, int]]:
-        """Return (the data version, run -> a hash of that run's files' paths, sizes and offsets reached)."""
+    def _compute_version(self) -> str:
+        """Return the data version: a hash of every file's path, size and offset reached."""
         if self._logdir is None:
-            return "missing:" + self._error, {}
+            return "missing:" + self._error
         files = self._logdir.files()
         hashes = pd.util.hash_pandas_object(files[["path", "size", "end_offset"]], index=False)
-        per_run = hashes.groupby(files["run"].to_numpy(), sort=False).sum()  # uint64 sums wrap; order-free
-        digest = hashlib.sha1(hashes.to_numpy().tobytes())
-        return digest.hexdigest()[:16], {str(run): int(value) for run, value in per_run.items()}
+        return hashlib.sha1(hashes.to_numpy().tobytes()).hexdigest()[:16]
 
     def _compute_tags(self) -> pd.DataFrame:
         if self._logdir is None:
@@ -244,64 +231,41 @@ class DataSource:
     def scalar_series_by_tag(self, runs: Iterable[str], tags: Iterable[str]) -> dict[str, pd.DataFrame]:
         """Return each tag's points of the given runs, one frame per tag (names that do not exist are ignored).
 
-        Served from a per-run index of row numbers by tag over the memory-mapped cache, built once
-        per data version (4 bytes a row), so a group of cards costs small takes instead of a scan
-        of every row of every run.
+        Served by the loaders' per-tag read (loaders.Logdir.scalar_series: a per-run tag index
+        over the memory-mapped cache, built once per data version).
 
         Args:
             runs: run names.
             tags: tag names.
 
         Returns:
-            tag -> frame (run, tag, step, wall_time, value; runs in the given order, each in point
-            order; run and tag are categorical); tags without data in these runs are left out.
+            tag -> frame (run, tag, step, wall_time, value; runs in run order, each in point order;
+            run and tag are categorical); tags without data in these runs are left out.
         """
         wanted_tags = list(dict.fromkeys(tags))
         present = self.tags("scalars")
-        present = present[present["tag"].isin(set(wanted_tags))]
-        have = set(zip(present["run"].astype(str), present["tag"].astype(str)))
-        wanted_runs = [run for run in dict.fromkeys(runs) if any((run, tag) in have for tag in wanted_tags)]
-        if self._logdir is None or not have:
+        present = present[present["tag"].isin(set(wanted_tags)) & present["run"].isin(set(runs))]
+        if self._logdir is None or present.empty:
             return {}
-        indexed = self._run_series_indexes(wanted_runs)
-        frames = {}
-        for tag in wanted_tags:
-            parts = [(code, index.series(tag)) for code, index in enumerate(indexed)
-                     if index is not None and tag in index.rows]
-            if parts:
-                frames[tag] = _tag_frame(tag, wanted_runs, parts)
-        return frames
+        have_runs, have_tags = set(present["run"].astype(str)), set(present["tag"].astype(str))
+        try:
+            return self._logdir.scalar_series([run for run in dict.fromkeys(runs) if run in have_runs],
+                                              [tag for tag in wanted_tags if tag in have_tags])
+        except ValueError:  # a run or tag went away between tags() and this read
+            return {}
 
     def warm_scalars(self) -> threading.Thread:
-        """Start building every scalar run's series index in a daemon thread, so the first group of
-        cards does not pay for it (the browser spends about a second loading the page meanwhile).
+        """Start indexing every scalar run by tag in a daemon thread, so the first group of cards does
+        not pay for it (the browser spends about a second loading the page meanwhile).
 
         Returns:
             The started thread (join it to wait; the work is the one the first request would do).
         """
-        with_scalars = set(self.tags("scalars")["run"].astype(str))
-        runs = [run for run in self.runs() if run in with_scalars]
-        chunks = [runs[start:start + WARM_CHUNK] for start in range(0, len(runs), WARM_CHUNK)]
-        thread = threading.Thread(target=lambda: [self._run_series_indexes(chunk) for chunk in chunks],
+        logdir = self._logdir
+        thread = threading.Thread(target=logdir.warm_scalar_series if logdir is not None else (lambda: None),
                                   name="eventscope-warm-scalars", daemon=True)
         thread.start()
         return thread
-
-    def _run_series_indexes(self, runs: list[str]) -> list[_RunIndex | None]:
-        """Return each run's scalars indexed by tag, cached per data version (None without a logdir).
-
-        The runs not indexed yet are first read in one loader call: one call per run costs about
-        ten times as much in a new process.
-        """
-        with self._index_lock:
-            missing = [run for run in runs if run not in self._series_index]
-            if self._logdir is None:
-                return [None] * len(runs)
-            if len(missing) > 1:
-                self._logdir.scalars_table(missing)
-            for run in missing:
-                self._series_index[run] = _RunIndex(self._logdir.scalars_table([run]))
-            return [self._series_index[run] for run in runs]
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """Return build()'s result for key, computed once per data version (the MEMO_SIZE most recent kept).
@@ -342,55 +306,6 @@ class DataSource:
 
 
 _DTYPES = {"run": "str", "tag": "str", "step": "int64", "wall_time": "float64", "value": "float64"}
-
-
-class _RunIndex:
-    """One run's scalars: zero-copy column views per record batch and tag -> its row numbers."""
-
-    _COLUMNS = ("step", "wall_time", "value")
-
-    def __init__(self, table: pa.Table) -> None:
-        codes = pc.dictionary_encode(table["tag"]).combine_chunks()
-        indices = codes.indices.to_numpy(zero_copy_only=False)
-        tags = codes.dictionary.to_pylist()
-        small = indices.astype(np.int16) if len(tags) < 2**15 else indices  # int16 sorts by radix
-        order = np.argsort(small, kind="stable").astype(np.int32 if table.num_rows < 2**31 else np.int64)
-        bounds = np.searchsorted(indices[order], np.arange(len(tags) + 1))
-        self.rows = {str(tag): order[bounds[i]:bounds[i + 1]] for i, tag in enumerate(tags)}
-        batches = table.select(list(self._COLUMNS)).to_batches()
-        self._starts = np.cumsum([0] + [batch.num_rows for batch in batches])
-        self._batches = [{name: batch.column(name).to_numpy(zero_copy_only=False) for name in self._COLUMNS}
-                         for batch in batches]
-
-    def series(self, tag: str) -> dict[str, np.ndarray]:
-        """Return step, wall_time and value of one tag, in point order."""
-        rows = self.rows[tag]
-        cuts = np.searchsorted(rows, self._starts)
-        pieces = [(columns, rows[cuts[i]:cuts[i + 1]] - self._starts[i]) for i, columns in enumerate(self._batches)
-                  if cuts[i + 1] > cuts[i]]
-        return {name: np.concatenate([_take(columns[name], picked) for columns, picked in pieces]) if pieces
-                else np.empty(0) for name in self._COLUMNS}
-
-
-def _take(column: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Return column[rows]; evenly spaced rows (a writer logging its tags in turn) as a strided view."""
-    if rows.size > 2:
-        stride = int(rows[1] - rows[0])
-        if stride > 0 and int(rows[-1] - rows[0]) == stride * (rows.size - 1) and bool(np.all(np.diff(rows) == stride)):
-            return column[int(rows[0]):int(rows[-1]) + 1:stride]
-    return column[rows]
-
-
-def _tag_frame(tag: str, runs: list[str], parts: list[tuple[int, dict[str, np.ndarray]]]) -> pd.DataFrame:
-    """Return one tag's frame from (run code, that run's series) parts; run and tag categorical."""
-    sizes = np.array([series["step"].size for _, series in parts])
-    codes = np.repeat(np.array([code for code, _ in parts], dtype=np.int32), sizes)
-    tag_codes = np.zeros(codes.size, dtype=np.int8)
-    frame: dict[str, Any] = {"run": pd.Categorical.from_codes(codes, categories=pd.Index(runs, dtype="str")),
-             "tag": pd.Categorical.from_codes(tag_codes, categories=pd.Index([tag], dtype="str"))}
-    for name in _RunIndex._COLUMNS:
-        frame[name] = np.concatenate([series[name] for _, series in parts])
-    return pd.DataFrame(frame)
 
 
 def demo_logdir(settings: Settings) -> str:

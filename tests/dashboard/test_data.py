@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import flask
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -62,8 +61,9 @@ def test_scalar_series_by_tag_equals_scalar_series_split_by_tag(scalar_logdir: P
     whole = source.scalar_series(runs, tags)
     for tag, frame in frames.items():
         assert list(frame.columns) == data.SCALAR_COLUMNS
-        assert list(frame["run"].cat.categories) == ["gamma", "alpha", "beta"]  # the given order, known runs only
-        order = {"gamma": 0, "alpha": 1, "beta": 2}
+        # the logdir's run order (the loaders' per-tag read), known runs only
+        assert list(frame["run"].cat.categories) == ["alpha", "beta", "gamma"]
+        order = {"alpha": 0, "beta": 1, "gamma": 2}
         expected = whole[whole["tag"] == tag].sort_values("run", kind="stable", key=lambda runs: runs.map(order))
         expected = expected.reset_index(drop=True)
         got = frame.astype({"run": "str", "tag": "str"})
@@ -77,19 +77,10 @@ def test_warm_scalars_indexes_every_scalar_run_in_the_background(scalar_logdir: 
     thread = source.warm_scalars()
     thread.join(timeout=30)
     assert not thread.is_alive() and thread.daemon
-    assert sorted(source._series_index) == ["alpha", "beta", "gamma"]
+    assert sorted(source.loader._tag_index) == ["alpha", "beta", "gamma"]  # the loaders' per-run tag index
     warmed = source.scalar_series_by_tag(["alpha", "beta"], ["loss"])["loss"]
     cold = _source(scalar_logdir, tmp_path).scalar_series_by_tag(["alpha", "beta"], ["loss"])["loss"]
     pd.testing.assert_frame_equal(warmed, cold)
-
-
-@pytest.mark.parametrize("rows", [[3, 8, 13, 18], [3, 8, 14, 19], [0, 1, 2], [5], [], [2, 4, 4, 6]])
-def test_series_take_equals_fancy_indexing_for_any_rows(rows: list[int]) -> None:
-    from dashboard.data.source import _take
-
-    column = np.arange(100, 120, dtype=np.float64)
-    picked = np.array(rows, dtype=np.int64)
-    assert _take(column, picked).tolist() == column[picked].tolist()
 
 
 def test_scalar_series_by_tag_sees_points_appended_after_a_refresh(logdir: Path, tmp_path: Path) -> None:
@@ -115,15 +106,15 @@ def test_refresh_reindexes_only_the_runs_whose_files_changed(logdir: Path, tmp_p
             writer.add_scalar("loss", 1.0, 0)
     source = _source(logdir, tmp_path, interval=0.0)
     source.scalar_series_by_tag(["live", "done"], ["loss"])
-    before = dict(source._series_index)
+    before = {run: rows for run, (_, rows) in source.loader._tag_index.items()}
     with SummaryWriter(str(logdir / "live"), filename_suffix=".b") as writer:
         writer.add_scalar("loss", 2.0, 1)
     assert source.refresh(force=True) is True
-    assert list(source._series_index) == ["done"] and source._series_index["done"] is before["done"]
     frames = source.scalar_series_by_tag(["live", "done"], ["loss"])
     assert frames["loss"].groupby("run", observed=True)["value"].apply(list).to_dict() == {
         "live": [1.0, 2.0], "done": [1.0]}
-    assert source.refresh(force=True) is False and source._series_index["done"] is before["done"]
+    after = {run: rows for run, (_, rows) in source.loader._tag_index.items()}
+    assert after["done"] is before["done"] and after["live"] is not before["live"]
 
 
 def test_run_colors_follow_the_runs_after_a_refresh(logdir: Path, tmp_path: Path) -> None:

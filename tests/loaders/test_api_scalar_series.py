@@ -130,3 +130,12 @@ def test_scalar_series_warm_builds_the_index_ahead(logdir, tmp_path, monkeypatch
     assert built == ["tbx", "torch"]
     assert len(lg.scalar_series("tbx", "acc")["acc"]) == 50
     assert built == ["tbx", "torch"]
+
+
+@pytest.mark.parametrize("rows", [[3, 8, 13, 18], [3, 8, 14, 19], [0, 1, 2], [5], [], [2, 4, 4, 6]])
+def test_series_take_equals_fancy_indexing_for_any_rows(rows):
+    from loaders.api.series import _take
+
+    column = np.arange(100, 120, dtype=np.float64)
+    picked = np.array(rows, dtype=np.int64)
+    assert _take(column, picked).tolist() == column[picked].tolist()
