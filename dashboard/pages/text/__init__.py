@@ -77,10 +77,9 @@ collect_view = _grid.collect(PAGE, toggles=Input(ids.toggles, "value"))
 def turn_page(_newest: Any, _newer: Any, _older: Any, _oldest: Any, state: Any) -> tuple[Any, ...]:
     """Show a card's newest, newer, older or oldest page of steps."""
     unchanged = (no_update,) * (3 + len(PAGER_BUTTONS))
-    shown = drawn_cards([state] if isinstance(state, dict) else [])
-    if not shown or not isinstance(ctx.triggered_id, dict):
+    run, tag = (state.get("run"), state.get("tag")) if isinstance(state, dict) else (None, None)
+    if not isinstance(run, str) or not isinstance(tag, str) or not isinstance(ctx.triggered_id, dict):
         return unchanged
-    ((run, tag), state), = shown.items()
     action = str(ctx.triggered_id.get("type", "")).removeprefix("text-card-")
     page = text_page(data.current(), run, tag, next_page(action, shown_page(state)))
     if page is None:
