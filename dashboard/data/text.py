@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -69,25 +68,6 @@ class TextPage:
         return [int(step) for step in self.rows["step"]]
 
 
-def has_text(source: DataSource) -> bool:
-    """Return whether any run of the logdir holds a text summary."""
-    return PLUGIN in source.plugins_with_data()
-
-
-def text_tags(source: DataSource, runs: Iterable[str], pattern: re.Pattern[str] | None = None) -> list[str]:
-    """Return the text tags that have data in the given runs, filtered, in natural order.
-
-    Args:
-        source: the app's data.
-        runs: run names (tags only other runs hold are left out).
-        pattern: keep tags it matches (re.search); None keeps all.
-
-    Returns:
-        Tag names.
-    """
-    return source.plugin_tags(PLUGIN, runs, pattern)
-
-
 def text_cards(source: DataSource, runs: Sequence[str], tags: Sequence[str]) -> list[TextCard]:
     """Return the cards for these runs and tags: tag by tag in the order given, runs in the order given.
 
@@ -147,8 +127,9 @@ def text_pages(source: DataSource, pages: Mapping[CardKey, int], *,
         raise ValueError(f"page_size must be at least 1, got {page_size}")
     frame = text_rows(source, pages)
     result = {}
-    for (run, tag), rows in frame.groupby(["run", "tag"], sort=False):
-        result[run, tag] = page_of(str(run), str(tag), rows, pages[run, tag], page_size)
+    for (run_name, tag_name), rows in frame.groupby(["run", "tag"], sort=False):
+        run, tag = str(run_name), str(tag_name)
+        result[run, tag] = page_of(run, tag, rows, pages[run, tag], page_size)
     return result
 
 

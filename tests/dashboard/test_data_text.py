@@ -1,16 +1,13 @@
-"""Tests of dashboard.data.text: text tags and cards from the tag index, rows newest first, paging."""
+"""Tests of dashboard.data.text: cards from the tag index, rows newest first, paging (tags: test_pages_text)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from dashboard import data
-from dashboard.data.text import (
-    TextCard, has_text, page_of, text_cards, text_page, text_pages, text_rows, text_tags,
-)
+from dashboard.data.text import PLUGIN, TextCard, page_of, text_cards, text_page, text_pages, text_rows
 from dashboard.settings import Settings
 
 
@@ -40,14 +37,6 @@ def source(logdir: Path, tmp_path: Path) -> data.DataSource:
 
 
 NOTES = "notes/text_summary"  # tensorboardX appends /text_summary to text tags, as TensorBoard shows them
-
-
-def test_text_tags_lists_tags_with_text_in_the_runs(source: data.DataSource) -> None:
-    assert has_text(source)
-    assert text_tags(source, ["alpha", "beta", "gamma"]) == [NOTES, "tables/t2"]
-    assert text_tags(source, ["beta"]) == [NOTES]
-    assert text_tags(source, ["gamma"]) == []
-    assert text_tags(source, ["alpha"], re.compile("TABLE", re.IGNORECASE)) == ["tables/t2"]
 
 
 def test_text_cards_go_tag_by_tag_then_run_by_run(source: data.DataSource) -> None:
@@ -104,7 +93,6 @@ def test_page_of_an_empty_card_is_one_empty_page(source: data.DataSource) -> Non
 def test_text_queries_on_a_missing_logdir_are_empty(tmp_path: Path) -> None:
     source = data.DataSource(Settings(logdir=str(tmp_path / "nope"), cache_dir=str(tmp_path / "cache"),
                                       reload_interval=0))
-    assert not has_text(source) and text_tags(source, ["alpha"]) == []
     assert text_cards(source, ["alpha"], [NOTES]) == [] and text_pages(source, {("alpha", NOTES): 0}) == {}
 
 
@@ -115,7 +103,7 @@ def test_text_from_pytorch_writer_pages_like_any_other(logdir: Path, tmp_path: P
         for step in range(12):
             writer.add_text("log", f"epoch {step} **done**", step)
     source = data.DataSource(Settings(logdir=str(logdir), cache_dir=str(tmp_path / "cache"), reload_interval=0))
-    (tag,) = text_tags(source, ["torch"])
+    (tag,) = source.plugin_tags(PLUGIN, ["torch"])
     page = text_page(source, "torch", tag, 1)
     assert tag == "log/text_summary" and page.steps == [1, 0] and page.pages == 2
     assert list(page.rows["value"]) == ["epoch 1 **done**", "epoch 0 **done**"]

@@ -22,7 +22,7 @@ from dash import dcc, html
 from dashboard import blobs, data
 from dashboard.app import create_app
 from dashboard.components import tag_sections
-from dashboard.pages import audio, distributions, histograms, images, text
+from dashboard.pages import _grid, audio, distributions, histograms, images, text
 from dashboard.settings import Settings
 from tests.dashboard.dashtest import call, dash_post, find, find_all, route
 from tests.dashboard.test_sweep_zoo import ODD_RUNS, zoo  # noqa: F401 - module-scoped fixture
@@ -169,7 +169,8 @@ def test_sweep_pages_text_cards_render_every_summary(app: dash.Dash, in_request:
     runs = source.runs()
     for markdown in (["markdown"], []):
         cards = [card for state in open_states(text.layout())
-                 for card in call(text.render_section, 0, 0, markdown, runs, None, state, [])]
+                 for card in call(_grid.render_body, 0, 0, {"toggles": markdown}, runs, None, state, [],
+                                  tag_sections.ids.body("text", state["group"]))]
         assert sorted(card_keys(cards)) == pairs(source.loader.text())
     (script,) = [card for card in cards if card.__dict__.get("data-tag") == "text/script/text_summary"
                  and card.__dict__.get("data-run") == "torch"]

@@ -146,3 +146,19 @@ def test_appended_steps_appear_without_reload(live: tuple[Server, Any], tab: Tab
     assert card_steps(tab, "live", "stream/text_summary") == [1, 0]
     assert tab.page.evaluate("() => window.__not_reloaded") is True
     tab.assert_clean()
+
+
+def test_a_cards_page_survives_a_live_reload(live: tuple[Server, Any], tab: Tab) -> None:
+    server, writer = live
+    open_text(tab, server, "?tags=%5E(notes|stream)&run=alpha&run=live", count=2)
+    alpha = tab.page.locator(".text-card[data-run='alpha']")
+    alpha.get_by_role("button", name="Older steps").click()
+    tab.page.wait_for_function("() => document.querySelector(\".text-card[data-run='alpha'] .text-pager-position\")"
+                               ".textContent.startsWith('Page 2')")
+    writer.add_text("stream", "live note 2", 2)  # new data in another card: a live reload
+    writer.flush()
+    tab.page.wait_for_function("() => document.querySelector(\".text-card[data-run='live'] .text-step\")"
+                               ".dataset.step === '2'", timeout=20_000)
+    assert alpha.locator(".text-pager-position").inner_text() == "Page 2 of 3 · steps 14–5"
+    assert card_steps(tab, "alpha", NOTES) == list(range(14, 4, -1))
+    tab.assert_clean()
