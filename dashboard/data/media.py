@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -50,26 +49,6 @@ def check_kind(kind: str) -> str:
     if kind not in KINDS:
         raise ValueError(f"media kind must be one of {list(KINDS)}, got {kind!r}")
     return kind
-
-
-def has_data(source: DataSource, kind: str) -> bool:
-    """Return whether any run logged this kind (the plugin name is the kind)."""
-    return check_kind(kind) in source.plugins_with_data()
-
-
-def tags(source: DataSource, kind: str, runs: Iterable[str], pattern: re.Pattern[str] | None = None) -> list[str]:
-    """Return the tags of this kind that have data in the given runs, filtered, in natural order.
-
-    Args:
-        source: the app's data.
-        kind: "images" or "audio".
-        runs: run names (tags only other runs have are left out).
-        pattern: keep tags it matches (re.search); None keeps all.
-
-    Returns:
-        Tag names.
-    """
-    return source.plugin_tags(check_kind(kind), runs, pattern)
 
 
 def is_known(source: DataSource, kind: str, run: str, tag: str) -> bool:

@@ -127,6 +127,8 @@ class GridPage:
         extra: more components at the end of the page (hidden helpers).
         no_match: what to say when no tag is left after the filters.
         tags: (source, runs, pattern) -> the tags to show; default: the plugin's tags with data in runs.
+        display: the values of the controls that only the URL depends on, for a view: the first data of
+            ids.display, so a change of another control keeps them in the URL.
     """
 
     key: str
@@ -140,6 +142,7 @@ class GridPage:
     extra: Callable[[], list[Component]] = lambda: []
     no_match: str = tag_sections.NO_MATCH_HINT
     tags: Callable[[data.DataSource, list[str], Any], list[str]] | None = field(default=None)
+    display: Callable[[Any], dict[str, Any]] = lambda view: {}
 
     def tags_of(self, source: data.DataSource, runs: Sequence[str], tag_regex: Any) -> list[str]:
         """Return the tags to show: data in runs, matching the tag filter (a bad filter filters nothing)."""
@@ -198,7 +201,7 @@ def layout(page: GridPage, query: Mapping[str, Any]) -> html.Div:
             dcc.Loading(html.Div(content, id=ids.sections(page.key)), delay_show=400, type="circle"),
         ], id=ids.main(page.key), **main),
         dcc.Store(id=ids.view(page.key), data=view.controls()),
-        dcc.Store(id=ids.display(page.key), data={}),
+        dcc.Store(id=ids.display(page.key), data=page.display(view)),
         dcc.Store(id=shell_ids.page_query(page.key), data=view.to_query(runs)),
         *page.extra(),
     ], id=ids.root(page.key), className=page_class(page, status.state, has_data))

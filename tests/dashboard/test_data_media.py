@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -95,15 +94,6 @@ def pixel(blob: media.Blob) -> tuple[int, ...]:
     return Image.open(io.BytesIO(blob.data)).convert("RGB").getpixel((0, 0))
 
 
-def test_media_tags_lists_tags_with_data_in_the_runs_in_natural_order(source: data.DataSource) -> None:
-    assert media.tags(source, "images", ["alpha"]) == ["samples/digit", "samples/wide"]
-    assert media.tags(source, "images", ["alpha", "beta"], re.compile("pair|jpeg|gif")) == [
-        "batch/pair", "formats/gif", "formats/jpeg"]
-    assert media.tags(source, "audio", source.runs()) == ["speech/pair", "speech/tone"]
-    assert media.tags(source, "audio", ["alpha", "only_scalars"]) == []
-    assert media.has_data(source, "images") and media.has_data(source, "audio")
-
-
 def test_media_samples_have_metadata_but_no_bytes_sorted_for_cards(source: data.DataSource) -> None:
     frame = media.samples(source, "images", ["beta", "alpha", "nobody"], ["samples/digit", "samples/wide", "nope"])
     assert list(frame.columns) == media.META_COLUMNS["images"] and "data" not in frame
@@ -160,12 +150,13 @@ def test_media_is_known_checks_run_tag_and_kind(source: data.DataSource) -> None
 
 def test_media_rejects_unknown_kinds(source: data.DataSource) -> None:
     with pytest.raises(ValueError, match=r"media kind must be one of \['images', 'audio'\], got 'video'"):
-        media.tags(source, "video", ["alpha"])
+        media.samples(source, "video", ["alpha"], ["samples/digit"])
+    with pytest.raises(ValueError, match=r"media kind must be one of \['images', 'audio'\], got 'text'"):
+        media.blob(source, "text", "alpha", "samples/digit", 0, 0)
 
 
 def test_media_queries_are_empty_without_a_logdir(tmp_path: Path) -> None:
     missing = data.DataSource(Settings(logdir=str(tmp_path / "nope"), cache_dir=str(tmp_path / "cache")))
-    assert media.tags(missing, "images", ["alpha"]) == [] and not media.has_data(missing, "images")
     frame = media.samples(missing, "audio", ["voice"], ["speech/tone"])
     assert frame.empty and list(frame.columns) == media.META_COLUMNS["audio"]
     assert media.blob(missing, "images", "alpha", "samples/digit", 0, 0) is None

@@ -69,12 +69,15 @@ def pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return sorted(set(map(tuple, frame[["run", "tag"]].drop_duplicates().to_numpy().tolist())))
 
 
-def section_request(dependency: dict[str, Any], page: Any, state: dict[str, Any], runs: list[str]) -> tuple[Any, ...]:
+def section_request(dependency: dict[str, Any], page: Any, state: dict[str, Any], runs: list[str],
+                    name: str) -> tuple[Any, ...]:
     """Return (outputs, inputs, states) of a section-body request for one section, controls as the layout has them."""
     def filled(item: dict[str, Any]) -> dict[str, Any] | list[Any]:
         key = json.loads(item["id"]) if item["id"].startswith("{") else item["id"]
         if isinstance(key, dict) and ["ALL"] in key.values():
             return []
+        if isinstance(key, dict) and key.get("page") == ["MATCH"]:
+            key = {**key, "page": name}
         if isinstance(key, dict) and "group" in key:
             key = {**key, "group": state["group"]}
         values = {"tag-section-state": state, "run-picker-plotted": runs, "tag-section-summary": 0}
@@ -85,7 +88,7 @@ def section_request(dependency: dict[str, Any], page: Any, state: dict[str, Any]
         return {"id": key, "property": item["property"], "value": value}
 
     body = {"id": {**json.loads(dependency["output"].rsplit(".", 1)[0].replace('["MATCH"]', '"x"')),
-                   "group": state["group"]}, "property": "children"}
+                   "page": name, "group": state["group"]}, "property": "children"}
     return body, [filled(item) for item in dependency["inputs"]], [filled(item) for item in dependency["state"]]
 
 
@@ -94,12 +97,13 @@ def section_request(dependency: dict[str, Any], page: Any, state: dict[str, Any]
 def test_sweep_pages_every_section_renders_over_http(app: dash.Dash, page: Any) -> None:
     client = app.server.test_client()
     name = page.__name__.rsplit(".", 1)[1]
+    grid = '"page":["MATCH"]' if hasattr(page, "GRID") else f'"page":"{name}"'  # the template's MATCH callback
     (dependency,) = [item for item in client.get("/_dash-dependencies").json
-                     if "tag-section-body" in item["output"] and f'"page":"{name}"' in item["output"]]
+                     if "tag-section-body" in item["output"] and grid in item["output"]]
     with app.server.test_request_context("/"):
         layout, runs = page.layout(), data.current().runs()
     for state in open_states(layout):
-        body, inputs, states = section_request(dependency, layout, state, runs)
+        body, inputs, states = section_request(dependency, layout, state, runs, name)
         response = dash_post(client, dependency["output"], body, inputs, states)
         assert response.status_code == 200, (name, state["group"], response.get_data(as_text=True)[-500:])
         cards = json.dumps(response.get_json()["response"])
@@ -143,9 +147,10 @@ def test_sweep_pages_distribution_cards_cover_every_run_and_tag(app: dash.Dash, 
 def test_sweep_pages_media_cards_and_their_blobs(app: dash.Dash, in_request: Any, page: Any) -> None:
     source = data.current()
     runs = source.runs()
-    frame = getattr(source.loader, page.KIND)()
+    frame = getattr(source.loader, page.PAGE)()
     cards = [card for state in open_states(page.layout())
-             for card in call(page.render_section, 0, 0, runs, None, state, [])]
+             for card in call(_grid.render_body, 0, 0, {}, runs, None, state, [],
+                              tag_sections.ids.body(page.PAGE, state["group"]))]
     sliders = [slider.id for card in cards for slider in find_all(card, lambda c: isinstance(c, dcc.Slider))]
     assert sorted({(key["run"], key["tag"]) for key in sliders}) == pairs(frame)
     assert len(sliders) == len(frame[["run", "tag", "index"]].drop_duplicates())
@@ -158,7 +163,7 @@ def test_sweep_pages_media_cards_and_their_blobs(app: dash.Dash, in_request: Any
         assert response.status_code == 200, (key, shown[5])
         assert (response.content_type, response.data) == (row.content_type, row.data), key
     for row in frame.itertuples():  # every step of every sample
-        address = blobs.url("/", page.KIND, row.run, row.tag, row.step, row.index, row.wall_time)
+        address = blobs.url("/", page.PAGE, row.run, row.tag, row.step, row.index, row.wall_time)
         response = client.get(address)
         assert (response.status_code, response.content_type) == (200, row.content_type), address
         assert response.data == row.data, address
@@ -183,9 +188,12 @@ def test_sweep_pages_odd_run_names_round_trip_through_the_url(app: dash.Dash, in
     runs = data.current().runs()
     picked = [".", "hash#mark", "amp&er=eq+plus"]
     arguments = {histograms: ("offset", "step", None, [], "", "", picked, None),
-                 distributions: ("step", "", "", picked), images: ("", "", picked, 1.0, 1.0, []),
-                 audio: ("", "", picked), text: (["markdown"], "", "", picked)}[page]
-    query = call(page.sync_url, *arguments)
+                 distributions: ("step", "", "", picked),
+                 images: ({}, {"brightness": 1.0, "contrast": 1.0, "actual": []}, "", "", picked, runs,
+                          _grid.ids.root("images")),
+                 audio: ({}, {}, "", "", picked, runs, _grid.ids.root("audio")),
+                 text: (["markdown"], "", "", picked)}[page]
+    query = call(_grid.sync_query if hasattr(page, "GRID") else page.sync_url, *arguments)
     parsed = {key: value if len(value) > 1 else value[0] for key, value in parse_qs(urlsplit(query).query).items()}
     layout = page.layout(**parsed)
     ticked = find_all(layout, lambda c: isinstance(c, dcc.Checklist) and isinstance(c.id, dict)

@@ -2,46 +2,90 @@
 
 A card's slider runs over the POSITIONS 0..n-1 of every logged step (Dash 4 allows at most 500
 marks, and steps are rarely evenly spaced); the server turns a position into a step, and the
-bytes come from the blob route (dashboard.blobs), never inlined into the layout.
+bytes come from the blob route (dashboard.blobs), never inlined into the layout. The page hands
+in the blob addresses (an Address function) and the id of each card's store, so this module
+needs neither the data nor the pages.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from dash import dcc, html
+from dash import Output, dcc, html
 from dash.development.base_component import Component
 
-from dashboard import blobs
-from dashboard.components.media_views import MediaIds
 from dashboard.figures.audio import describe
 from dashboard.figures.images import is_small, nearest_index, step_caption, step_marks
 
-__all__ = ["CardUpdate", "card_keys", "card_update", "cards", "choose_position", "shown_keys", "trigger_of"]
+__all__ = ["Address", "CardUpdate", "card_key", "card_keys", "card_update", "cards", "choose_position", "ids",
+           "shown_keys", "step_outputs", "trigger_of"]
+
+# The blob address of one logged sample: (run, tag, step, index, wall_time) -> URL (see dashboard.blobs.url).
+Address = Callable[[str, str, int, int, float], str]
 
 
-def cards(ids: MediaIds, frame: pd.DataFrame, colors: Mapping[str, str], prefix: str) -> list[html.Div]:
+class ids:  # noqa: N801 - a namespace
+    """Dict ids of a card's parts; `page` ("images" or "audio") tells the two pages apart, and run, tag and
+    index tell the cards apart (MATCH or ALL work for each part)."""
+
+    @staticmethod
+    def slider(page: Any, run: Any, tag: Any, index: Any) -> dict[str, Any]:
+        """A card's step slider (value: the position of the shown step)."""
+        return {"type": "media-slider", "page": page, "run": run, "tag": tag, "index": index}
+
+    @staticmethod
+    def step_input(page: Any, run: Any, tag: Any, index: Any) -> dict[str, Any]:
+        """A card's exact-step box (the current step; a typed one jumps to the nearest logged step)."""
+        return {"type": "media-step-input", "page": page, "run": run, "tag": tag, "index": index}
+
+    @staticmethod
+    def caption(page: Any, run: Any, tag: Any, index: Any) -> dict[str, Any]:
+        """A card's "step N · wall time" line."""
+        return {"type": "media-caption", "page": page, "run": run, "tag": tag, "index": index}
+
+    @staticmethod
+    def media(page: Any, run: Any, tag: Any, index: Any) -> dict[str, Any]:
+        """A card's <img> or <audio>."""
+        return {"type": "media-element", "page": page, "run": run, "tag": tag, "index": index}
+
+    @staticmethod
+    def info(page: Any, run: Any, tag: Any, index: Any) -> dict[str, Any]:
+        """A card's details (image size; audio rate, duration, channels and label)."""
+        return {"type": "media-info", "page": page, "run": run, "tag": tag, "index": index}
+
+
+def cards(page: str, frame: pd.DataFrame, colors: Mapping[str, str], address: Address,
+          store_id: Callable[[str], dict[str, Any]]) -> list[html.Div]:
     """Return one card per (tag, run, sample index) of a samples frame, each at its newest step.
 
     Args:
-        ids: the page's ids (ids.page is the kind).
+        page: "images" or "audio" (the kind of the samples, part of every id).
         frame: dashboard.data.media.samples() rows (sorted by tag, run, index, step).
         colors: run -> colour.
-        prefix: the app's path prefix (for blob addresses).
+        address: the blob address of a sample.
+        store_id: card key (see card_key) -> the id of the card's store, which holds {"tag", "run", "index"}
+            (a page reads the stores back to tell whether new data changed its cards; see shown_keys).
 
     Returns:
         The cards, in the frame's order.
     """
-    counts = frame.groupby(["run", "tag"], sort=False)["index"].max() + 1 if len(frame) else {}
+    last = frame.groupby(["run", "tag"], sort=False)["index"].max().reset_index()
+    counts = {(str(run), str(tag)): int(index) + 1 for run, tag, index in zip(last["run"], last["tag"], last["index"])}
     built = []
-    for (tag, run, index), rows in frame.groupby(["tag", "run", "index"], sort=False):
-        rows = rows.reset_index(drop=True)
-        built.append(_card(ids, rows, colors.get(run, "#757575"), int(counts[(run, tag)]), prefix))
+    for (tag, run, _index), rows in frame.groupby(["tag", "run", "index"], sort=False):
+        color = colors.get(str(run), "#757575")
+        built.append(_card(page, rows.reset_index(drop=True), color, counts[(str(run), str(tag))], address, store_id))
     return built
+
+
+def card_key(run: str, tag: str, index: int) -> str:
+    """Return the key of a card's store id: its run, tag and index as one JSON text."""
+    return json.dumps([run, tag, int(index)])
 
 
 def card_keys(frame: pd.DataFrame) -> set[tuple[str, str, int]]:
@@ -50,26 +94,32 @@ def card_keys(frame: pd.DataFrame) -> set[tuple[str, str, int]]:
     return {(str(run), str(tag), int(index)) for run, tag, index in unique.itertuples(index=False)}
 
 
-def shown_keys(shown: Sequence[Mapping[str, Any]] | None, tags: Sequence[str]) -> set[tuple[str, str, int]]:
-    """Return the (run, tag, index) of the cards on screen whose tag is one of tags (from ALL slider ids)."""
-    wanted = set(tags)
-    return {(item["run"], item["tag"], int(item["index"])) for item in shown or () if item.get("tag") in wanted}
+def shown_keys(shown: Sequence[Any] | None) -> set[tuple[str, str, int]]:
+    """Return the (run, tag, index) of the cards on screen, from their stores' data (anything malformed is left out)."""
+    keys = set()
+    for item in shown or ():
+        if isinstance(item, Mapping) and isinstance(item.get("run"), str) and isinstance(item.get("tag"), str) \
+                and isinstance(item.get("index"), int) and not isinstance(item.get("index"), bool):
+            keys.add((item["run"], item["tag"], item["index"]))
+    return keys
 
 
-def _card(ids: MediaIds, rows: pd.DataFrame, color: str, samples: int, prefix: str) -> html.Div:
+def _card(page: str, rows: pd.DataFrame, color: str, samples: int, address: Address,
+          store_id: Callable[[str], dict[str, Any]]) -> html.Div:
     """Return one sample's card at its newest step: title, run, image or player, caption, step box, slider."""
     run, tag, index = str(rows["run"].iloc[0]), str(rows["tag"].iloc[0]), int(rows["index"].iloc[0])
-    key = (run, tag, index)
-    shown = card_update(ids.page, rows, len(rows) - 1, prefix)
+    key = (page, run, tag, index)
+    shown = card_update(page, rows, len(rows) - 1, address)
     sample = [html.Span(f"· sample {index + 1} of {samples}", className="media-sample")] if samples > 1 else []
     header = html.Div(html.Div([
         html.Span(tag, className="card-title", title=tag),
         html.Span([html.Span(className="swatch", style={"backgroundColor": color}),
-                   html.Span(run, title=run, className="media-run-name"), *sample], className="card-subtitle media-run"),
+                   html.Span(run, title=run, className="media-run-name"), *sample],
+                  className="card-subtitle media-run"),
     ], className="card-heading"), className="card-header")
     return html.Div([
         header,
-        html.Div(_media_element(ids, key, shown), className="media-frame"),
+        html.Div(_media_element(key, shown), className="media-frame"),
         html.Div(shown.info, id=ids.info(*key), className="media-info"),
         html.Div([
             html.Div(shown.caption, id=ids.caption(*key), className="media-caption"),
@@ -80,14 +130,35 @@ def _card(ids: MediaIds, rows: pd.DataFrame, color: str, samples: int, prefix: s
         ], className="media-step-row"),
         dcc.Slider(id=ids.slider(*key), min=0, max=shown.last, step=1, value=shown.position, marks=shown.marks,
                    updatemode="drag", included=False, allow_direct_input=False, className=shown.slider_class),
-    ], className=f"card media-card media-card-{ids.page}")
+        dcc.Store(id=store_id(card_key(run, tag, index)), data={"tag": tag, "run": run, "index": index}),
+    ], className=f"card media-card media-card-{page}")
 
 
-def _media_element(ids: MediaIds, key: tuple[str, str, int], shown: CardUpdate) -> Component:
+def _media_element(key: tuple[str, str, str, int], shown: CardUpdate) -> Component:
     """Return the card's <img> or <audio controls> pointing at the blob route."""
-    if ids.page == "images":
+    if key[0] == "images":
         return html.Img(id=ids.media(*key), src=shown.src, alt=shown.alt, className=shown.media_class)
     return html.Audio(id=ids.media(*key), src=shown.src, controls=True, preload="metadata", className="media-audio")
+
+
+def step_outputs(page: str, run: Any, tag: Any, index: Any) -> list[Output]:
+    """Return the Outputs of a card's step callback, in the order of CardUpdate.values (MATCH works for each part).
+
+    Args:
+        page: "images" (the <img> alt text and class are outputs too) or "audio".
+        run: the card's run (or MATCH).
+        tag: its tag (or MATCH).
+        index: its sample index (or MATCH).
+
+    Returns:
+        The Outputs.
+    """
+    key = (page, run, tag, index)
+    image = [Output(ids.media(*key), "alt"), Output(ids.media(*key), "className")] if page == "images" else []
+    return [Output(ids.slider(*key), "max"), Output(ids.slider(*key), "marks"), Output(ids.slider(*key), "value"),
+            Output(ids.slider(*key), "className"), Output(ids.step_input(*key), "value"),
+            Output(ids.media(*key), "src"), *image, Output(ids.caption(*key), "children"),
+            Output(ids.info(*key), "children")]
 
 
 @dataclass(frozen=True)
@@ -118,15 +189,21 @@ class CardUpdate:
     caption: str
     info: list[Component]
 
+    def values(self, page: str) -> tuple[Any, ...]:
+        """Return the values of a card's step callback, in the order of step_outputs(page, ...)."""
+        image = (self.alt, self.media_class) if page == "images" else ()
+        return (self.last, self.marks, self.position, self.slider_class, self.step, self.src, *image, self.caption,
+                self.info)
 
-def card_update(kind: str, rows: pd.DataFrame, position: int, prefix: str) -> CardUpdate:
+
+def card_update(kind: str, rows: pd.DataFrame, position: int, address: Address) -> CardUpdate:
     """Return what a card shows at one slider position.
 
     Args:
         kind: "images" or "audio".
         rows: the sample's rows, one per step, ascending (not empty).
         position: the slider position (clamped to the rows).
-        prefix: the app's path prefix.
+        address: the blob address of a sample.
 
     Returns:
         The card's new state.
@@ -135,14 +212,15 @@ def card_update(kind: str, rows: pd.DataFrame, position: int, prefix: str) -> Ca
     position = min(max(int(position), 0), last)
     row = rows.iloc[position]
     run, tag, step, index = str(row["run"]), str(row["tag"]), int(row["step"]), int(row["index"])
-    src = blobs.url(prefix, kind, run, tag, step, index, float(row["wall_time"]))
+    src = address(run, tag, step, index, float(row["wall_time"]))
     if kind == "images":
         width, height = int(row["width"]), int(row["height"])
-        info = [html.Span(f"{width} × {height} px" if width and height else "", className="media-dims")]
+        size = f"{width} × {height} px" if width and height else ""
+        info: list[Component] = [html.Span(size, className="media-dims")]
         media_class = "media-image pixelated" if is_small(width, height) else "media-image"
     else:
         label = str(row["label"] or "")
-        info = [html.Span(describe(row.to_dict()), className="media-format"),
+        info = [html.Span(describe({str(name): value for name, value in row.items()}), className="media-format"),
                 *([html.Span(label, className="media-label", title=label)] if label else [])]
         media_class = "media-audio"
     return CardUpdate(position, last, step_marks(rows["step"].to_numpy()),
