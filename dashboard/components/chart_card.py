@@ -24,8 +24,9 @@ GRAPH_CONFIG: Any = {
 }
 
 
-def chart_card(title: str, graph_id: dict[str, str], figure: go.Figure, *, actions: list[Component] | None = None,
-               subtitle: str = "") -> html.Div:
+def chart_card(title: str, graph_id: dict[str, Any], figure: go.Figure, *, actions: list[Component] | None = None,
+               subtitle: str | list[Component | str] = "", height: int | None = None,
+               class_name: str = "") -> html.Div:
     """Return a card holding one chart.
 
     Args:
@@ -33,7 +34,9 @@ def chart_card(title: str, graph_id: dict[str, str], figure: go.Figure, *, actio
         graph_id: the dict id of the dcc.Graph (MATCH callbacks use it).
         figure: the figure to show.
         actions: small buttons/links for the title bar (downloads, ...).
-        subtitle: a muted line under the title (e.g. point counts).
+        subtitle: a muted line under the title (e.g. point counts; may hold components such as run_label).
+        height: the chart's height in pixels (None: the stylesheet's).
+        class_name: more classes for the card (e.g. a page's card style).
 
     Returns:
         The card.
@@ -42,8 +45,12 @@ def chart_card(title: str, graph_id: dict[str, str], figure: go.Figure, *, actio
                         html.Span(subtitle, className="card-subtitle")], className="card-heading")]
     if actions:
         header.append(html.Div(actions, className="card-actions"))
-    return html.Div(
-        [html.Div(header, className="card-header"),
-         dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, className="card-graph")],
-        className="card",
-    )
+    graph = dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, className="card-graph",
+                      style=None if height is None else {"height": f"{height}px"})
+    return html.Div([html.Div(header, className="card-header"), graph], className=f"card {class_name}".strip())
+
+
+def run_label(run: str, color: str) -> html.Span:
+    """Return a run name with its colour swatch, as in the run picker."""
+    return html.Span([html.Span(className="swatch", style={"backgroundColor": color}),
+                      html.Span(run, className="run-name", title=run)], className="run-label")

@@ -97,8 +97,13 @@ def steps(source: DataSource, runs: Iterable[str], tags: Iterable[str]) -> list[
         tags: tag names.
 
     Returns:
-        The steps ([] when none).
+        The steps ([] when none; cached per data version: treat the list as read-only).
     """
+    key = (tuple(runs), tuple(tags))
+    return source.memo((PLUGIN, "steps", *key), lambda: _steps(source, *key))
+
+
+def _steps(source: DataSource, runs: tuple[str, ...], tags: tuple[str, ...]) -> list[int]:
     found = [series(source, run, tag)["step"].to_numpy(np.int64)
              for tag, names in runs_by_tag(source, runs, tags).items() for run in names]
     return np.unique(np.concatenate(found)).tolist() if found else []

@@ -129,6 +129,8 @@ class GridPage:
         tags: (source, runs, pattern) -> the tags to show; default: the plugin's tags with data in runs.
         display: the values of the controls that only the URL depends on, for a view: the first data of
             ids.display, so a change of another control keeps them in the URL.
+        settle: (view, context) -> the view a link opens with, fitted to the data (e.g. a step snapped to a
+            logged one); the sidebar, the view store and the query store get it. Default: the view unchanged.
     """
 
     key: str
@@ -143,6 +145,7 @@ class GridPage:
     no_match: str = tag_sections.NO_MATCH_HINT
     tags: Callable[[data.DataSource, list[str], Any], list[str]] | None = field(default=None)
     display: Callable[[Any], dict[str, Any]] = lambda view: {}
+    settle: Callable[[Any, Context], Any] = lambda view, context: view
 
     def tags_of(self, source: data.DataSource, runs: Sequence[str], tag_regex: Any) -> list[str]:
         """Return the tags to show: data in runs, matching the tag filter (a bad filter filters nothing)."""
@@ -188,12 +191,14 @@ def layout(page: GridPage, query: Mapping[str, Any]) -> html.Div:
     plotted = run_picker.plotted_runs(runs, view.ticked, view.run_regex)
     tags = page.tags_of(source, plotted, view.tag_regex)
     has_data = page.has_data(source)
+    context = Context(source, runs, plotted, tags)
+    view = page.settle(view, context)
     content, summary = _main_view(page, status, has_data, tags, {})
     main = {"className": "main", **page.main(view)}
     return html.Div([
         html.Aside([
             run_picker.tag_filter_input(page.key, view.tag_regex),
-            *page.sidebar(view, Context(source, runs, plotted, tags)),
+            *page.sidebar(view, context),
             run_picker.run_picker(page.key, runs, view.ticked, view.run_regex),
         ], className="sidebar"),
         html.Main([

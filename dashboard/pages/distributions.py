@@ -2,71 +2,58 @@
 
 Each step's histogram becomes nine values (min, the ±1.5σ, ±1σ, ±0.5σ normal-equivalent
 percentiles, the median and max) drawn as nested bands around the median line over step,
-relative or wall time. Compression runs once per (run, tag) and data version (cached); charts
-of tags with more steps than --samples-per-plugin distributions=N (default 500) show an evenly
-spaced subset and say so. The view lives in the URL query (see HistogramView).
+relative or wall time. Compression runs once per (run, tag) and data version (DataSource.memo);
+charts of tags with more steps than --samples-per-plugin distributions=N (default 500) show an
+evenly spaced subset and say so. The view lives in the URL query (see DistributionView).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import MATCH, Input, Output, State, html
+from dash import Input, html
 from dash.development.base_component import Component
 
-from dashboard import data
-from dashboard.callbacks import callback
-from dashboard.components import histogram_views as views
-from dashboard.components import histogram_page, tag_sections
-from dashboard.components.shell import ids as shell_ids
+from dashboard.components import controls
 from dashboard.data import histograms as hist_data
+from dashboard.pages import _grid
+from dashboard.pages._histogram import DISTRIBUTIONS_EMPTY, DistributionView, distribution_card, max_steps
 
-PATH = "/distributions"
-TITLE = "Distributions"
-ids = views.PageIds("distributions")
+__all__ = ["GRID", "ids", "layout"]
+
+PAGE = "distributions"
+
+
+class ids:  # noqa: N801 - a namespace
+    """Ids of the Distributions page (plain strings for singletons, dicts for per-card parts)."""
+
+    x_axis = "distributions-x-axis"
+
+    @staticmethod
+    def graph(tag: Any, run: Any) -> dict[str, Any]:
+        """The chart of one (tag, run)."""
+        return {"type": "distributions-graph", "tag": tag, "run": run}
+
+
+def sidebar(view: DistributionView, _context: _grid.Context) -> list[Component]:
+    """Return the horizontal axis choice (the template adds the filters and the run picker)."""
+    return [controls.radio_control("Horizontal axis", ids.x_axis, controls.TIME_AXIS_LABELS, view.time_axis)]
+
+
+def cards(request: _grid.CardRequest) -> list[Component]:
+    """Return the (tag, run) cards of these tags (runs without the tag get none)."""
+    source = request.source
+    limit = max_steps(source, "distributions")
+    return [distribution_card(source, tag, run, request.view.time_axis, limit, ids.graph(tag, run))
+            for tag, runs in hist_data.runs_by_tag(source, request.runs, request.tags).items() for run in runs]
+
+
+GRID = _grid.GridPage(PAGE, hist_data.PLUGIN, DistributionView, DISTRIBUTIONS_EMPTY, cards, sidebar=sidebar)
 
 
 def layout(**query: Any) -> html.Div:
-    """Return the page for a URL query (bad values fall back to defaults; see HistogramView)."""
-    return histogram_page.layout(ids, query,
-                                 lambda view, runs, _plotted, _tags: views.distribution_sidebar(ids, view, runs))
+    """Return the page for a URL query (bad values fall back to defaults; see DistributionView)."""
+    return _grid.layout(GRID, query)
 
 
-render_sections = histogram_page.sections_callback(__name__, ids)
-
-
-@callback(
-    Output(tag_sections.ids.body(ids.page, MATCH), "children"),
-    Input(tag_sections.ids.summary(ids.page, MATCH), "n_clicks"),
-    Input(tag_sections.ids.pager(ids.page, MATCH), "value"),
-    Input(ids.x_axis, "value"),
-    Input(ids.plotted, "data"),
-    Input(shell_ids.version, "data"),
-    State(tag_sections.ids.state(ids.page, MATCH), "data"),
-)
-def render_section(clicks: int | None, page: int | None, x_axis: Any, plotted: list[str] | None,
-                   _version: str | None, state: dict[str, Any] | None) -> list[Component]:
-    """Build the (tag, run) cards of one open section's current page."""
-    if not state or not tag_sections.is_open(state, clicks):
-        return []
-    source = data.current()
-    time_axis = views.HistogramView.from_controls(time_axis=x_axis).time_axis
-    pairs = hist_data.runs_by_tag(source, plotted or [], tag_sections.page_slice(state["tags"], page))
-    limit = views.max_steps(source, "distributions")
-    return [views.distribution_card(ids, source, tag, run, time_axis, limit)
-            for tag, runs in pairs.items() for run in runs]
-
-
-@callback(
-    Output(shell_ids.query, "data", allow_duplicate=True),
-    Input(ids.x_axis, "value"),
-    Input(ids.run_regex, "value"),
-    Input(ids.tag_regex, "value"),
-    Input(ids.runs, "value"),
-    prevent_initial_call="initial_duplicate",
-)
-def sync_url(x_axis: Any, run_regex: str | None, tag_regex: str | None, ticked: list[str] | None) -> str:
-    """Put the view in the address bar's query so the link reproduces it."""
-    view = views.HistogramView.from_controls(time_axis=x_axis, run_regex=run_regex, tag_regex=tag_regex,
-                                             ticked=ticked)
-    return view.to_query(data.current().runs())
+collect_view = _grid.collect(PAGE, x=Input(ids.x_axis, "value"))

@@ -1,4 +1,4 @@
-"""Tests of the Distributions page: contract, layout, basis-point bands on real logs, subsets, caching, URL."""
+"""Tests of the Distributions page on the grid template: contract, layout, basis-point bands, subsets, caching, URL."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import flask
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from dash import dcc, no_update
+from dash import Input, dcc, no_update
 
-from dashboard.components import histogram_views as views
-from dashboard.components import tag_sections
-from dashboard.pages import distributions
-from dashboard.pages.distributions import ids
-from tests.dashboard.dashtest import find, find_all, route
+from dashboard.components import run_picker, tag_sections
+from dashboard.components.shell import ids as shell_ids
+from dashboard.pages import _grid, distributions, histograms
+from dashboard.pages._histogram import LOG_HINT
+from dashboard.pages.distributions import PAGE, ids
+from tests.dashboard.dashtest import call, find, find_all, route
 from tests.dashboard.test_data_histograms import STEPS, WALL0, write_histogram_logdir
 
 ALL_RUNS = ["alpha", "beta", "gamma", "raw"]
@@ -25,6 +26,7 @@ ALL_RUNS = ["alpha", "beta", "gamma", "raw"]
 # Cumulative counts scaled to 10000: 1000, 3000, 6000, 10000. Each basis point interpolates in the
 # bucket whose cumulative count first exceeds it, e.g. 1587 -> 1 + (1587 - 1000) / 2000 = 1.2935.
 RAW_EXPECTED = [0.0, 0.668, 1.2935, 2 + 85 / 3000, 2 + 2000 / 3000, 3.22875, 3.60325, 3.833, 4.0]
+ROOT = _grid.ids.root(PAGE)
 
 
 def write_logdir(logdir: Path) -> Path:
@@ -60,9 +62,14 @@ def _texts(tree: Any) -> str:
     return " | ".join(c.children for c in find_all(tree, lambda c: isinstance(getattr(c, "children", None), str)))
 
 
+def _body(clicks: int, x_axis: str, runs: list[str], state: dict[str, Any] | None) -> Any:
+    """Call the template's section callback for this page, as Dash would (the view store holds {"x": ...})."""
+    return call(_grid.render_body, clicks, 0, {"x": x_axis}, runs, "v", state, [], tag_sections.ids.body(PAGE, "g"),
+                triggered=tag_sections.ids.summary(PAGE, "g"))
+
+
 def _render(tags: list[str], runs: list[str], x_axis: str = "step") -> list[Any]:
-    state = {"group": "g", "tags": tags, "open": True}
-    return distributions.render_section(0, 0, x_axis, runs, "v", state)
+    return _body(0, x_axis, runs, {"group": "g", "tags": tags, "open": True})
 
 
 def _median(figure: go.Figure) -> Any:
@@ -70,25 +77,34 @@ def _median(figure: go.Figure) -> Any:
 
 
 def test_page_module_follows_the_contract() -> None:
-    assert distributions.__doc__ and distributions.PATH == "/distributions" and distributions.TITLE == "Distributions"
+    assert distributions.__doc__ and not hasattr(distributions, "PATH") and not hasattr(distributions, "TITLE")
     public = {name for name in vars(distributions) if not name.startswith("_")}
-    assert {"layout", "render_sections", "render_section", "sync_url", "ids"} <= public
+    assert {"GRID", "layout", "collect_view", "ids"} <= public
+    assert distributions.GRID.key == PAGE and distributions.GRID.plugin == "histograms"
+
+
+def test_collect_view_gathers_the_time_axis() -> None:
+    declared = distributions.collect_view
+    assert declared.args[0].component_id == _grid.ids.view(PAGE)
+    assert [(type(dep), dep.component_id, dep.component_property) for dep in declared.args[1:]] == [
+        (Input, ids.x_axis, "value")]
+    assert '["x"]' in declared.function
 
 
 def test_layout_shows_sections_and_the_time_axis(dist_app: dash.Dash, in_app: object) -> None:
     page = distributions.layout(x="relative", tags="^(hand|layer1/)")
-    assert find(page, ids.summary).children == "2 tags in 2 sections"
+    assert find(page, _grid.ids.summary(PAGE)).children == "2 tags in 2 sections"
     assert find(page, tag_sections.ids.state("distributions", "hand")).data["tags"] == ["hand/made"]
-    assert find(page, ids.x_axis).value == "relative" and find(page, ids.runs).value == ALL_RUNS
-    assert find(page, views.PageIds("histograms").mode) is None and page.className == "page page-distributions"
+    assert find(page, ids.x_axis).value == "relative" and find(page, run_picker.ids.runs(PAGE)).value == ALL_RUNS
+    assert find(page, histograms.ids.mode) is None and page.className == "page page-grid page-distributions"
 
 
 def test_layout_without_histograms_says_what_to_log(make_app: Callable[..., dash.Dash], scalar_logdir: Path) -> None:
     app = make_app(logdir=str(scalar_logdir))
     with app.server.test_request_context("/"):
         page = distributions.layout()
-    assert "No distribution data was found" in _texts(page) and views.LOG_HINT in _texts(page)
-    assert page.className == "page page-distributions page-empty"
+    assert "No distribution data was found" in _texts(page) and LOG_HINT in _texts(page)
+    assert page.className == "page page-grid page-distributions page-empty"
 
 
 def test_render_section_bands_are_the_hand_computed_basis_points(dist_app: dash.Dash, in_app: object) -> None:
@@ -107,7 +123,8 @@ def test_render_section_bands_are_the_hand_computed_basis_points(dist_app: dash.
 
 def test_render_section_one_card_per_run_with_the_tag(dist_app: dash.Dash, in_app: object) -> None:
     graphs = _graphs(_render(["layer1/weight", "const/value"], ["beta", "alpha", "gamma"]))
-    assert [graph_id for graph_id, _ in graphs] == [ids.graph("layer1/weight", "beta"), ids.graph("layer1/weight", "alpha"),
+    assert [graph_id for graph_id, _ in graphs] == [ids.graph("layer1/weight", "beta"),
+                                                    ids.graph("layer1/weight", "alpha"),
                                                     ids.graph("const/value", "alpha")]
     constant = _median(graphs[2][1])
     assert list(constant.x) == [0.0, 50.0] and constant.customdata[:, 1:].tolist() == [[3.0] * 9] * 2
@@ -147,21 +164,30 @@ def test_render_section_reuses_figures_until_the_data_changes(make_app: Callable
 
 def test_render_section_closed_builds_nothing(dist_app: dash.Dash, in_app: object) -> None:
     state = {"group": "hand", "tags": ["hand/made"], "open": True}
-    assert distributions.render_section(1, 0, "step", ALL_RUNS, "v", state) == []
-    assert distributions.render_section(0, 0, "step", ALL_RUNS, "v", None) == []
+    assert _body(1, "step", ALL_RUNS, state) == []
+    assert _body(0, "step", ALL_RUNS, None) == []
 
 
 def test_render_sections_rebuilds_only_when_tags_change(dist_app: dash.Dash, in_app: object) -> None:
     states = [{"group": "hand", "tags": ["hand/made"], "open": True}]
-    assert distributions.render_sections(["raw"], "", "v", states, [0]) == (no_update, no_update, no_update)
-    children, summary, page_class = distributions.render_sections(["raw"], "nothing-matches", "v", states, [0])
+    assert _grid.render_sections(["raw"], "", "v", states, [0], ROOT) == (no_update, no_update, no_update)
+    children, summary, page_class = _grid.render_sections(["raw"], "nothing-matches", "v", states, [0], ROOT)
     assert summary == "0 tags" and "Nothing to show" in _texts(children)
-    assert page_class == "page page-distributions"
+    assert page_class == "page page-grid page-distributions"
 
 
-def test_sync_url_writes_the_view(dist_app: dash.Dash, in_app: object) -> None:
-    assert distributions.sync_url("step", "", "", ALL_RUNS) == ""
-    assert distributions.sync_url("wall", "ra", "hand", ["raw"]) == "?runs=ra&tags=hand&x=wall&run=raw"
+def test_sync_query_writes_the_view(dist_app: dash.Dash, in_app: object) -> None:
+    def sync(x_axis: str, run_regex: str, tag_regex: str, ticked: list[str]) -> str:
+        return _grid.sync_query({"x": x_axis}, {}, run_regex, tag_regex, ticked, ALL_RUNS, ROOT)
+
+    assert sync("step", "", "", ALL_RUNS) == ""
+    assert sync("wall", "ra", "hand", ["raw"]) == "?runs=ra&tags=hand&x=wall&run=raw"
+
+
+def test_layout_link_keeps_only_what_the_page_shows(dist_app: dash.Dash, in_app: object) -> None:
+    page = distributions.layout(x="wall", mode="compare", step="40", norm="1")
+    assert find(page, _grid.ids.view(PAGE)).data == {"x": "wall"}
+    assert find(page, shell_ids.page_query(PAGE)).data == "?x=wall"  # Histograms' options are not carried
 
 
 def test_flask_serves_the_page(dist_app: dash.Dash) -> None:

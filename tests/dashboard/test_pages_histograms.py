@@ -1,4 +1,4 @@
-"""Tests of the Histograms page and its building blocks: contract, URL view, layout, every callback, Flask routes."""
+"""Tests of the Histograms page on the grid template: contract, layout, cards, step control, URL, Flask routes."""
 
 from __future__ import annotations
 
@@ -13,20 +13,20 @@ import flask
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from dash import dcc, no_update
+from dash import Input, State, dcc, no_update
 
-from dashboard.components import histogram_views as views
-from dashboard.components import tag_sections
+from dashboard.components import run_picker, tag_sections
 from dashboard.components.shell import ids as shell_ids
-from dashboard.figures.histograms import relative_labels
-from dashboard.pages import histograms
-from dashboard.pages.histograms import ids
+from dashboard.pages import _grid, histograms
+from dashboard.pages._histogram import LOG_HINT
+from dashboard.pages.histograms import PAGE, ids
 from tests.dashboard.dashtest import call, find, find_all, route
 from tests.dashboard.test_data_histograms import STEPS, write_histogram_logdir
 
 TF2_FIXTURES = Path(__file__).parents[1] / "fixtures" / "tf2"
 ALL_RUNS = ["alpha", "beta", "gamma"]
 OPEN = {"open": True}
+ROOT = _grid.ids.root(PAGE)
 
 
 @pytest.fixture
@@ -55,67 +55,48 @@ def _texts(tree: Any) -> str:
     return " | ".join(c.children for c in strings)
 
 
+def _view(mode: str = "offset", x_axis: str = "step", step: int | None = None, switches: list[str] | None = None,
+          step_max: int | None = None) -> dict[str, Any]:
+    """The page's view store as the collect callback fills it."""
+    return {"mode": mode, "x": x_axis, "step": step, "toggles": switches or [], "step_max": step_max}
+
+
+def _body(clicks: int, view: dict[str, Any], runs: list[str], state: dict[str, Any] | None) -> Any:
+    """Call the template's section callback for this page, as Dash would."""
+    return call(_grid.render_body, clicks, 0, view, runs, "v", state, [], tag_sections.ids.body(PAGE, "g"),
+                triggered=tag_sections.ids.summary(PAGE, "g"))
+
+
 def _render(mode: str = "offset", x_axis: str = "step", step: int | None = None, switches: list[str] | None = None,
             tags: list[str] | None = None, runs: list[str] | None = None) -> list[Any]:
-    return histograms.render_section(0, 0, mode, x_axis, step, switches or [], runs or ALL_RUNS, "v",
-                                     _state(tags or ["layer1/weight"]))
+    return _body(0, _view(mode, x_axis, step, switches), runs or ALL_RUNS, _state(tags or ["layer1/weight"]))
 
 
-# ----- contract and URL view ----------------------------------------------------------------------
+def _sync(mode: str, x_axis: str, step: Any, switches: list[str], run_regex: str, tag_regex: str,
+          ticked: list[str], step_max: Any) -> str:
+    return _grid.sync_query(_view(mode, x_axis, step, switches, step_max), {}, run_regex, tag_regex, ticked,
+                            ALL_RUNS, ROOT)
+
+
+# ----- contract ----------------------------------------------------------------------------------------
 
 
 def test_page_module_follows_the_contract() -> None:
-    assert histograms.__doc__ and histograms.PATH == "/histograms" and histograms.TITLE == "Histograms"
+    assert histograms.__doc__ and not hasattr(histograms, "PATH") and not hasattr(histograms, "TITLE")
     public = {name for name in vars(histograms) if not name.startswith("_")}
-    assert {"layout", "render_sections", "render_section", "update_step", "sync_url", "ids"} <= public
+    assert {"GRID", "layout", "collect_view", "update_step", "show_mode_controls", "ids"} <= public
+    assert histograms.GRID.key == PAGE and histograms.GRID.plugin == "histograms"
+    assert ids.step == "histograms-step" and ids.step_input == "histograms-step-input"  # the browser test's ids
 
 
-def test_histogram_view_round_trips_through_the_query() -> None:
-    view = views.HistogramView(mode="compare", time_axis="wall", step=40, normalize=True, run_regex="a",
-                               tag_regex="layer", ticked=("alpha",))
-    query = view.to_query(ALL_RUNS)
-    assert query == "?runs=a&tags=layer&mode=compare&x=wall&step=40&norm=1&run=alpha"
-    parsed = dict(item.split("=") for item in query[1:].split("&"))
-    assert views.HistogramView.from_query(parsed, ALL_RUNS) == view
-    assert views.HistogramView(ticked=tuple(ALL_RUNS)).to_query(ALL_RUNS) == ""
-    assert views.HistogramView(mode="overlay", step=40, normalize=True, ticked=("alpha", "beta")).to_query(
-        ALL_RUNS) == "?mode=overlay&hide=gamma"
-
-
-def test_histogram_view_bad_query_values_fall_back_to_defaults() -> None:
-    view = views.HistogramView.from_query({"mode": "ridge", "x": "epoch", "step": "abc", "norm": "maybe"}, ALL_RUNS)
-    assert view == views.HistogramView(ticked=tuple(ALL_RUNS))
-    assert views.HistogramView.from_query({"step": "12.7"}, ALL_RUNS).step == 12
-    assert views.HistogramView.from_controls("bogus", None, "x", None).mode == "offset"
-
-
-def test_step_range_moves_by_the_common_gap_and_snaps_to_logged_steps() -> None:
-    logged = [0, 10, 20, 35, 40]
-    assert views.step_range(logged, None) == {"min": 0, "max": 40, "step": 5, "value": 40,
-                                              "marks": {0: "0", 40: "40"}, "disabled": False}
-    assert views.step_range(logged, 26)["value"] == 20 and views.step_range(logged, 28)["value"] == 35  # nearest
-    assert views.step_range(logged, 15)["value"] == 10  # a tie takes the earlier step
-    assert views.step_range(logged, 10_000)["value"] == 40 and views.step_range(logged, -3)["value"] == 0
-    assert views.step_range([7], None) == {"min": 7, "max": 7, "step": 1, "value": 7, "marks": {7: "7"},
-                                           "disabled": True}
-    assert views.step_range([], 3) == {"min": 0, "max": 0, "step": 1, "value": None, "marks": {}, "disabled": True}
-    assert views.step_range([0, 1000, 2000], None)["marks"] == {0: "0", 2000: "2,000"}
-
-
-def test_follow_latest_only_at_the_last_step() -> None:
-    assert views.follow_latest(90, 90) is None and views.follow_latest(None, 90) is None
-    assert views.follow_latest(40, 90) == 40 and views.follow_latest(40, None) is None
-
-
-def test_steps_note_says_how_many_are_shown_of_how_many() -> None:
-    assert views.steps_note(1, 1) == "1 step" and views.steps_note(20, 20) == "20 steps"
-    assert views.steps_note(50, 1200) == "50 of 1,200 steps shown"
-
-
-def test_relative_labels_pick_one_unit_for_all_ticks() -> None:
-    assert relative_labels(np.array([0.0, 1.0, 2.0])) == ["0 h", "1 h", "2 h"]
-    assert relative_labels(np.array([0.0, 0.25, 1.5])) == ["0 min", "15 min", "90 min"]
-    assert relative_labels(np.array([0.0, 10 / 3600])) == ["0 s", "10 s"]
+def test_collect_view_gathers_the_controls_and_the_slider_max() -> None:
+    declared = histograms.collect_view
+    assert declared.args[0].component_id == _grid.ids.view(PAGE)
+    sent = [(type(dep).__name__, dep.component_id, dep.component_property) for dep in declared.args[1:]]
+    assert sent == [("Input", ids.mode, "value"), ("Input", ids.x_axis, "value"), ("Input", ids.step, "value"),
+                    ("Input", ids.toggles, "value"), ("State", ids.step, "max")]
+    assert '["mode", "x", "step", "toggles", "step_max"]' in declared.function
+    assert isinstance(declared.args[-1], State) and isinstance(declared.args[1], Input)
 
 
 # ----- layout --------------------------------------------------------------------------------------
@@ -123,7 +104,7 @@ def test_relative_labels_pick_one_unit_for_all_ticks() -> None:
 
 def test_layout_shows_sections_of_histogram_tags(hist_app: dash.Dash, in_app: object) -> None:
     page = histograms.layout()
-    assert find(page, ids.summary).children == "4 tags in 4 sections"
+    assert find(page, _grid.ids.summary(PAGE)).children == "4 tags in 4 sections"
     state = find(page, tag_sections.ids.state("histograms", "layer10")).data
     assert state == {"group": "layer10", "tags": ["layer10/w"], "open": True}
     assert [find(page, tag_sections.ids.state("histograms", g)).data["tags"] for g in ("const", "layer1", "layer2")] \
@@ -131,7 +112,8 @@ def test_layout_shows_sections_of_histogram_tags(hist_app: dash.Dash, in_app: ob
     assert find(page, ids.mode).value == "offset" and find(page, ids.x_axis).value == "step"
     assert find(page, ids.controls).className == "histogram-controls mode-offset"
     assert find(page, ids.step).value is None  # not compare mode: no steps read; compare starts at the latest
-    assert find(page, ids.runs).value == ALL_RUNS and page.className == "page page-histograms"
+    assert find(page, run_picker.ids.runs(PAGE)).value == ALL_RUNS
+    assert page.className == "page page-grid page-histograms"
 
 
 def test_layout_reproduces_a_compare_link(hist_app: dash.Dash, in_app: object) -> None:
@@ -142,13 +124,24 @@ def test_layout_reproduces_a_compare_link(hist_app: dash.Dash, in_app: object) -
     assert (slider.min, slider.max, slider.step, slider.value, box.value) == (0, 95, 5, 35, 35)
     assert find(page, ids.toggles).value == ["normalize"]
     assert find(page, ids.controls).className == "histogram-controls mode-compare"
-    assert find(page, ids.summary).children == "1 tag in 1 section"
+    assert find(page, _grid.ids.summary(PAGE)).children == "1 tag in 1 section"
+    # The cards and the link start from the snapped step (the slider's max comes along: 35 is not the end).
+    assert find(page, _grid.ids.view(PAGE)).data == _view("compare", "wall", 35, ["normalize"], 95)
+    assert find(page, shell_ids.page_query(PAGE)).data == \
+        "?tags=%5Elayer1%2F&mode=compare&x=wall&step=35&norm=1&hide=gamma"
+
+
+def test_layout_of_a_compare_link_without_a_step_follows_the_latest(hist_app: dash.Dash, in_app: object) -> None:
+    page = histograms.layout(mode="compare", tags="^layer1/")
+    assert find(page, ids.step).value == 95 and find(page, ids.step_input).value == 95
+    assert find(page, _grid.ids.view(PAGE)).data == _view("compare", step=95, step_max=95)
+    assert find(page, shell_ids.page_query(PAGE)).data == "?tags=%5Elayer1%2F&mode=compare"  # the end: no step
 
 
 def test_layout_survives_bad_query_values(hist_app: dash.Dash, in_app: object) -> None:
     page = histograms.layout(mode="x", x="y", step="z", tags="[", runs="(", run="nobody")
-    assert find(page, ids.mode).value == "offset" and find(page, ids.runs).value == []
-    assert find(page, ids.summary).children == "0 tags" and "Nothing to show" in _texts(page)
+    assert find(page, ids.mode).value == "offset" and find(page, run_picker.ids.runs(PAGE)).value == []
+    assert find(page, _grid.ids.summary(PAGE)).children == "0 tags" and "Nothing to show" in _texts(page)
 
 
 def test_layout_without_histograms_says_what_to_log(make_app: Callable[..., dash.Dash], scalar_logdir: Path) -> None:
@@ -156,8 +149,8 @@ def test_layout_without_histograms_says_what_to_log(make_app: Callable[..., dash
     with app.server.test_request_context("/"):
         page = histograms.layout()
     text = _texts(page)
-    assert "No histogram data was found" in text and views.LOG_HINT in text
-    assert page.className == "page page-histograms page-empty"
+    assert "No histogram data was found" in text and LOG_HINT in text
+    assert page.className == "page page-grid page-histograms page-empty"
 
 
 def test_layout_of_missing_logdir_says_what_to_do(make_app: Callable[..., dash.Dash], tmp_path: Path) -> None:
@@ -173,7 +166,8 @@ def test_layout_of_missing_logdir_says_what_to_do(make_app: Callable[..., dash.D
 def test_render_section_offset_one_card_per_run_one_ridge_per_step(hist_app: dash.Dash, in_app: object) -> None:
     cards = _render()
     graphs = _graphs(cards)
-    assert [graph_id for graph_id, _ in graphs] == [ids.graph("layer1/weight", "alpha"), ids.graph("layer1/weight", "beta")]
+    assert [graph_id for graph_id, _ in graphs] == [ids.graph("layer1/weight", "alpha"),
+                                                    ids.graph("layer1/weight", "beta")]
     alpha = graphs[0][1]
     assert [trace.meta["step"] for trace in alpha.data] == list(STEPS)
     assert all(trace.fill == "toself" for trace in alpha.data)
@@ -258,8 +252,8 @@ def test_render_section_compare_without_a_step_uses_the_latest(hist_app: dash.Da
 
 
 def test_render_section_closed_or_missing_builds_nothing(hist_app: dash.Dash, in_app: object) -> None:
-    assert histograms.render_section(1, 0, "offset", "step", None, [], ALL_RUNS, "v", _state(["layer1/weight"])) == []
-    assert histograms.render_section(0, 0, "offset", "step", None, [], ALL_RUNS, "v", None) == []
+    assert _body(1, _view(), ALL_RUNS, _state(["layer1/weight"])) == []
+    assert _body(0, _view(), ALL_RUNS, None) == []
     assert _render(runs=["gamma"]) == []
 
 
@@ -282,14 +276,15 @@ def test_render_section_shows_new_steps_after_a_refresh(make_app: Callable[..., 
 def test_render_sections_rebuilds_only_when_tags_change(hist_app: dash.Dash, in_app: object) -> None:
     states = [{"group": "layer1", "tags": ["layer1/weight"], "open": True},
               {"group": "layer10", "tags": ["layer10/w"], "open": True}]
-    assert histograms.render_sections(["beta"], "", "v", states, [0, 0]) == (no_update, no_update, no_update)
-    children, summary, page_class = histograms.render_sections(["alpha"], "layer", "v", states, [1, 0])
-    assert summary == "2 tags in 2 sections" and page_class == "page page-histograms"
+    assert _grid.render_sections(["beta"], "", "v", states, [0, 0], ROOT) == (no_update, no_update, no_update)
+    children, summary, page_class = _grid.render_sections(["alpha"], "layer", "v", states, [1, 0], ROOT)
+    assert summary == "2 tags in 2 sections" and page_class == "page page-grid page-histograms"
     assert [section.open for section in children] == [False, True]  # layer1 (clicked shut), layer2 (new)
 
 
 def test_update_step_refits_follows_new_steps_and_syncs_the_box(hist_app: dash.Dash, in_app: object) -> None:
-    def update(trigger: str, value: Any, typed: Any, old_max: Any, mode: str = "compare", runs: list[str] | None = None):
+    def update(trigger: str, value: Any, typed: Any, old_max: Any, mode: str = "compare",
+               runs: list[str] | None = None) -> Any:
         return call(histograms.update_step, runs or ["alpha"], "^layer1/", "v", mode, value, typed, old_max,
                     triggered=trigger, prop="value")
 
@@ -298,16 +293,18 @@ def test_update_step_refits_follows_new_steps_and_syncs_the_box(hist_app: dash.D
     assert update(ids.step_input, 40, 57, 90)[5:] == (60, 60)  # typed 57: nearest logged step 60
     assert update(ids.step_input, 40, None, 90) == (no_update,) * 7  # a box being edited may be empty
     assert update(ids.step, 30, 40, 90)[5:] == (no_update, 30)
+    assert update(ids.step, "x", 40, 90)[5:] == (90, 90)  # not a step (a forged request): the latest
     assert update(shell_ids.version, 90, 90, 80, runs=["alpha", "beta"])[1] == 95  # at the end: follows to 95
     assert update(shell_ids.version, 40, 40, 90, runs=["alpha", "beta"])[5:] == (no_update, no_update)  # stays
 
 
-def test_sync_url_writes_the_view(hist_app: dash.Dash, in_app: object) -> None:
-    sync = histograms.sync_url
-    assert sync("offset", "step", 0, [], "", "", ALL_RUNS, 0) == ""
-    assert sync("overlay", "relative", 40, ["normalize"], "", "w", ["alpha"], 90) == "?tags=w&mode=overlay&x=relative&run=alpha"
-    assert sync("compare", "step", 40, ["normalize"], "", "", ALL_RUNS, 90) == "?mode=compare&step=40&norm=1"
-    assert sync("compare", "step", 90, [], "", "", ALL_RUNS, 90) == "?mode=compare"  # the last step follows new data
+def test_sync_query_writes_the_view(hist_app: dash.Dash, in_app: object) -> None:
+    assert _sync("offset", "step", 0, [], "", "", ALL_RUNS, 0) == ""
+    assert _sync("overlay", "relative", 40, ["normalize"], "", "w", ["alpha"], 90) == \
+        "?tags=w&mode=overlay&x=relative&run=alpha"
+    assert _sync("compare", "step", 40, ["normalize"], "", "", ALL_RUNS, 90) == "?mode=compare&step=40&norm=1"
+    assert _sync("compare", "step", 90, [], "", "", ALL_RUNS, 90) == "?mode=compare"  # the last step follows new data
+    assert _sync("compare", "step", None, [], "", "", ALL_RUNS, 0) == "?mode=compare"  # no steps yet
 
 
 # ----- through Flask -------------------------------------------------------------------------------

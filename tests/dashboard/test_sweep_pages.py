@@ -72,12 +72,15 @@ def pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
 def section_request(dependency: dict[str, Any], page: Any, state: dict[str, Any], runs: list[str],
                     name: str) -> tuple[Any, ...]:
     """Return (outputs, inputs, states) of a section-body request for one section, controls as the layout has them."""
+    def matched(key: dict[str, Any]) -> dict[str, Any]:  # a grid template id: MATCH on the page (and group)
+        return {part: {"page": name}.get(part, value) if value == ["MATCH"] else value for part, value in key.items()}
+
     def filled(item: dict[str, Any]) -> dict[str, Any] | list[Any]:
         key = json.loads(item["id"]) if item["id"].startswith("{") else item["id"]
         if isinstance(key, dict) and ["ALL"] in key.values():
             return []
-        if isinstance(key, dict) and key.get("page") == ["MATCH"]:
-            key = {**key, "page": name}
+        if isinstance(key, dict):
+            key = matched(key)
         if isinstance(key, dict) and "group" in key:
             key = {**key, "group": state["group"]}
         values = {"tag-section-state": state, "run-picker-plotted": runs, "tag-section-summary": 0}
@@ -87,9 +90,14 @@ def section_request(dependency: dict[str, Any], page: Any, state: dict[str, Any]
             value = getattr(component, item["property"], None) if component is not None else "v"
         return {"id": key, "property": item["property"], "value": value}
 
-    body = {"id": {**json.loads(dependency["output"].rsplit(".", 1)[0].replace('["MATCH"]', '"x"')),
-                   "page": name, "group": state["group"]}, "property": "children"}
+    body = {"id": {**matched(json.loads(dependency["output"].rsplit(".", 1)[0])), "group": state["group"]},
+            "property": "children"}
     return body, [filled(item) for item in dependency["inputs"]], [filled(item) for item in dependency["state"]]
+
+
+def grid_cards(page: _grid.GridPage, view: dict[str, Any], runs: list[str], state: dict[str, Any]) -> list[Any]:
+    """Return the cards the grid template's section callback builds for one open section of a grid page."""
+    return call(_grid.section_cards, page, 0, 0, view, runs, state, [], slice(None))
 
 
 @pytest.mark.parametrize("page", [histograms, distributions, images, audio, text],
@@ -97,9 +105,9 @@ def section_request(dependency: dict[str, Any], page: Any, state: dict[str, Any]
 def test_sweep_pages_every_section_renders_over_http(app: dash.Dash, page: Any) -> None:
     client = app.server.test_client()
     name = page.__name__.rsplit(".", 1)[1]
-    grid = '"page":["MATCH"]' if hasattr(page, "GRID") else f'"page":"{name}"'  # the template's MATCH callback
-    (dependency,) = [item for item in client.get("/_dash-dependencies").json
-                     if "tag-section-body" in item["output"] and grid in item["output"]]
+    bodies = [item for item in client.get("/_dash-dependencies").json if "tag-section-body" in item["output"]]
+    (dependency,) = ([item for item in bodies if f'"page":"{name}"' in item["output"]]
+                     or [item for item in bodies if '"page":["MATCH"]' in item["output"]])  # a grid page
     with app.server.test_request_context("/"):
         layout, runs = page.layout(), data.current().runs()
     for state in open_states(layout):
@@ -125,11 +133,11 @@ def test_sweep_pages_histogram_cards_cover_every_run_and_tag(app: dash.Dash, in_
     runs = source.runs()
     for mode in ("offset", "overlay"):
         cards = [card for state in open_states(histograms.layout())
-                 for card in call(histograms.render_section, 0, 0, mode, "step", None, [], runs, None, state)]
+                 for card in grid_cards(histograms.GRID, {"mode": mode, "x": "step"}, runs, state)]
         assert sorted(card_keys(cards)) == expected, mode
         assert all(find_all(card, lambda c: isinstance(c, dcc.Graph) and c.figure.data) for card in cards)
     compare = [card for state in open_states(histograms.layout(mode="compare"))
-               for card in call(histograms.render_section, 0, 0, "compare", "step", 1, [], runs, None, state)]
+               for card in grid_cards(histograms.GRID, {"mode": "compare", "x": "step", "step": 1}, runs, state)]
     assert sorted(find_all(card, lambda c: getattr(c, "className", None) == "card-title")[0].children
                   for card in compare) == sorted({tag for _, tag in expected})
 
@@ -139,7 +147,7 @@ def test_sweep_pages_distribution_cards_cover_every_run_and_tag(app: dash.Dash, 
     runs = source.runs()
     for axis in ("step", "relative", "wall"):
         cards = [card for state in open_states(distributions.layout())
-                 for card in call(distributions.render_section, 0, 0, axis, runs, None, state)]
+                 for card in grid_cards(distributions.GRID, {"x": axis}, runs, state)]
         assert sorted(card_keys(cards)) == pairs(source.loader.histograms()), axis
 
 
@@ -187,13 +195,7 @@ def test_sweep_pages_text_cards_render_every_summary(app: dash.Dash, in_request:
 def test_sweep_pages_odd_run_names_round_trip_through_the_url(app: dash.Dash, in_request: Any, page: Any) -> None:
     runs = data.current().runs()
     picked = [".", "hash#mark", "amp&er=eq+plus"]
-    arguments = {histograms: ("offset", "step", None, [], "", "", picked, None),
-                 distributions: ("step", "", "", picked),
-                 images: ({}, {"brightness": 1.0, "contrast": 1.0, "actual": []}, "", "", picked, runs,
-                          _grid.ids.root("images")),
-                 audio: ({}, {}, "", "", picked, runs, _grid.ids.root("audio")),
-                 text: (["markdown"], "", "", picked)}[page]
-    query = call(_grid.sync_query if hasattr(page, "GRID") else page.sync_url, *arguments)
+    query = _grid.sync_query({}, {}, "", "", picked, runs, _grid.ids.root(page.GRID.key))  # default controls
     parsed = {key: value if len(value) > 1 else value[0] for key, value in parse_qs(urlsplit(query).query).items()}
     layout = page.layout(**parsed)
     ticked = find_all(layout, lambda c: isinstance(c, dcc.Checklist) and isinstance(c.id, dict)
