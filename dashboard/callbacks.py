@@ -3,8 +3,8 @@
 Dash's global `dash.callback` registry is emptied by the first app that starts, so a second app
 in the same process (tests, gunicorn --preload) would silently lose every callback. Instead a
 module marks its callbacks with `@callback(...)` (the function stays a plain, directly testable
-function) and create_app calls `register(app, module)`. A callback shared by several pages is
-made per page by a factory that sets the function's __module__ to the page's (see components.section_list).
+function) and create_app calls `register(app, module)`. A callback several pages share is declared
+once, with MATCH on the page key in its ids (see pages._grid), never copied per page.
 """
 
 from __future__ import annotations

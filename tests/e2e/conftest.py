@@ -26,7 +26,7 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def tab(chromium: Any) -> Iterator[Tab]:
-    """A fresh 1400x900 page with error recording."""
+    """A fresh 1400x900 page with error recording; the test fails on any console error, even one it did not check."""
     context = chromium.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     page = context.new_page()
     recorded = Tab(page)
@@ -42,3 +42,4 @@ def tab(chromium: Any) -> Iterator[Tab]:
             if "_dash-update-component" in request.url else None)
     yield recorded
     context.close()
+    recorded.assert_clean()  # every browser test fails on any console error or failed callback request
