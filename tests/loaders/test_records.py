@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import random
 import struct
+import subprocess
+import sys
 
 import pytest
 from tensorboardX import SummaryWriter
 
-from loaders.records import HEADER_BYTES, frame, masked_crc, scan_records
+from loaders.records import HEADER_BYTES, frame, masked_crc, read_tail, scan_records
 
 
 def _write(path: str, data: bytes) -> str:
@@ -107,3 +109,51 @@ def test_scan_records_survives_empty_and_random_files(tmp_path, content):
         assert scan.problems, "random bytes must be reported"
     else:
         assert not scan.problems and scan.end_offset == 0
+
+
+SPARSE_READ = """
+import resource, sys
+import loaders
+from loaders.records import scan_records
+
+logdir, cache, path = sys.argv[1:4]
+lg = loaders.Logdir(logdir, cache)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+scan = scan_records(path)
+rows = len(lg.scalars())
+grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(grown_kib, rows, len(scan), scan.end_offset)
+for problem in [*scan.problems, *lg.problems().itertuples()]:
+    print(problem.kind, problem.offset, problem.message)
+"""
+
+
+def test_read_tail_rejects_a_sparse_4gib_file_of_zeros_without_reading_it(tmp_path):
+    path = tmp_path / "logs" / "run" / "events.out.tfevents.1.host"
+    path.parent.mkdir(parents=True)
+    size = 4 << 30
+    with open(path, "wb") as handle:
+        handle.truncate(size)  # sparse: costs no disk space, reads as zeros
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", SPARSE_READ, str(tmp_path / "logs"), str(tmp_path / "cache"),
+                          str(path)], capture_output=True, text=True, check=True, cwd=root, timeout=120).stdout
+    first, *problems = out.splitlines()
+    grown_kib, rows, records, end = map(int, first.split())
+    assert (rows, records, end) == (0, 0, 0)
+    assert grown_kib < 100 << 10, f"reading a 4 GiB file of zeros grew the peak RSS by {grown_kib} KiB"
+    assert len(problems) == 2
+    for line in problems:
+        kind, offset, message = line.split(" ", 2)
+        assert (kind, offset) == ("length_crc", "0")
+        assert message == (f"{path}: does not start with a TFRecord header (bad length checksum at byte 0): not an "
+                           f"event file, or damaged there; nothing read ({size} bytes)")
+
+
+def test_read_tail_reads_everything_after_a_valid_first_header(tmp_path):
+    data = frame(b"alpha") + b"\x00" * 100
+    path = _write(str(tmp_path / "x.tfevents"), data)
+    assert read_tail(path) == data and read_tail(path, len(frame(b"alpha"))) == b"\x00" * HEADER_BYTES
+    assert read_tail(path, len(frame(b"alpha")), check=False) == b"\x00" * 100
+    scan = scan_records(path)
+    assert len(scan) == 1 and scan.stopped and [p.kind for p in scan.problems] == ["length_crc"]
+    assert "(100 bytes not read)" in scan.problems[0].message
