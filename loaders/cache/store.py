@@ -37,6 +37,8 @@ from loaders.tables import SCHEMA_VERSION, SCHEMAS
 HEAD_BYTES = 64
 META_READS = 3  # times meta.json is read before a missing chunk file counts as damage
 RECOVERIES = 2  # a newer entry another writer stored, then a rebuild from the event file
+SETTLE_S = 30.0
+"""Default quiet time after which an incomplete last record counts as damage (about a reload interval)."""
 
 Decoder = Callable[[str, int, Mapping[str, TagInfo]], FileChunk]
 
@@ -74,13 +76,18 @@ class Cache:
         decoded_bytes: event-file bytes decoded by this process (tests and progress use it).
     """
 
-    def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *, decoder: Decoder | None = None) -> None:
+    def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *, decoder: Decoder | None = None,
+                 settle_s: float = SETTLE_S) -> None:
         """Open (creating) the cache.
 
         Args:
             cache_dir: the cache directory; None means default_cache_dir().
             decoder: decodes (path, start, known) to a FileChunk; tests pass fakes.
+            settle_s: a file with an incomplete last record that has not changed for this many
+                seconds is damaged, not being written: its tail is reported ("ends_mid_record" or
+                "bad_length"). Until then it is a live writer's record, not yet written.
         """
+        self.settle_s = settle_s
         self.problems: list[Problem] = []
         self.decoded_bytes = 0
         self._decode = decoder or default_decoder

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -202,3 +206,95 @@ def test_parallel_frames_keep_str_run_and_tag_columns(mixed_logdir, tmp_path):
     frame = Logdir(mixed_logdir, tmp_path / "cache").scalars(runs=["a"])
     assert [str(frame[column].dtype) for column in frame.columns] == ["str", "str", "int64", "float64", "float64"]
     assert frame["run"].unique().tolist() == ["a"] and sorted(frame["tag"].unique()) == ["loss", "only_a"]
+
+
+STUCK_INGEST = """
+import os, sys, time
+from loaders.cache import Cache, default_decoder, parallel
+
+parent = os.getpid()
+
+def decoder(path, start, known):
+    if os.getpid() != parent:
+        time.sleep(600)  # a worker stuck mid-decode, as in a futex after its parent died
+    return default_decoder(path, start, known)
+
+parallel.MIN_PARALLEL_BYTES = 0
+Cache(sys.argv[1], decoder=decoder).prepare(sys.argv[2:])
+"""
+
+
+def _children(pid: int) -> list[int]:
+    """Return the pids of the live (not zombie) processes whose parent is pid."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            state, ppid = _stat(int(name))
+            if ppid == pid and state != "Z":
+                found.append(int(name))
+    return found
+
+
+def _stat(pid: int) -> tuple[str, int]:
+    """Return (state, parent pid) of pid from /proc, ("", 0) when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rpartition(")")[2].split()
+    except OSError:
+        return "", 0
+    return fields[0], int(fields[1])
+
+
+def _wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc to find the worker processes")
+def test_parallel_workers_die_when_the_ingesting_process_is_killed(mixed_logdir, tmp_path):
+    paths = [str(path) for path in sorted(mixed_logdir.rglob("events.out.tfevents.*"))]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ingest = subprocess.Popen([sys.executable, "-c", STUCK_INGEST, str(tmp_path / "cache"), *paths], cwd=root)
+    workers: list[int] = []
+    try:
+        assert _wait_for(lambda: len(_children(ingest.pid)) >= 2, timeout=60), "no worker processes started"
+        time.sleep(0.3)  # let every worker start its (stuck) decode
+        workers = _children(ingest.pid)
+        ingest.kill()
+        ingest.wait()
+        assert _wait_for(lambda: all(_stat(pid)[0] in ("", "Z") for pid in workers), timeout=5), (
+            f"worker processes {workers} outlived the killed ingest")
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+            ingest.wait()
+        for pid in workers:
+            if _stat(pid)[0] not in ("", "Z"):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_parallel_hung_worker_is_killed_reported_and_its_file_decoded_in_process(mixed_logdir, tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "TIMEOUT_S", 1.0)
+    parent = os.getpid()
+    from loaders.cache import default_decoder
+
+    def decoder(path, start, known):
+        if os.getpid() != parent and path == paths[0]:
+            time.sleep(600)
+        return default_decoder(path, start, known)
+
+    lg = Logdir(mixed_logdir, tmp_path / "cache")
+    paths = _paths(lg)
+    lg._cache = Cache(tmp_path / "cache", decoder=decoder)
+    started = time.monotonic()
+    done = lg._cache.prepare(paths)
+    assert time.monotonic() - started < 30 and paths[0] not in done
+    assert _children(os.getpid()) == [] if os.path.isdir("/proc/self") else True
+    assert [(p.path, p.kind) for p in lg._cache.problems] == [(paths[0], "cache_worker_timeout")]
+    assert "did not decode this file within" in lg._cache.problems[0].message
+    assert len(lg.scalars()) == 3 * 60 + 2 * 5 + 1  # the hung file is read in this process
