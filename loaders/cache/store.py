@@ -23,6 +23,7 @@ import pyarrow as pa
 from loaders.cache.entry import FileEntry, is_fresh, merge_chunk, merge_memory
 from loaders.cache.files import (
     chunks_exist,
+    collect_temp,
     compact,
     head,
     read_chunk,
@@ -111,10 +112,12 @@ class Cache:
             return None
 
     def _memory_problem(self, where: str, error: OSError) -> None:
-        self.problems.append(Problem(where, -1, "cache_unwritable",
-                                     f"{where}: cache directory not writable ({error.strerror or error}); "
-                                     f"keeping decoded data in memory for this session (pass another cache_dir "
-                                     f"or set EVENTSCOPE_CACHE to keep it between sessions)"))
+        full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+        self.problems.append(Problem(where, -1, "cache_full" if full else "cache_unwritable",
+                                     f"{where}: cache directory {'full' if full else 'not writable'} "
+                                     f"({error.strerror or error}); keeping decoded data in memory for this session "
+                                     f"(free some space, pass another cache_dir or set EVENTSCOPE_CACHE to keep it "
+                                     f"between sessions)"))
 
     def entry_dir(self, path: str) -> str | None:
         """Return the cache directory of path's entry (None in memory mode)."""
@@ -229,6 +232,7 @@ class Cache:
             return
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
+            collect_temp(folder)  # what writers killed mid-write left here
             yield
         finally:
             os.close(handle)
