@@ -237,20 +237,21 @@ def truncated_problem(path: str, offset: int, nbytes: int) -> Problem:
                    f"{path}: incomplete record at byte {offset} ({nbytes} bytes); treated as not yet written")
 
 
-def settled_tail_problem(path: str, offset: int, quiet_s: float) -> Problem:
+def settled_tail_problem(path: str, offset: int, quiet_s: float) -> tuple[Problem, int | None]:
     """Return what is wrong with a file that has not changed for quiet_s seconds and has an incomplete record at offset.
 
-    A valid record header after offset means the length at offset is damaged (kind "bad_length":
-    the records after it are not read); otherwise the file ends mid-record (kind
+    A valid record header after offset means the length at offset is damaged (kind "bad_length";
+    reading can go on at that record); otherwise the file ends mid-record (kind
     "ends_mid_record": its writer stopped mid-write).
 
     Args:
         path: the event file.
         offset: the header offset of the incomplete record (the scan's end_offset).
-        quiet_s: how long the file has not changed, for the message.
+        quiet_s: how long the file has not changed, at least (for the message).
 
     Returns:
-        The Problem, naming the file and the offset.
+        The Problem, naming the file and the offset, and the offset of the next valid record
+        (None when the file ends mid-record).
 
     Raises:
         OSError: the file cannot be read.
@@ -259,23 +260,23 @@ def settled_tail_problem(path: str, offset: int, quiet_s: float) -> Problem:
         size = os.fstat(handle.fileno()).st_size
         header = os.pread(handle.fileno(), HEADER_BYTES, offset)
         if len(header) < HEADER_BYTES:
-            return ends_mid_record_problem(path, offset, f"{size - offset} bytes of a record header", quiet_s)
+            return ends_mid_record_problem(path, offset, f"{size - offset} bytes of a record header", quiet_s), None
         length = _HEADER.unpack_from(header)[0]
         following = next_record(handle.fileno(), offset + 1, size)
     if following is None:
         need = HEADER_BYTES + length + FOOTER_BYTES
-        return ends_mid_record_problem(path, offset, f"{size - offset} of the record's {need} bytes", quiet_s)
+        return ends_mid_record_problem(path, offset, f"{size - offset} of the record's {need} bytes", quiet_s), None
     return Problem(path, offset, "bad_length",
                    f"{path}: record length {length} at byte {offset} runs past the end of the file ({size} bytes), "
-                   f"but a valid record starts at byte {following}: the length is damaged; stopped reading this file "
-                   f"there ({size - offset} bytes not read)")
+                   f"but a valid record starts at byte {following}: the length is damaged; skipped the "
+                   f"{following - offset} bytes up to there"), following
 
 
 def ends_mid_record_problem(path: str, offset: int, left: str, quiet_s: float) -> Problem:
     """Return the Problem for a file that stopped changing with an incomplete last record."""
     return Problem(path, offset, "ends_mid_record",
                    f"{path}: the file ends mid-record at byte {offset} ({left} are there) and has not changed for "
-                   f"{quiet_s:.0f} s: its writer stopped mid-write; that record is not read")
+                   f"at least {quiet_s:.0f} s: its writer stopped mid-write; that record is not read")
 
 
 def next_record(fd: int, start: int, size: int, limit: int = RESYNC_BYTES) -> int | None:

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 from loaders.cache.entry import FORMAT, FileEntry
 from loaders.cache.files import MAX_CHUNKS
-from loaders.cache.store import HEAD_BYTES, Cache, Decoder, default_cache_dir, default_decoder
+from loaders.cache.store import HEAD_BYTES, SETTLE_S, Cache, Decoder, default_cache_dir, default_decoder
 
 CACHE_PROBLEM_KINDS = ("cache_unwritable", "cache_full", "cache_rebuilt", "cache_worker_timeout")
 """Problem kinds about the cache, not the event files: an unwritable or full cache dir (data kept
 in memory), a damaged entry rebuilt from its event file, a hung ingest worker."""
 
-__all__ = ["CACHE_PROBLEM_KINDS", "FORMAT", "HEAD_BYTES", "MAX_CHUNKS", "Cache", "Decoder", "FileEntry",
+__all__ = ["CACHE_PROBLEM_KINDS", "FORMAT", "HEAD_BYTES", "MAX_CHUNKS", "SETTLE_S", "Cache", "Decoder", "FileEntry",
            "default_cache_dir", "default_decoder"]

@@ -16,6 +16,8 @@ from loaders.errors import CacheError
 from loaders.tables import SCHEMAS
 
 MAX_CHUNKS = 8
+TAIL_BYTES = 4096
+"""Bytes before an entry's end offset hashed into its content check (FileEntry.tail_sha1)."""
 TEMP_PREFIX = ".tmp-"
 STALE_TEMP_S = 600.0
 """A temp file this old is a dead writer's, whoever wrote it (its pid may live on another host)."""
@@ -78,6 +80,22 @@ def head(path: str, length: int) -> tuple[str, int]:
     with open(path, "rb") as handle:
         data = handle.read(length)
     return hashlib.sha1(data).hexdigest(), len(data)
+
+
+def fingerprint(path: str, head_len: int, end_offset: int) -> tuple[str, str]:
+    """Return the sha1 hex of path's first head_len bytes and of the TAIL_BYTES bytes before end_offset.
+
+    Two small reads: what FileEntry.head_sha1 and tail_sha1 hold, so a file rewritten in place
+    (same size, inode and even mtime) is told from the one an entry was made from.
+
+    Raises:
+        OSError: path cannot be read.
+    """
+    start = max(0, end_offset - TAIL_BYTES)
+    with open(path, "rb", buffering=0) as handle:
+        first = os.pread(handle.fileno(), head_len, 0)
+        last = os.pread(handle.fileno(), end_offset - start, start)
+    return hashlib.sha1(first).hexdigest(), hashlib.sha1(last).hexdigest()
 
 
 def write_atomic(path: str, data: bytes) -> None:

@@ -268,11 +268,6 @@ def _event_file(logdir, name: str = "run") -> str:
 def test_cache_second_logdir_reads_no_event_file(tmp_path, monkeypatch):
     _tbx_run(tmp_path / "logs").close()
     expected = Logdir(tmp_path / "logs", tmp_path / "cache").scalars()
-    path = _event_file(tmp_path / "logs")
-    info = os.stat(path)
-    with open(path, "r+b") as handle:  # same size, inode and mtime, but nothing readable left
-        handle.write(b"\x00" * info.st_size)
-    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
     opened = []
     real_open = open
     monkeypatch.setattr("builtins.open", lambda file, *a, **k: opened.append(str(file)) or real_open(file, *a, **k))
@@ -281,6 +276,60 @@ def test_cache_second_logdir_reads_no_event_file(tmp_path, monkeypatch):
     assert [name for name in opened if "tfevents" in name] == []
     assert again.equals(expected) and len(again) == 10
     assert lg._cache.decoded_bytes == 0
+
+
+def test_cache_rewrite_keeping_size_inode_and_mtime_is_read_again(tmp_path):
+    _tbx_run(tmp_path / "logs").close()
+    assert len(Logdir(tmp_path / "logs", tmp_path / "cache").scalars()) == 10
+    path = _event_file(tmp_path / "logs")
+    info = os.stat(path)
+    with open(path, "r+b") as handle:  # same size, inode and mtime (touch -r), but nothing readable left
+        handle.write(b"\x00" * info.st_size)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (os.stat(path).st_size, os.stat(path).st_mtime_ns, os.stat(path).st_ino) == (
+        info.st_size, info.st_mtime_ns, info.st_ino)
+    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    assert lg.scalars().empty and lg._cache.decoded_bytes == 0  # the zeros stop the scan at byte 0
+    assert lg.problems()[["path", "offset", "kind"]].values.tolist() == [[path, 0, "length_crc"]]
+
+
+def test_cache_ctime_change_alone_is_checked_not_decoded(tmp_path):
+    path = _file(tmp_path, 64)
+    decoder = FakeDecoder()
+    cache = Cache(tmp_path / "cache", decoder=decoder)
+    first = cache.entry(path)
+    os.chmod(path, 0o600)  # moves the ctime only
+    second = Cache(tmp_path / "cache", decoder=decoder).entry(path)
+    assert decoder.calls == [(0, 64)] and second.ctime_ns == os.stat(path).st_ctime_ns != first.ctime_ns
+    assert second.signature == first.signature and _meta(cache, path)["ctime_ns"] == second.ctime_ns
+
+
+def test_cache_rewritten_prefix_of_a_grown_file_is_rebuilt(tmp_path):
+    path = _file(tmp_path, 160)
+    decoder = FakeDecoder()
+    cache = Cache(tmp_path / "cache", decoder=decoder)
+    cache.entry(path)
+    with open(path, "r+b") as handle:  # bytes before end_offset change, past the first 64 (the head hash)
+        handle.seek(100)
+        handle.write(b"zzzz")
+    _append(path, 16)
+    cache.entry(path)
+    assert decoder.calls == [(0, 160), (0, 176)]
+
+
+def test_cache_meta_without_content_check_fields_is_read_and_completed(tmp_path):
+    path = _file(tmp_path, 64)
+    cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    cache.entry(path)
+    meta_path = os.path.join(cache.entry_dir(path), "meta.json")
+    meta = _meta(cache, path)
+    del meta["ctime_ns"], meta["tail_sha1"]  # as meta.json files written before they existed
+    with open(meta_path, "w") as handle:
+        json.dump(meta, handle)
+    again = Cache(tmp_path / "cache", decoder=(decoder := FakeDecoder()))
+    entry = again.entry(path)
+    assert decoder.calls == [] and again.problems == [] and _steps(again, path) == [0, 1, 2, 3]
+    assert entry.tail_sha1 and _meta(again, path)["ctime_ns"] == os.stat(path).st_ctime_ns
 
 
 def test_cache_appended_events_are_decoded_incrementally(tmp_path):
