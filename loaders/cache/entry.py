@@ -7,6 +7,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -92,7 +93,7 @@ class FileEntry:
         return meta
 
     @classmethod
-    def from_meta(cls, meta: Mapping[str, object]) -> FileEntry:
+    def from_meta(cls, meta: Mapping[str, Any]) -> FileEntry:
         """Rebuild an entry from meta.json content.
 
         Raises:
@@ -117,7 +118,7 @@ class FileEntry:
             raise CacheError(f"meta.json is not valid: {error!r}") from error
 
 
-def _index_from_meta(raw: object) -> dict[str, dict[str, tuple[int, int, int]]] | None:
+def _index_from_meta(raw: Mapping[str, Any] | None) -> dict[str, dict[str, tuple[int, int, int]]] | None:
     """Return the tag index stored in meta.json (None when absent: an older entry)."""
     if raw is None:
         return None

@@ -310,9 +310,14 @@ class Cache:
         schema = SCHEMAS[kind]
         if entry.memory is not None:
             return pa.concat_tables([schema.empty_table(), *entry.memory.get(kind, ())])
+        listed = entry.chunks.get(kind, ())
+        if not listed:
+            return schema.empty_table()
         folder = self.entry_dir(entry.path)
-        parts = [read_chunk(os.path.join(folder, name), schema, rows) for name, rows in entry.chunks.get(kind, ())]
-        return pa.concat_tables([schema.empty_table(), *parts]) if parts else schema.empty_table()
+        if folder is None:
+            raise CacheError(f"{entry.path}: the entry lists chunk files but the cache lives in memory")
+        return pa.concat_tables([schema.empty_table(), *(read_chunk(os.path.join(folder, name), schema, rows)
+                                                         for name, rows in listed)])
 
     def _recover(self, entry: FileEntry, error: CacheError) -> FileEntry:
         """Return a readable entry after a chunk failed to load: a newer meta, else a rebuild."""
@@ -417,9 +422,9 @@ class Cache:
         tables = {kind: table for kind, table in chunk.tables.items() if table.num_rows}
         merged = merge_chunk(entry, chunk, info, tables)
         merged = dataclasses.replace(merged, tail_sha1=self._tail_sha1(merged))
-        if self.root is None or entry.memory is not None:
-            return merge_memory(merged, entry, tables, fresh)
         folder = self.entry_dir(entry.path)
+        if folder is None or entry.memory is not None:
+            return merge_memory(merged, entry, tables, fresh)
         try:
             os.makedirs(folder, exist_ok=True)
             chunks = {kind: () if fresh else parts for kind, parts in entry.chunks.items()}

@@ -7,9 +7,10 @@ import random
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from tensorboardX import SummaryWriter
+from tensorboardX import SummaryWriter  # type: ignore[import-untyped]  # tensorboardX ships no type hints
 
 from loaders.records import HEADER_BYTES, frame, masked_crc, read_tail, scan_records
 
@@ -20,7 +21,7 @@ def _write(path: str, data: bytes) -> str:
     return path
 
 
-def _tbx_file(tmp_path, n: int = 5) -> str:
+def _tbx_file(tmp_path: Path, n: int = 5) -> str:
     with SummaryWriter(str(tmp_path / "run")) as writer:
         for step in range(n):
             writer.add_scalar("loss", 1.0 / (step + 1), step)
@@ -28,7 +29,7 @@ def _tbx_file(tmp_path, n: int = 5) -> str:
     return str(tmp_path / "run" / name)
 
 
-def test_masked_crc_matches_tensorflow_reference_value():
+def test_masked_crc_matches_tensorflow_reference_value() -> None:
     # The masked CRC32C of an empty payload, as TensorFlow's crc32c::Mask(crc32c::Value("", 0)).
     assert masked_crc(b"") == ((0 >> 15 | (0 << 17)) + 0xA282EAD8) & 0xFFFFFFFF
     # crc32c("123456789") = 0xE3069283 (the standard check value), then masked.
@@ -36,7 +37,7 @@ def test_masked_crc_matches_tensorflow_reference_value():
     assert masked_crc(b"123456789") == (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
-def test_scan_records_reads_tensorboardx_file(tmp_path):
+def test_scan_records_reads_tensorboardx_file(tmp_path: Path) -> None:
     path = _tbx_file(tmp_path)
     scan = scan_records(path)
     # file_version event + 5 scalar events
@@ -45,7 +46,7 @@ def test_scan_records_reads_tensorboardx_file(tmp_path):
     assert not scan.truncated and not scan.problems
 
 
-def test_scan_records_truncated_at_every_position_of_last_record(tmp_path):
+def test_scan_records_truncated_at_every_position_of_last_record(tmp_path: Path) -> None:
     path = _tbx_file(tmp_path)
     data = open(path, "rb").read()
     full = scan_records(path)
@@ -59,7 +60,7 @@ def test_scan_records_truncated_at_every_position_of_last_record(tmp_path):
         assert scan.problems[0].offset == last_start
 
 
-def test_scan_records_resumes_from_end_offset_after_append(tmp_path):
+def test_scan_records_resumes_from_end_offset_after_append(tmp_path: Path) -> None:
     first = frame(b"one") + frame(b"two")
     path = _write(str(tmp_path / "a.tfevents"), first + frame(b"three")[:7])
     scan = scan_records(path)
@@ -71,7 +72,7 @@ def test_scan_records_resumes_from_end_offset_after_append(tmp_path):
     assert not rest.truncated
 
 
-def test_scan_records_skips_record_with_bad_payload_crc(tmp_path):
+def test_scan_records_skips_record_with_bad_payload_crc(tmp_path: Path) -> None:
     records = [frame(b"alpha"), frame(b"bravo"), frame(b"charlie")]
     data = bytearray(b"".join(records))
     bad_at = len(records[0])
@@ -83,7 +84,7 @@ def test_scan_records_skips_record_with_bad_payload_crc(tmp_path):
     assert f"byte {bad_at}" in problem.message and "x.tfevents" in problem.message
 
 
-def test_scan_records_stops_at_bad_length_crc(tmp_path):
+def test_scan_records_stops_at_bad_length_crc(tmp_path: Path) -> None:
     records = [frame(b"alpha"), frame(b"bravo"), frame(b"charlie")]
     data = bytearray(b"".join(records))
     bad_at = len(records[0])
@@ -93,7 +94,7 @@ def test_scan_records_stops_at_bad_length_crc(tmp_path):
     assert scan.stopped and scan.problems[0].kind == "length_crc" and scan.problems[0].offset == bad_at
 
 
-def test_scan_records_rejects_absurd_length_with_valid_crc(tmp_path):
+def test_scan_records_rejects_absurd_length_with_valid_crc(tmp_path: Path) -> None:
     length = struct.pack("<Q", 1 << 60)
     bogus = length + struct.pack("<I", masked_crc(length)) + b"x" * 20
     scan = scan_records(_write(str(tmp_path / "x.tfevents"), frame(b"ok") + bogus))
@@ -102,7 +103,7 @@ def test_scan_records_rejects_absurd_length_with_valid_crc(tmp_path):
 
 
 @pytest.mark.parametrize("content", [b"", random.Random(0).randbytes(3), random.Random(1).randbytes(4096)])
-def test_scan_records_survives_empty_and_random_files(tmp_path, content):
+def test_scan_records_survives_empty_and_random_files(tmp_path: Path, content: bytes) -> None:
     scan = scan_records(_write(str(tmp_path / "events.out.tfevents.random"), content))
     assert len(scan) == 0 or all(scan.lengths >= 0)
     if content:
@@ -128,7 +129,7 @@ for problem in [*scan.problems, *lg.problems().itertuples()]:
 """
 
 
-def test_read_tail_rejects_a_sparse_4gib_file_of_zeros_without_reading_it(tmp_path):
+def test_read_tail_rejects_a_sparse_4gib_file_of_zeros_without_reading_it(tmp_path: Path) -> None:
     path = tmp_path / "logs" / "run" / "events.out.tfevents.1.host"
     path.parent.mkdir(parents=True)
     size = 4 << 30
@@ -149,7 +150,7 @@ def test_read_tail_rejects_a_sparse_4gib_file_of_zeros_without_reading_it(tmp_pa
                            f"event file, or damaged there; nothing read ({size} bytes)")
 
 
-def test_read_tail_reads_everything_after_a_valid_first_header(tmp_path):
+def test_read_tail_reads_everything_after_a_valid_first_header(tmp_path: Path) -> None:
     data = frame(b"alpha") + b"\x00" * 100
     path = _write(str(tmp_path / "x.tfevents"), data)
     assert read_tail(path) == data and read_tail(path, len(frame(b"alpha"))) == b"\x00" * HEADER_BYTES
