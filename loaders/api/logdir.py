@@ -28,7 +28,7 @@ from loaders.api.derived import DerivedReaders
 from loaders.api.options import options_by_keyword
 from loaders.api.select import Selector, check_selector, select
 from loaders.api.series import TagRows, tag_frame
-from loaders.cache import Cache, FileEntry
+from loaders.cache import SETTLE_S, Cache, FileEntry
 from loaders.chunk import TagInfo
 from loaders.discovery import Discovery, check_logdir, discover, printable
 from loaders.errors import CacheError, Problem
@@ -51,7 +51,7 @@ class Logdir(DerivedReaders):
 
     @options_by_keyword
     def __init__(self, logdir: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None,
-                 restarts: str = "purge", progress: Progress | None = None) -> None:
+                 restarts: str = "purge", progress: Progress | None = None, settle_s: float = SETTLE_S) -> None:
         """Discover the runs of logdir.
 
         The options are keyword-only: Logdir("runs", cache_dir="/tmp/cache").
@@ -62,6 +62,8 @@ class Logdir(DerivedReaders):
             restarts: "purge" (default, like TensorBoard): a SessionLog.START at step S drops the
                 run's earlier rows with step >= S; "keep": keep every row.
             progress: called as files are read (see Progress).
+            settle_s: an incomplete last record of a file unchanged for this many seconds is damage,
+                reported, not a record still being written (pass about the reload interval).
 
         Raises:
             TypeError: an option was passed positionally (the message shows the keyword form).
@@ -74,7 +76,7 @@ class Logdir(DerivedReaders):
         self.path = check_logdir(logdir)
         self.restarts = restarts
         self._progress = progress
-        self._cache = Cache(cache_dir)
+        self._cache = Cache(cache_dir, settle_s=settle_s)
         self._lock = threading.RLock()
         self._discovery: Discovery = discover(self.path, skip=self._cache.root)
         self._entries: dict[str, tuple[FileEntry, ...]] = {}
@@ -82,6 +84,7 @@ class Logdir(DerivedReaders):
         self._tag_index: dict[str, tuple[tuple[object, ...], TagRows]] = {}
         self._file_problems: dict[str, Problem] = {}
         self._derived_problems: dict[str, list[Problem]] = {}
+        self._vanished: list[Problem] = []  # runs the last refresh no longer found
 
     def __repr__(self) -> str:
         return f"Logdir({self.path!r}, runs={len(self._discovery.runs)})"
@@ -98,7 +101,9 @@ class Logdir(DerivedReaders):
             LogdirNotFound: the logdir was removed since this Logdir was made.
         """
         with self._lock:
+            before = self._discovery.runs
             self._discovery = discover(self.path, skip=self._cache.root)
+            self._vanished = [_vanished(self.path, run) for run in before if run not in self._discovery.runs]
             found = {path for paths in self._discovery.runs.values() for path in paths}
             self._file_problems = {path: problem for path, problem in self._file_problems.items() if path in found}
             loaded = [run for run in self._entries if run in self._discovery.runs]
@@ -414,7 +419,7 @@ class Logdir(DerivedReaders):
     def problems(self) -> pd.DataFrame:
         """Return everything wrong found so far: path, offset, kind, message (one row each; see printable())."""
         with self._lock:
-            found = [*self._discovery.problems, *self._cache.problems, *self._file_problems.values()]
+            found = [*self._discovery.problems, *self._cache.problems, *self._file_problems.values(), *self._vanished]
             found += [problem for problems in self._derived_problems.values() for problem in problems]
             found += [problem for entries in self._entries.values() for entry in entries for problem in entry.problems]
         rows = list(dict.fromkeys((printable(p.path), p.offset, p.kind, printable(p.message)) for p in found))
@@ -424,6 +429,13 @@ class Logdir(DerivedReaders):
 def _kind_index(index: Index | None, kind: str) -> dict[str, tuple[int, int, int]] | None:
     """Return a run's tag index of one kind (empty when the run has no rows of kind), None when unknown."""
     return None if index is None else index.get(kind, {})
+
+
+def _vanished(logdir: str, run: str) -> Problem:
+    """Return the notice for a run whose event files are gone (reported by the refresh that finds it gone)."""
+    where = os.path.normpath(os.path.join(logdir, run))
+    return Problem(where, -1, "vanished", f"{where}: run {run!r} is gone (its event files were deleted or moved); "
+                                          f"its data is no longer shown")
 
 
 def _size(path: str) -> int:

@@ -21,13 +21,20 @@ tags and picking the files that hold a tag never read the chunks; the decoder co
 the kernel's tag ids (FileChunk.index) where it can. Cache.prepare() decodes many
 big files at once in forked worker processes (loaders/cache/parallel.py) that write their
 entries themselves; $EVENTSCOPE_WORKERS=1 turns that off.
+
+Problems of the cache itself (not of the event files) have the kinds in CACHE_PROBLEM_KINDS,
+all starting with "cache_", so a UI can show them apart from damaged event files.
 """
 
 from __future__ import annotations
 
 from loaders.cache.entry import FORMAT, FileEntry
 from loaders.cache.files import MAX_CHUNKS
-from loaders.cache.store import HEAD_BYTES, Cache, Decoder, default_cache_dir, default_decoder
+from loaders.cache.store import HEAD_BYTES, SETTLE_S, Cache, Decoder, default_cache_dir, default_decoder
 
-__all__ = ["FORMAT", "HEAD_BYTES", "MAX_CHUNKS", "Cache", "Decoder", "FileEntry", "default_cache_dir",
-           "default_decoder"]
+CACHE_PROBLEM_KINDS = ("cache_unwritable", "cache_full", "cache_rebuilt", "cache_worker_timeout")
+"""Problem kinds about the cache, not the event files: an unwritable or full cache dir (data kept
+in memory), a damaged entry rebuilt from its event file, a hung ingest worker."""
+
+__all__ = ["CACHE_PROBLEM_KINDS", "FORMAT", "HEAD_BYTES", "MAX_CHUNKS", "SETTLE_S", "Cache", "Decoder", "FileEntry",
+           "default_cache_dir", "default_decoder"]

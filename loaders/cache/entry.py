@@ -7,6 +7,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,6 +18,9 @@ from loaders.errors import CacheError, Problem
 from loaders.tables import SCHEMA_VERSION, SCHEMAS
 
 FORMAT = "arrow-ipc"
+TAIL_KINDS = ("truncated", "ends_mid_record", "bad_length")
+"""Problems about the bytes after end_offset: decoding what was appended there finds them again."""
+_NEWER_FIELDS = {"ctime_ns": 0, "tail_sha1": ""}  # absent from meta.json files written before they existed
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ class FileEntry:
         size, mtime_ns, inode: the file's stat when it was last read.
         head_sha1, head_len: hash of the file's first head_len bytes (detects a replaced file).
         end_offset: the byte offset reading resumes from.
+        ctime_ns: the file's status-change time when last read: any write moves it, so a rewrite
+            that keeps size, inode and mtime (``touch -r``) still shows (0: unknown).
+        tail_sha1: hash of the (up to files.TAIL_BYTES) bytes before end_offset; with head_sha1,
+            the content check made when the ctime moved or the file grew ("": unknown).
         file_version: the file_version event's value, if any.
         tags: tag -> the first TagInfo seen in the file.
         restarts: (record offset, step) of every SessionLog.START.
@@ -60,11 +68,14 @@ class FileEntry:
     unresolved: tuple[str, ...] = ()
     index: dict[str, dict[str, tuple[int, int, int]]] | None = None
     memory: dict[str, tuple[pa.Table, ...]] | None = None
+    ctime_ns: int = 0
+    tail_sha1: str = ""
 
     @property
     def signature(self) -> tuple[object, ...]:
         """A value that changes whenever the entry's content changes."""
-        return (self.path, self.end_offset, self.size, self.mtime_ns, self.inode, self.truncated, self.head_sha1)
+        return (self.path, self.end_offset, self.size, self.mtime_ns, self.inode, self.truncated, self.head_sha1,
+                self.tail_sha1)
 
     def kinds(self) -> list[str]:
         """Return the kinds this file has rows of."""
@@ -82,7 +93,7 @@ class FileEntry:
         return meta
 
     @classmethod
-    def from_meta(cls, meta: Mapping[str, object]) -> FileEntry:
+    def from_meta(cls, meta: Mapping[str, Any]) -> FileEntry:
         """Rebuild an entry from meta.json content.
 
         Raises:
@@ -92,7 +103,8 @@ class FileEntry:
             if meta["schema_version"] != SCHEMA_VERSION or meta["format"] != FORMAT:
                 raise CacheError(f"schema {meta['schema_version']}/{meta['format']}, expected "
                                  f"{SCHEMA_VERSION}/{FORMAT}")
-            values = {f.name: meta[f.name] for f in dataclasses.fields(cls) if f.name not in ("memory", "index")}
+            values = {f.name: meta[f.name] if f.name not in _NEWER_FIELDS else meta.get(f.name, _NEWER_FIELDS[f.name])
+                      for f in dataclasses.fields(cls) if f.name not in ("memory", "index")}
             tags = [TagInfo(**dict(info, content=base64.b64decode(info["content"]))) for info in meta["tags"]]
             values["tags"] = {info.tag: info for info in tags}
             values["restarts"] = tuple((int(o), int(s)) for o, s in meta["restarts"])
@@ -106,7 +118,7 @@ class FileEntry:
             raise CacheError(f"meta.json is not valid: {error!r}") from error
 
 
-def _index_from_meta(raw: object) -> dict[str, dict[str, tuple[int, int, int]]] | None:
+def _index_from_meta(raw: Mapping[str, Any] | None) -> dict[str, dict[str, tuple[int, int, int]]] | None:
     """Return the tag index stored in meta.json (None when absent: an older entry)."""
     if raw is None:
         return None
@@ -170,8 +182,15 @@ def merge_index(old: Mapping[str, Mapping[str, tuple[int, int, int]]],
 
 
 def is_fresh(entry: FileEntry, info: os.stat_result) -> bool:
-    """Return True when the file looks unchanged since entry was made."""
-    return entry.size == info.st_size and entry.mtime_ns == info.st_mtime_ns and entry.inode == info.st_ino
+    """Return True when the file's stat is the one entry was made from (size, mtime, inode and ctime)."""
+    return (entry.size == info.st_size and entry.mtime_ns == info.st_mtime_ns and entry.inode == info.st_ino
+            and entry.ctime_ns == info.st_ctime_ns)
+
+
+def only_ctime_moved(entry: FileEntry, info: os.stat_result) -> bool:
+    """Return True when the file's size, mtime and inode are entry's but its ctime is not (chmod, a link, a rewrite)."""
+    return (entry.size == info.st_size and entry.mtime_ns == info.st_mtime_ns and entry.inode == info.st_ino
+            and entry.ctime_ns != info.st_ctime_ns)
 
 
 def merge_chunk(entry: FileEntry, chunk: FileChunk, info: os.stat_result, tables: dict[str, pa.Table]) -> FileEntry:
@@ -179,7 +198,8 @@ def merge_chunk(entry: FileEntry, chunk: FileChunk, info: os.stat_result, tables
     tags = dict(entry.tags)
     for tag, tag_info in chunk.tags.items():
         tags.setdefault(tag, tag_info)
-    kept = tuple(problem for problem in entry.problems if problem.kind != "truncated")
+    kept = tuple(problem for problem in entry.problems
+                 if problem.kind not in TAIL_KINDS or problem.offset < entry.end_offset)
     unresolved = set(entry.unresolved)
     if "tensors" in tables:
         tensors = tables["tensors"]
@@ -187,7 +207,7 @@ def merge_chunk(entry: FileEntry, chunk: FileChunk, info: os.stat_result, tables
     index = None if entry.index is None else merge_index(entry.index, chunk_index(chunk, tables))
     return dataclasses.replace(
         entry, index=index, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
-        end_offset=chunk.end_offset,
+        ctime_ns=info.st_ctime_ns, end_offset=chunk.end_offset,
         file_version=entry.file_version or chunk.file_version, tags=tags,
         restarts=entry.restarts + tuple((int(o), int(s)) for o, s in chunk.restarts),
         problems=kept + tuple(chunk.problems), truncated=chunk.truncated, stopped=chunk.stopped,

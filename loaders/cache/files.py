@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import socket
 import tempfile
+import time
 
 import pyarrow as pa
 
@@ -13,6 +16,63 @@ from loaders.errors import CacheError
 from loaders.tables import SCHEMAS
 
 MAX_CHUNKS = 8
+TAIL_BYTES = 4096
+"""Bytes before an entry's end offset hashed into its content check (FileEntry.tail_sha1)."""
+TEMP_PREFIX = ".tmp-"
+STALE_TEMP_S = 600.0
+"""A temp file this old is a dead writer's, whoever wrote it (its pid may live on another host)."""
+_HOST = re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname()) or "host"
+
+
+def temp_prefix() -> str:
+    """Return the prefix of this process's temp files: .tmp-<pid>.<host>. (collect_temp reads the pid back)."""
+    return f"{TEMP_PREFIX}{os.getpid()}.{_HOST}."
+
+
+def collect_temp(folder: str, max_age_s: float = STALE_TEMP_S) -> list[str]:
+    """Remove the temp files in folder that no live writer will rename: a dead local pid's, or older than max_age_s.
+
+    A writer killed between creating a temp file and renaming it (SIGKILL, OOM, a full disk)
+    leaves it behind; call this while holding the folder's entry lock.
+
+    Args:
+        folder: a cache entry directory.
+        max_age_s: temp files older than this are removed whatever wrote them.
+
+    Returns:
+        The names removed.
+    """
+    try:
+        names = [name for name in os.listdir(folder) if name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return []
+    removed = []
+    now = time.time()
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            age = now - os.lstat(path).st_mtime
+        except OSError:
+            continue
+        if age > max_age_s or _writer_is_dead(name):
+            unlink(path)
+            removed.append(name)
+    return removed
+
+
+def _writer_is_dead(name: str) -> bool:
+    """Return True when temp file name was made by a process of this host that no longer exists."""
+    pid, _, rest = name[len(TEMP_PREFIX) :].partition(".")
+    host = rest.rpartition(".")[0]
+    if not pid.isdigit() or host != _HOST or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
 
 
 def head(path: str, length: int) -> tuple[str, int]:
@@ -22,9 +82,25 @@ def head(path: str, length: int) -> tuple[str, int]:
     return hashlib.sha1(data).hexdigest(), len(data)
 
 
+def fingerprint(path: str, head_len: int, end_offset: int) -> tuple[str, str]:
+    """Return the sha1 hex of path's first head_len bytes and of the TAIL_BYTES bytes before end_offset.
+
+    Two small reads: what FileEntry.head_sha1 and tail_sha1 hold, so a file rewritten in place
+    (same size, inode and even mtime) is told from the one an entry was made from.
+
+    Raises:
+        OSError: path cannot be read.
+    """
+    start = max(0, end_offset - TAIL_BYTES)
+    with open(path, "rb", buffering=0) as handle:
+        first = os.pread(handle.fileno(), head_len, 0)
+        last = os.pread(handle.fileno(), end_offset - start, start)
+    return hashlib.sha1(first).hexdigest(), hashlib.sha1(last).hexdigest()
+
+
 def write_atomic(path: str, data: bytes) -> None:
     """Write data to path through a temp file in the same directory and a rename."""
-    handle, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    handle, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=temp_prefix())
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -36,7 +112,7 @@ def write_atomic(path: str, data: bytes) -> None:
 
 def write_chunk(path: str, table: pa.Table) -> None:
     """Write table as an uncompressed Arrow IPC file at path, atomically."""
-    handle, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    handle, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=temp_prefix())
     os.close(handle)
     try:
         with pa.OSFile(temp, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
@@ -141,6 +217,7 @@ def remove_stale(folder: str, entry: FileEntry, dropped: list[str] | None) -> No
 
 
 def unlink(path: str) -> None:
+    """Remove path; a file already gone (or not removable) is left to the next cleanup."""
     try:
         os.remove(path)
     except OSError:

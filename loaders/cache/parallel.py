@@ -13,9 +13,13 @@ import ctypes
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
@@ -26,6 +30,14 @@ if TYPE_CHECKING:
 
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024
 """Below this many bytes to decode (in all), starting worker processes costs more than it saves."""
+
+TIMEOUT_S = 60.0
+"""Seconds every parallel ingest may take on top of its bytes at MIN_BYTES_PER_S, before its workers are killed."""
+MIN_BYTES_PER_S = 2 * 1024 * 1024
+"""A decoding rate far below any real one (about 100 MB/s per worker): slower means a worker hangs."""
+WATCH_PARENT_S = 1.0
+"""How often a worker without PR_SET_PDEATHSIG checks that its parent is alive."""
+_PR_SET_PDEATHSIG = 1
 
 _worker_cache: Cache | None = None
 
@@ -72,22 +84,45 @@ def decode_in_workers(cache: Cache, work: Sequence[tuple[str, int]],
     if cache.root is None or context is None or count < 2 or len(work) < 2 or sum(n for _, n in work) < min_bytes:
         return set()
     ordered = [path for path, _ in sorted(work, key=lambda item: -item[1])]  # biggest first balances the load
+    timeout = TIMEOUT_S + sum(n for _, n in work) / MIN_BYTES_PER_S
     done: set[str] = set()
+    pool = ProcessPoolExecutor(count, mp_context=context, initializer=_init, initargs=(cache, os.getpid()))
+    futures: dict[Future[tuple[str, int, list[Problem]]], str] = {}
     try:
-        with ProcessPoolExecutor(count, mp_context=context, initializer=_init, initargs=(cache,)) as pool:
-            futures = [pool.submit(_decode, path) for path in ordered]
-            for future in as_completed(futures):
-                path, decoded, problems = future.result()
-                if decoded < 0:
-                    continue
-                cache.decoded_bytes += decoded
-                cache.problems.extend(problems)
-                done.add(path)
-                if on_done is not None:
-                    on_done(path)
+        futures = {pool.submit(_decode, path): path for path in ordered}
+        for future in as_completed(futures, timeout=timeout):
+            path, decoded, problems = future.result()
+            if decoded < 0:
+                continue
+            cache.decoded_bytes += decoded
+            cache.problems.extend(problems)
+            done.add(path)
+            if on_done is not None:
+                on_done(path)
+    except FuturesTimeout:
+        hung = [path for future, path in futures.items() if future.running()]  # before the kill fails them all
+        _kill_workers(pool)
+        cache.problems.extend(_timeout_problem(path, timeout) for path in hung)
     except (BrokenProcessPool, OSError, pickle.PickleError):  # the in-process path redoes what is missing
         pass
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return done
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL the pool's worker processes and reap them (a hung worker ignores SIGTERM)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def _timeout_problem(path: str, timeout: float) -> Problem:
+    return Problem(path, -1, "cache_worker_timeout",
+                   f"{path}: the worker processes did not decode this file within {timeout:.0f} s (one hung); stopped "
+                   f"the workers and decoded the file in this process instead")
 
 
 def _fork_context() -> multiprocessing.context.BaseContext | None:
@@ -103,13 +138,43 @@ def _fork_context() -> multiprocessing.context.BaseContext | None:
         return None
 
 
-def _init(parent: Cache) -> None:
-    """Worker start: keep freed memory for reuse, open a Cache on the parent's directory with the parent's decoder."""
+def _init(parent: Cache, parent_pid: int) -> None:
+    """Worker start: die with the parent, keep freed memory for reuse, open a Cache like the parent's."""
     from loaders.cache.store import Cache
 
     global _worker_cache
+    _die_with_parent(parent_pid)
     _keep_freed_memory()
-    _worker_cache = Cache(parent.base, decoder=parent._decode)
+    _worker_cache = Cache(parent.base, decoder=parent._decode, settle_s=parent.settle_s)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this worker end when the process that forked it (parent_pid) ends, however it ends.
+
+    Linux sends SIGKILL on the parent's death once asked (PR_SET_PDEATHSIG); the parent may have
+    died before the request, so the parent pid is checked after it. Without prctl, a daemon
+    thread checks the parent pid every WATCH_PARENT_S seconds.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+            prctl.restype = ctypes.c_int
+            armed = prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit this worker at once when its parent is gone (the worker's parent pid changes)."""
+    while os.getppid() == parent_pid:
+        time.sleep(WATCH_PARENT_S)
+    os._exit(1)
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # glibc's mallopt parameters

@@ -11,6 +11,7 @@ import os
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 
 try:
@@ -20,10 +21,12 @@ except ImportError:  # not on Windows: writers of one entry are then not seriali
 
 import pyarrow as pa
 
-from loaders.cache.entry import FileEntry, is_fresh, merge_chunk, merge_memory
+from loaders.cache.entry import FileEntry, is_fresh, merge_chunk, merge_memory, only_ctime_moved
 from loaders.cache.files import (
     chunks_exist,
+    collect_temp,
     compact,
+    fingerprint,
     head,
     read_chunk,
     remove_stale,
@@ -32,11 +35,16 @@ from loaders.cache.files import (
 )
 from loaders.chunk import FileChunk, TagInfo
 from loaders.errors import CacheError, Problem
+from loaders.records import settled_tail_problem
 from loaders.tables import SCHEMA_VERSION, SCHEMAS
 
 HEAD_BYTES = 64
 META_READS = 3  # times meta.json is read before a missing chunk file counts as damage
 RECOVERIES = 2  # a newer entry another writer stored, then a rebuild from the event file
+SETTLE_S = 30.0
+"""Default quiet time after which an incomplete last record counts as damage (about a reload interval)."""
+RESYNCS = 100  # damaged lengths skipped over in one entry() call at most (the next call goes on)
+_SETTLED_KINDS = ("ends_mid_record", "bad_length")
 
 Decoder = Callable[[str, int, Mapping[str, TagInfo]], FileChunk]
 
@@ -74,13 +82,18 @@ class Cache:
         decoded_bytes: event-file bytes decoded by this process (tests and progress use it).
     """
 
-    def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *, decoder: Decoder | None = None) -> None:
+    def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *, decoder: Decoder | None = None,
+                 settle_s: float = SETTLE_S) -> None:
         """Open (creating) the cache.
 
         Args:
             cache_dir: the cache directory; None means default_cache_dir().
             decoder: decodes (path, start, known) to a FileChunk; tests pass fakes.
+            settle_s: a file with an incomplete last record that has not changed for this many
+                seconds is damaged, not being written: its tail is reported ("ends_mid_record" or
+                "bad_length"). Until then it is a live writer's record, not yet written.
         """
+        self.settle_s = settle_s
         self.problems: list[Problem] = []
         self.decoded_bytes = 0
         self._decode = decoder or default_decoder
@@ -104,10 +117,12 @@ class Cache:
             return None
 
     def _memory_problem(self, where: str, error: OSError) -> None:
-        self.problems.append(Problem(where, -1, "cache_unwritable",
-                                     f"{where}: cache directory not writable ({error.strerror or error}); "
-                                     f"keeping decoded data in memory for this session (pass another cache_dir "
-                                     f"or set EVENTSCOPE_CACHE to keep it between sessions)"))
+        full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+        self.problems.append(Problem(where, -1, "cache_full" if full else "cache_unwritable",
+                                     f"{where}: cache directory {'full' if full else 'not writable'} "
+                                     f"({error.strerror or error}); keeping decoded data in memory for this session "
+                                     f"(free some space, pass another cache_dir or set EVENTSCOPE_CACHE to keep it "
+                                     f"between sessions)"))
 
     def entry_dir(self, path: str) -> str | None:
         """Return the cache directory of path's entry (None in memory mode)."""
@@ -119,8 +134,11 @@ class Cache:
     def entry(self, path: str) -> FileEntry:
         """Bring path's entry up to date with the file and return it.
 
-        An unchanged file (same size, mtime and inode) is not opened at all; a grown file with
-        the same first bytes is decoded from where reading stopped; anything else is rebuilt.
+        An unchanged file (same size, mtime, inode and ctime) is not opened at all; a file that
+        grew, or whose ctime alone moved, is checked by content (its first bytes and the last
+        ones read): unchanged, it is decoded from where reading stopped (or only restamped);
+        anything else is rebuilt. An incomplete last record in a file that has not changed for
+        settle_s seconds is reported, and a damaged length is skipped to the next valid record.
 
         Args:
             path: the event file's absolute path.
@@ -142,9 +160,37 @@ class Cache:
             if current is None or not is_fresh(current, info):
                 with self._entry_lock(path):  # one writer per entry; another may have just stored it
                     current = self._read_meta(path) or current
-                    current = self._update(path, current, os.stat(path))
+                    info = os.stat(path)
+                    current = self._update(path, current, info)
+            if self._tail_due(current, info):
+                with self._entry_lock(path):
+                    current = self._settle_tail(self._read_meta(path, report=False) or current, info)
             self._entries[path] = current
             return current
+
+    def _tail_due(self, entry: FileEntry, info: os.stat_result) -> bool:
+        """Return True when entry ends in an incomplete record, unreported, of a file quiet for settle_s seconds."""
+        return (entry.truncated and not entry.stopped and is_fresh(entry, info)
+                and time.time_ns() - info.st_mtime_ns >= self.settle_s * 1e9
+                and not any(p.kind in _SETTLED_KINDS and p.offset >= entry.end_offset for p in entry.problems))
+
+    def _settle_tail(self, entry: FileEntry, info: os.stat_result) -> FileEntry:
+        """Report the incomplete tail of a quiet file; read on past each damaged length (RESYNCS at most)."""
+        for _ in range(RESYNCS):
+            if not self._tail_due(entry, info):
+                break
+            try:
+                problem, resume = settled_tail_problem(entry.path, entry.end_offset, self.settle_s)
+            except OSError:
+                break
+            kept = tuple(p for p in entry.problems if p.kind != "truncated" or p.offset < entry.end_offset)
+            entry = dataclasses.replace(entry, problems=(*kept, problem))
+            if resume is None:
+                return self._write_meta(entry)
+            chunk = self._decode(entry.path, resume, entry.tags)
+            self.decoded_bytes += chunk.end_offset - resume
+            entry = self._store(dataclasses.replace(entry, end_offset=resume), chunk, info, fresh=False)
+        return entry
 
     def pending(self, path: str) -> int:
         """Return about how many bytes of path entry() would decode now.
@@ -199,6 +245,9 @@ class Cache:
         if current is not None and is_fresh(current, info):
             return current
         if current is not None and self._can_extend(current, info):
+            if only_ctime_moved(current, info):  # same bytes where checked: a chmod, a link, a no-op rewrite
+                return self._write_meta(dataclasses.replace(current, ctime_ns=info.st_ctime_ns,
+                                                            tail_sha1=self._tail_sha1(current)))
             return self._extend_or_rebuild(current, info)
         return self._build(path, info)
 
@@ -222,6 +271,7 @@ class Cache:
             return
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
+            collect_temp(folder)  # what writers killed mid-write left here
             yield
         finally:
             os.close(handle)
@@ -260,9 +310,14 @@ class Cache:
         schema = SCHEMAS[kind]
         if entry.memory is not None:
             return pa.concat_tables([schema.empty_table(), *entry.memory.get(kind, ())])
+        listed = entry.chunks.get(kind, ())
+        if not listed:
+            return schema.empty_table()
         folder = self.entry_dir(entry.path)
-        parts = [read_chunk(os.path.join(folder, name), schema, rows) for name, rows in entry.chunks.get(kind, ())]
-        return pa.concat_tables([schema.empty_table(), *parts]) if parts else schema.empty_table()
+        if folder is None:
+            raise CacheError(f"{entry.path}: the entry lists chunk files but the cache lives in memory")
+        return pa.concat_tables([schema.empty_table(), *(read_chunk(os.path.join(folder, name), schema, rows)
+                                                         for name, rows in listed)])
 
     def _recover(self, entry: FileEntry, error: CacheError) -> FileEntry:
         """Return a readable entry after a chunk failed to load: a newer meta, else a rebuild."""
@@ -321,10 +376,21 @@ class Cache:
         return None
 
     def _can_extend(self, entry: FileEntry, info: os.stat_result) -> bool:
-        """Return True when the file only grew since entry was made (same inode and head)."""
+        """Return True when the file only grew since entry was made: same inode, head and bytes before end_offset.
+
+        An entry from before tail hashes existed (tail_sha1 "") is checked by its first bytes only.
+        """
         if info.st_ino != entry.inode or info.st_size < entry.size:
             return False
-        return head(entry.path, entry.head_len)[0] == entry.head_sha1
+        head_sha1, tail_sha1 = fingerprint(entry.path, entry.head_len, entry.end_offset)
+        return head_sha1 == entry.head_sha1 and tail_sha1 == (entry.tail_sha1 or tail_sha1)
+
+    def _tail_sha1(self, entry: FileEntry) -> str:
+        """Return the hash of the bytes before entry's end_offset in its file now ("" when it cannot be read)."""
+        try:
+            return fingerprint(entry.path, 0, entry.end_offset)[1]
+        except OSError:
+            return ""
 
     def _build(self, path: str, info: os.stat_result) -> FileEntry:
         """Decode path from byte 0 and store a new entry."""
@@ -346,7 +412,7 @@ class Cache:
     def _extend(self, entry: FileEntry, info: os.stat_result) -> FileEntry:
         """Decode what was appended to entry's file and store the grown entry."""
         if entry.stopped:
-            return dataclasses.replace(entry, size=info.st_size, mtime_ns=info.st_mtime_ns)
+            return dataclasses.replace(entry, size=info.st_size, mtime_ns=info.st_mtime_ns, ctime_ns=info.st_ctime_ns)
         chunk = self._decode(entry.path, entry.end_offset, entry.tags)
         self.decoded_bytes += chunk.end_offset - entry.end_offset
         return self._store(entry, chunk, info, fresh=False)
@@ -355,9 +421,10 @@ class Cache:
         """Merge chunk into entry, write its chunk files and meta.json, and return the new entry."""
         tables = {kind: table for kind, table in chunk.tables.items() if table.num_rows}
         merged = merge_chunk(entry, chunk, info, tables)
-        if self.root is None or entry.memory is not None:
-            return merge_memory(merged, entry, tables, fresh)
+        merged = dataclasses.replace(merged, tail_sha1=self._tail_sha1(merged))
         folder = self.entry_dir(entry.path)
+        if folder is None or entry.memory is not None:
+            return merge_memory(merged, entry, tables, fresh)
         try:
             os.makedirs(folder, exist_ok=True)
             chunks = {kind: () if fresh else parts for kind, parts in entry.chunks.items()}
@@ -375,6 +442,20 @@ class Cache:
             return self._to_memory(merged, entry, tables, fresh)
         remove_stale(folder, merged, dropped if not fresh else None)
         return merged
+
+    def _write_meta(self, entry: FileEntry) -> FileEntry:
+        """Store entry's meta.json (its chunk files unchanged) and return entry; a memory entry is only returned."""
+        folder = self.entry_dir(entry.path)
+        if folder is None or entry.memory is not None:
+            return entry
+        raw = json.dumps(entry.to_meta()).encode("utf-8")
+        try:
+            write_atomic(os.path.join(folder, "meta.json"), raw)
+        except OSError as error:  # this process keeps the entry; others find the old meta.json and redo this
+            self._memory_problem(folder, error)
+            return entry
+        self._metas[entry.path] = (_digest(raw), entry)
+        return entry
 
     def _to_memory(self, merged: FileEntry, entry: FileEntry, tables: dict[str, pa.Table], fresh: bool) -> FileEntry:
         """Keep an entry in memory after its files could not be written."""

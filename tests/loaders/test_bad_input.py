@@ -294,9 +294,11 @@ def test_bad_input_file_shrunk_replaced_or_deleted_between_refreshes(tmp_path):
     lg.refresh()
     assert _by_run(lg.scalars()) == {"a": [1.0, 2.0, 9.0], "b": [4.0]}
     assert lg.runs() == ["a", "b"]
-    assert lg.problems()[["path", "kind"]].values.tolist() == [[str(b), "truncated"]]
+    assert lg.problems()[["path", "kind"]].values.tolist() == [[str(logdir / "c"), "vanished"], [str(b), "truncated"]]
     shutil.rmtree(logdir / "b")
-    assert lg.refresh().runs() == ["a"] and lg.problems().empty
+    assert lg.refresh().runs() == ["a"]
+    assert lg.problems()[["path", "kind"]].values.tolist() == [[str(logdir / "b"), "vanished"]]  # told once
+    assert lg.refresh().problems().empty
 
 
 def test_bad_input_file_vanishing_between_discovery_and_read_is_a_problem(tmp_path):

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pytest
-from tensorboardX import SummaryWriter
+from tensorboardX import SummaryWriter  # type: ignore[import-untyped]  # tensorboardX ships no type hints
 
 from loaders.api import Logdir
-from loaders.cache import MAX_CHUNKS, Cache, default_cache_dir
+from loaders.cache import MAX_CHUNKS, Cache, FileEntry, default_cache_dir
 from loaders.cache.files import merge_plan
 from loaders.chunk import FileChunk, TagInfo
 from loaders.errors import Problem
@@ -28,7 +31,7 @@ class FakeDecoder:
     def __init__(self) -> None:
         self.calls: list[tuple[int, int]] = []
 
-    def __call__(self, path: str, start: int, known) -> FileChunk:
+    def __call__(self, path: str, start: int, known: Mapping[str, TagInfo]) -> FileChunk:
         size = os.path.getsize(path)
         end = start + (size - start) // RECORD * RECORD
         steps = np.arange(start // RECORD, end // RECORD, dtype=np.int64)
@@ -43,7 +46,7 @@ class FakeDecoder:
                          problems=problems, truncated=truncated, num_records=steps.size)
 
 
-def _file(tmp_path, nbytes: int, fill: bytes = b"a") -> str:
+def _file(tmp_path: Path, nbytes: int, fill: bytes = b"a") -> str:
     path = tmp_path / "events.out.tfevents.1.host"
     path.write_bytes(fill * nbytes)
     return str(path)
@@ -54,8 +57,14 @@ def _append(path: str, nbytes: int) -> None:
         handle.write(b"b" * nbytes)
 
 
+def _entry_dir(cache: Cache, path: str) -> str:
+    folder = cache.entry_dir(path)
+    assert folder is not None, "the cache lives in memory"
+    return folder
+
+
 def _meta(cache: Cache, path: str) -> dict:
-    with open(os.path.join(cache.entry_dir(path), "meta.json"), encoding="utf-8") as handle:
+    with open(os.path.join(_entry_dir(cache, path), "meta.json"), encoding="utf-8") as handle:
         return json.load(handle)
 
 
@@ -63,7 +72,7 @@ def _steps(cache: Cache, path: str) -> list[int]:
     return cache.table(path, "scalars")["step"].to_pylist()
 
 
-def test_cache_second_cache_reuses_entry_without_decoding(tmp_path):
+def test_cache_second_cache_reuses_entry_without_decoding(tmp_path: Path) -> None:
     path = _file(tmp_path, 64)
     first = Cache(tmp_path / "cache", decoder=FakeDecoder())
     assert _steps(first, first.entry(path).path) == [0, 1, 2, 3]
@@ -76,7 +85,7 @@ def test_cache_second_cache_reuses_entry_without_decoding(tmp_path):
     assert entry.restarts == ((0, 0),)
 
 
-def test_cache_meta_json_records_file_state_and_chunk_files(tmp_path):
+def test_cache_meta_json_records_file_state_and_chunk_files(tmp_path: Path) -> None:
     path = _file(tmp_path, 70)
     cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
     cache.entry(path)
@@ -86,10 +95,10 @@ def test_cache_meta_json_records_file_state_and_chunk_files(tmp_path):
     assert meta["schema_version"] == SCHEMA_VERSION and meta["truncated"] is True
     assert meta["chunks"] == {"scalars": [["scalars.0-64.arrow", 4]]}
     assert meta["tags"][0]["content"] == "/wA="  # base64 of b"\xff\x00"
-    assert cache.entry_dir(path).startswith(os.path.join(str(tmp_path / "cache"), f"v{SCHEMA_VERSION}"))
+    assert _entry_dir(cache, path).startswith(os.path.join(str(tmp_path / "cache"), f"v{SCHEMA_VERSION}"))
 
 
-def test_cache_grown_file_decodes_only_the_new_bytes(tmp_path):
+def test_cache_grown_file_decodes_only_the_new_bytes(tmp_path: Path) -> None:
     path = _file(tmp_path, 64)
     decoder = FakeDecoder()
     cache = Cache(tmp_path / "cache", decoder=decoder)
@@ -102,7 +111,7 @@ def test_cache_grown_file_decodes_only_the_new_bytes(tmp_path):
     assert cache.decoded_bytes == 96
 
 
-def test_cache_truncated_tail_is_read_once_completed(tmp_path):
+def test_cache_truncated_tail_is_read_once_completed(tmp_path: Path) -> None:
     path = _file(tmp_path, 40)
     cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
     entry = cache.entry(path)
@@ -113,7 +122,7 @@ def test_cache_truncated_tail_is_read_once_completed(tmp_path):
     assert _steps(cache, path) == [0, 1, 2]
 
 
-def test_cache_compacts_more_than_max_chunks_into_one_file(tmp_path):
+def test_cache_compacts_more_than_max_chunks_into_one_file(tmp_path: Path) -> None:
     path = _file(tmp_path, 16)
     cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
     cache.entry(path)
@@ -126,11 +135,11 @@ def test_cache_compacts_more_than_max_chunks_into_one_file(tmp_path):
     assert _steps(Cache(tmp_path / "cache", decoder=FakeDecoder()), path) == list(range(MAX_CHUNKS + 1))
 
 
-def test_cache_compaction_leaves_the_big_first_chunk_alone(tmp_path):
+def test_cache_compaction_leaves_the_big_first_chunk_alone(tmp_path: Path) -> None:
     path = _file(tmp_path, 16 * 64)
     cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
     cache.entry(path)
-    first = os.path.join(cache.entry_dir(path), "scalars.0-1024.arrow")
+    first = os.path.join(_entry_dir(cache, path), "scalars.0-1024.arrow")
     inode = os.stat(first).st_ino
     for count in range(1, 31):
         _append(path, 16)
@@ -144,7 +153,8 @@ def test_cache_compaction_leaves_the_big_first_chunk_alone(tmp_path):
 
 
 @pytest.mark.parametrize(("base", "appends", "most_rewritten"), [(100, 300, 4), (4096, 1000, 6), (4096, 20000, 13)])
-def test_cache_merge_plan_rewrites_rows_in_proportion_to_the_appends(base, appends, most_rewritten):
+def test_cache_merge_plan_rewrites_rows_in_proportion_to_the_appends(base: int, appends: int,
+                                                                     most_rewritten: int) -> None:
     rows, most, rewritten = [base], 0, 0
     for _ in range(appends):  # compact()'s policy: follow merge_plan() once over MAX_CHUNKS
         rows.append(1)
@@ -159,7 +169,7 @@ def test_cache_merge_plan_rewrites_rows_in_proportion_to_the_appends(base, appen
     assert rewritten < most_rewritten * appends  # merging all every MAX_CHUNKS appends: ~base / MAX_CHUNKS each
 
 
-def test_cache_merge_plan_merges_the_small_tail_first():
+def test_cache_merge_plan_merges_the_small_tail_first() -> None:
     assert merge_plan([100] + [1] * 9) == [(0, 1), (1, 10)]  # 1 < 2, 1 < 4, ...: the 1s merge, 100 stays
     assert merge_plan([40, 30, 8, 4, 2, 1, 1, 1, 1]) == [(0, 9)]  # each absorbed chunk doubles the tail: all merge
     assert merge_plan([9]) == [(0, 1)] and merge_plan([1, 1]) == [(0, 2)]
@@ -169,7 +179,7 @@ def test_cache_merge_plan_merges_the_small_tail_first():
 
 
 @pytest.mark.parametrize("change", ["replaced", "shrunk"])
-def test_cache_replaced_or_shrunk_file_is_rebuilt(tmp_path, change):
+def test_cache_replaced_or_shrunk_file_is_rebuilt(tmp_path: Path, change: str) -> None:
     path = _file(tmp_path, 64)
     decoder = FakeDecoder()
     cache = Cache(tmp_path / "cache", decoder=decoder)
@@ -179,14 +189,15 @@ def test_cache_replaced_or_shrunk_file_is_rebuilt(tmp_path, change):
     assert decoder.calls[-1][0] == 0
     expected = 5 if change == "replaced" else 2
     assert _steps(cache, path) == list(range(expected))
-    assert [n for n in os.listdir(cache.entry_dir(path)) if n.endswith(".arrow")] == [f"scalars.0-{expected * 16}.arrow"]
+    names = [n for n in os.listdir(_entry_dir(cache, path)) if n.endswith(".arrow")]
+    assert names == [f"scalars.0-{expected * 16}.arrow"]
 
 
-def test_cache_damaged_meta_json_is_rebuilt_with_problem(tmp_path):
+def test_cache_damaged_meta_json_is_rebuilt_with_problem(tmp_path: Path) -> None:
     path = _file(tmp_path, 48)
     Cache(tmp_path / "cache", decoder=FakeDecoder()).entry(path)
     cache = Cache(tmp_path / "cache", decoder=(decoder := FakeDecoder()))
-    with open(os.path.join(cache.entry_dir(path), "meta.json"), "w") as handle:
+    with open(os.path.join(_entry_dir(cache, path), "meta.json"), "w") as handle:
         handle.write('{"path": ')
     cache.entry(path)
     assert decoder.calls == [(0, 48)]
@@ -196,11 +207,11 @@ def test_cache_damaged_meta_json_is_rebuilt_with_problem(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "missing"])
-def test_cache_damaged_chunk_file_is_rebuilt_with_problem(tmp_path, damage):
+def test_cache_damaged_chunk_file_is_rebuilt_with_problem(tmp_path: Path, damage: str) -> None:
     path = _file(tmp_path, 48)
     Cache(tmp_path / "cache", decoder=FakeDecoder()).entry(path)
     cache = Cache(tmp_path / "cache", decoder=(decoder := FakeDecoder()))
-    chunk = os.path.join(cache.entry_dir(path), "scalars.0-48.arrow")
+    chunk = os.path.join(_entry_dir(cache, path), "scalars.0-48.arrow")
     if damage == "missing":
         os.remove(chunk)
     else:
@@ -212,11 +223,11 @@ def test_cache_damaged_chunk_file_is_rebuilt_with_problem(tmp_path, damage):
     assert _steps(Cache(tmp_path / "cache", decoder=FakeDecoder()), path) == [0, 1, 2]
 
 
-def test_cache_meta_of_another_schema_version_is_rebuilt(tmp_path):
+def test_cache_meta_of_another_schema_version_is_rebuilt(tmp_path: Path) -> None:
     path = _file(tmp_path, 32)
     cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
     cache.entry(path)
-    meta_path = os.path.join(cache.entry_dir(path), "meta.json")
+    meta_path = os.path.join(_entry_dir(cache, path), "meta.json")
     meta = _meta(cache, path)
     meta["schema_version"] = SCHEMA_VERSION - 1
     open(meta_path, "w").write(json.dumps(meta))
@@ -225,7 +236,7 @@ def test_cache_meta_of_another_schema_version_is_rebuilt(tmp_path):
     assert decoder.calls == [(0, 32)] and again.problems[0].kind == "cache_rebuilt"
 
 
-def test_cache_unwritable_dir_falls_back_to_memory(tmp_path):
+def test_cache_unwritable_dir_falls_back_to_memory(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache dir should be")
     path = _file(tmp_path, 32)
@@ -242,7 +253,7 @@ def test_cache_unwritable_dir_falls_back_to_memory(tmp_path):
     assert _steps(cache, path) == [0, 1, 2]
 
 
-def test_cache_default_dir_comes_from_environment(tmp_path, monkeypatch):
+def test_cache_default_dir_comes_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVENTSCOPE_CACHE", str(tmp_path / "env-cache"))
     assert default_cache_dir() == str(tmp_path / "env-cache")
     assert Cache().root == str(tmp_path / "env-cache" / f"v{SCHEMA_VERSION}")
@@ -253,29 +264,29 @@ def test_cache_default_dir_comes_from_environment(tmp_path, monkeypatch):
 # ----- with real event files ---------------------------------------------------------------------
 
 
-def _tbx_run(logdir, name: str = "run", steps: range = range(10)) -> SummaryWriter:
+def _tbx_run(logdir: Path, name: str = "run", steps: range = range(10)) -> SummaryWriter:
     writer = SummaryWriter(str(logdir / name))
     for step in steps:
         writer.add_scalar("loss", 1.0 / (step + 1), step)
     return writer
 
 
-def _event_file(logdir, name: str = "run") -> str:
+def _event_file(logdir: Path, name: str = "run") -> str:
     (file,) = [f for f in os.listdir(logdir / name) if "tfevents" in f]
     return str(logdir / name / file)
 
 
-def test_cache_second_logdir_reads_no_event_file(tmp_path, monkeypatch):
+def test_cache_second_logdir_reads_no_event_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _tbx_run(tmp_path / "logs").close()
     expected = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").scalars()
-    path = _event_file(tmp_path / "logs")
-    info = os.stat(path)
-    with open(path, "r+b") as handle:  # same size, inode and mtime, but nothing readable left
-        handle.write(b"\x00" * info.st_size)
-    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
     opened = []
     real_open = open
-    monkeypatch.setattr("builtins.open", lambda file, *a, **k: opened.append(str(file)) or real_open(file, *a, **k))
+
+    def recording_open(file: str, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", recording_open)
     lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     again = lg.scalars()
     assert [name for name in opened if "tfevents" in name] == []
@@ -283,7 +294,61 @@ def test_cache_second_logdir_reads_no_event_file(tmp_path, monkeypatch):
     assert lg._cache.decoded_bytes == 0
 
 
-def test_cache_appended_events_are_decoded_incrementally(tmp_path):
+def test_cache_rewrite_keeping_size_inode_and_mtime_is_read_again(tmp_path: Path) -> None:
+    _tbx_run(tmp_path / "logs").close()
+    assert len(Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").scalars()) == 10
+    path = _event_file(tmp_path / "logs")
+    info = os.stat(path)
+    with open(path, "r+b") as handle:  # same size, inode and mtime (touch -r), but nothing readable left
+        handle.write(b"\x00" * info.st_size)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (os.stat(path).st_size, os.stat(path).st_mtime_ns, os.stat(path).st_ino) == (
+        info.st_size, info.st_mtime_ns, info.st_ino)
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
+    assert lg.scalars().empty and lg._cache.decoded_bytes == 0  # the zeros stop the scan at byte 0
+    assert lg.problems()[["path", "offset", "kind"]].values.tolist() == [[path, 0, "length_crc"]]
+
+
+def test_cache_ctime_change_alone_is_checked_not_decoded(tmp_path: Path) -> None:
+    path = _file(tmp_path, 64)
+    decoder = FakeDecoder()
+    cache = Cache(tmp_path / "cache", decoder=decoder)
+    first = cache.entry(path)
+    os.chmod(path, 0o600)  # moves the ctime only
+    second = Cache(tmp_path / "cache", decoder=decoder).entry(path)
+    assert decoder.calls == [(0, 64)] and second.ctime_ns == os.stat(path).st_ctime_ns != first.ctime_ns
+    assert second.signature == first.signature and _meta(cache, path)["ctime_ns"] == second.ctime_ns
+
+
+def test_cache_rewritten_prefix_of_a_grown_file_is_rebuilt(tmp_path: Path) -> None:
+    path = _file(tmp_path, 160)
+    decoder = FakeDecoder()
+    cache = Cache(tmp_path / "cache", decoder=decoder)
+    cache.entry(path)
+    with open(path, "r+b") as handle:  # bytes before end_offset change, past the first 64 (the head hash)
+        handle.seek(100)
+        handle.write(b"zzzz")
+    _append(path, 16)
+    cache.entry(path)
+    assert decoder.calls == [(0, 160), (0, 176)]
+
+
+def test_cache_meta_without_content_check_fields_is_read_and_completed(tmp_path: Path) -> None:
+    path = _file(tmp_path, 64)
+    cache = Cache(tmp_path / "cache", decoder=FakeDecoder())
+    cache.entry(path)
+    meta_path = os.path.join(_entry_dir(cache, path), "meta.json")
+    meta = _meta(cache, path)
+    del meta["ctime_ns"], meta["tail_sha1"]  # as meta.json files written before they existed
+    with open(meta_path, "w") as handle:
+        json.dump(meta, handle)
+    again = Cache(tmp_path / "cache", decoder=(decoder := FakeDecoder()))
+    entry = again.entry(path)
+    assert decoder.calls == [] and again.problems == [] and _steps(again, path) == [0, 1, 2, 3]
+    assert entry.tail_sha1 and _meta(again, path)["ctime_ns"] == os.stat(path).st_ctime_ns
+
+
+def test_cache_appended_events_are_decoded_incrementally(tmp_path: Path) -> None:
     _tbx_run(tmp_path / "logs", steps=range(8)).close()
     path = _event_file(tmp_path / "logs")
     data = open(path, "rb").read()
@@ -301,27 +366,27 @@ def test_cache_appended_events_are_decoded_incrementally(tmp_path):
     assert names == [f"scalars.0-{first_end}.arrow", f"scalars.{first_end}-{len(data)}.arrow"]
 
 
-def test_cache_truncated_last_record_is_completed_on_refresh(tmp_path):
+def test_cache_truncated_last_record_is_completed_on_refresh(tmp_path: Path) -> None:
     _tbx_run(tmp_path / "logs", steps=range(6)).close()
     path = _event_file(tmp_path / "logs")
     data = open(path, "rb").read()
     open(path, "wb").write(data[:-7])
     lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.scalars()["step"].tolist() == [0, 1, 2, 3, 4]
-    (problem,) = lg.problems().itertuples()
-    assert problem.kind == "truncated" and problem.offset < len(data)
+    ((kind, offset),) = lg.problems()[["kind", "offset"]].values.tolist()
+    assert kind == "truncated" and offset < len(data)
     with open(path, "ab") as handle:
         handle.write(data[-7:])
     assert lg.refresh().scalars()["step"].tolist() == [0, 1, 2, 3, 4, 5]
     assert lg.problems().empty
 
 
-def test_cache_damaged_real_entry_is_rebuilt_and_reported_by_logdir(tmp_path):
+def test_cache_damaged_real_entry_is_rebuilt_and_reported_by_logdir(tmp_path: Path) -> None:
     _tbx_run(tmp_path / "logs").close()
     # plain values: the frame's columns are memory-mapped from the chunk file damaged below
     expected = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").scalars().to_dict("list")
     lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
-    folder = lg._cache.entry_dir(_event_file(tmp_path / "logs"))
+    folder = _entry_dir(lg._cache, _event_file(tmp_path / "logs"))
     (chunk,) = [name for name in os.listdir(folder) if name.endswith(".arrow")]
     open(os.path.join(folder, chunk), "wb").write(b"not arrow")
     assert lg.scalars().to_dict("list") == expected
@@ -329,12 +394,12 @@ def test_cache_damaged_real_entry_is_rebuilt_and_reported_by_logdir(tmp_path):
     assert lg.problems()["kind"].tolist() == ["cache_rebuilt"]
 
 
-def _read_in_child(logdir: str, cache: str, queue) -> None:
+def _read_in_child(logdir: str, cache: str, queue: multiprocessing.Queue) -> None:
     frame = Logdir(logdir, cache_dir=cache).scalars()
     queue.put((len(frame), float(frame["value"].sum())))
 
 
-def test_cache_two_processes_share_one_cache_dir(tmp_path):
+def test_cache_two_processes_share_one_cache_dir(tmp_path: Path) -> None:
     for index in range(4):
         _tbx_run(tmp_path / "logs", f"run{index}", steps=range(200)).close()
     context = multiprocessing.get_context("fork")
@@ -353,7 +418,8 @@ def test_cache_two_processes_share_one_cache_dir(tmp_path):
     assert len(lg.scalars()) == 800 and lg.problems().empty and lg._cache.decoded_bytes == 0
 
 
-def test_cache_meta_json_is_parsed_again_only_when_its_bytes_change(tmp_path, monkeypatch):
+def test_cache_meta_json_is_parsed_again_only_when_its_bytes_change(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from loaders.cache import store
 
     path = _file(tmp_path, 32)
@@ -361,7 +427,12 @@ def test_cache_meta_json_is_parsed_again_only_when_its_bytes_change(tmp_path, mo
     first.entry(path)
     parsed = []
     real = store.FileEntry.from_meta
-    monkeypatch.setattr(store.FileEntry, "from_meta", lambda meta: parsed.append(meta["end_offset"]) or real(meta))
+
+    def recording_from_meta(meta: Mapping[str, Any]) -> FileEntry:
+        parsed.append(meta["end_offset"])
+        return real(meta)
+
+    monkeypatch.setattr(store.FileEntry, "from_meta", recording_from_meta)
     _append(path, 16)
     assert first.entry(path).end_offset == 48 and parsed == []  # the meta.json it wrote itself: not parsed again
     _append(path, 16)
@@ -373,7 +444,7 @@ def test_cache_meta_json_is_parsed_again_only_when_its_bytes_change(tmp_path, mo
     assert _steps(first, path) == list(range(5))
 
 
-def test_cache_tag_index_from_the_kernel_matches_the_stored_tables(tmp_path):
+def test_cache_tag_index_from_the_kernel_matches_the_stored_tables(tmp_path: Path) -> None:
     from loaders.cache.entry import tag_index
 
     writer = SummaryWriter(str(tmp_path / "logs" / "run"))

@@ -33,7 +33,7 @@ def _kept_kib(mode: str) -> int:
 
 
 @pytest.mark.skipif(sys.platform != "linux" or platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only")
-def test_cache_worker_memory_freed_blocks_stay_for_reuse():
+def test_cache_worker_memory_freed_blocks_stay_for_reuse() -> None:
     # Untuned, glibc hands a 64 MiB block back to the OS on free (and the next file faults it in
     # again); in a worker it stays in the heap for the next file's buffers.
     assert _kept_kib("plain") < 16 << 10

@@ -35,6 +35,8 @@ def test_damaged_dirs_run_removed_after_refresh_is_a_problem_until_the_next_refr
     assert lg.scalars()[["run", "value"]].values.tolist() == [["a", 1.0]]
     ((path, kind),) = lg.problems()[["path", "kind"]].values.tolist()
     assert Path(path).parent == logdir / "b" and kind == "unreadable_file"
+    assert lg.refresh().runs() == ["a"]
+    assert lg.problems()[["path", "kind"]].values.tolist() == [[str(logdir / "b"), "vanished"]]  # told once
     assert lg.refresh().runs() == ["a"] and lg.problems().empty  # gone for good: no stale problem
 
 

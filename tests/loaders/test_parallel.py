@@ -5,20 +5,27 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from tensorboardX import SummaryWriter
+from tensorboardX import SummaryWriter  # type: ignore[import-untyped]  # tensorboardX ships no type hints
 
 from loaders.api import Logdir
 from loaders.cache import Cache, parallel
 from loaders.cache.entry import FileEntry
+from loaders.chunk import FileChunk, TagInfo
 from loaders.writer import EventWriter
 
 
 @pytest.fixture
-def mixed_logdir(tmp_path):
+def mixed_logdir(tmp_path: Path) -> Path:
     """Four tensorboardX runs with scalars, histograms and text; run d also has a restart."""
     rng = np.random.default_rng(0)
     for index, run in enumerate(("a", "b", "c", "d")):
@@ -45,7 +52,8 @@ def _everything(lg: Logdir) -> dict[str, pd.DataFrame]:
             "one_tag": lg.scalars(tags=["only_b"]), "regex": lg.histograms(tags=re.compile("wei"))}
 
 
-def test_parallel_ingest_matches_in_process(mixed_logdir, tmp_path, monkeypatch):
+def test_parallel_ingest_matches_in_process(mixed_logdir: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     calls: list[tuple[int, int, int, int]] = []
     fast = Logdir(mixed_logdir, cache_dir=tmp_path / "par", progress=lambda *args: calls.append(args))
@@ -60,7 +68,8 @@ def test_parallel_ingest_matches_in_process(mixed_logdir, tmp_path, monkeypatch)
     assert [call[0] for call in calls] == [1, 2, 3, 4, 5] and calls[-1] == (5, 5, total, total)
 
 
-def test_parallel_prepare_stores_entries_the_parent_reads_without_decoding(mixed_logdir, tmp_path, monkeypatch):
+def test_parallel_prepare_stores_entries_the_parent_reads_without_decoding(mixed_logdir: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     paths = _paths(Logdir(mixed_logdir, cache_dir=tmp_path / "cache"))
     cache = Cache(tmp_path / "cache")
@@ -71,7 +80,8 @@ def test_parallel_prepare_stores_entries_the_parent_reads_without_decoding(mixed
     assert cache.decoded_bytes == decoded and cache.prepare(paths) == set()  # all fresh now
 
 
-def test_parallel_workers_capped_by_environment(mixed_logdir, tmp_path, monkeypatch):
+def test_parallel_workers_capped_by_environment(mixed_logdir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     monkeypatch.setenv("EVENTSCOPE_WORKERS", "1")
     assert parallel.worker_count(5) == 1
@@ -79,7 +89,7 @@ def test_parallel_workers_capped_by_environment(mixed_logdir, tmp_path, monkeypa
     assert Cache(tmp_path / "cache").prepare(paths) == set()
 
 
-def test_parallel_refresh_extends_grown_files_in_workers(tmp_path, monkeypatch):
+def test_parallel_refresh_extends_grown_files_in_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     writers = [EventWriter(tmp_path / "logs" / run, wall_time=1.0) for run in ("a", "b")]
     for writer in writers:
@@ -99,19 +109,20 @@ def test_parallel_refresh_extends_grown_files_in_workers(tmp_path, monkeypatch):
     assert lg.tags()["count"].tolist() == [4, 4]
 
 
-def test_parallel_small_jobs_stay_in_process(mixed_logdir, tmp_path):
+def test_parallel_small_jobs_stay_in_process(mixed_logdir: Path, tmp_path: Path) -> None:
     paths = _paths(Logdir(mixed_logdir, cache_dir=tmp_path / "cache"))
     cache = Cache(tmp_path / "cache")
     assert cache.prepare(paths) == set()  # a few KB: below MIN_PARALLEL_BYTES
     assert cache.decoded_bytes == 0 and parallel.worker_count(5, cpus=2) == 2 and parallel.worker_count(1, cpus=8) == 1
 
 
-def test_parallel_worker_failure_falls_back_to_in_process(mixed_logdir, tmp_path, monkeypatch):
+def test_parallel_worker_failure_falls_back_to_in_process(mixed_logdir: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     parent = os.getpid()
     from loaders.cache import default_decoder
 
-    def decoder(path, start, known):
+    def decoder(path: str, start: int, known: Mapping[str, TagInfo]) -> FileChunk:
         if os.getpid() != parent:
             raise RuntimeError("worker decoder broke")
         return default_decoder(path, start, known)
@@ -122,12 +133,13 @@ def test_parallel_worker_failure_falls_back_to_in_process(mixed_logdir, tmp_path
     assert cache.decoded_bytes == 0 and [cache.entry(path).num_records > 0 for path in paths] == [True] * 5
 
 
-def test_parallel_dead_worker_falls_back_to_in_process(mixed_logdir, tmp_path, monkeypatch):
+def test_parallel_dead_worker_falls_back_to_in_process(mixed_logdir: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     parent = os.getpid()
     from loaders.cache import default_decoder
 
-    def decoder(path, start, known):
+    def decoder(path: str, start: int, known: Mapping[str, TagInfo]) -> FileChunk:
         if os.getpid() != parent:
             os._exit(3)  # the worker process dies: the pool breaks
         return default_decoder(path, start, known)
@@ -138,7 +150,7 @@ def test_parallel_dead_worker_falls_back_to_in_process(mixed_logdir, tmp_path, m
     assert len(lg.scalars()) == 3 * 60 + 2 * 5 + 1 and lg._cache.decoded_bytes > 0  # d keeps steps 0-4, then 5
 
 
-def test_parallel_tag_index_stored_and_grown_on_refresh(tmp_path):
+def test_parallel_tag_index_stored_and_grown_on_refresh(tmp_path: Path) -> None:
     with EventWriter(tmp_path / "logs" / "r") as writer:
         for step in (3, 4, 5):
             writer.add_scalar("loss", 1.0, step)
@@ -152,11 +164,13 @@ def test_parallel_tag_index_stored_and_grown_on_refresh(tmp_path):
     (entry,) = lg._run_entries("r")
     assert entry.index == {"scalars": {"loss": (4, 1, 5), "acc": (1, 9, 9)}}
     folder = lg._cache.entry_dir(entry.path)
+    assert folder is not None
     with open(os.path.join(folder, "meta.json"), encoding="utf-8") as handle:
         assert json.load(handle)["index"] == {"scalars": {"loss": [4, 1, 5], "acc": [1, 9, 9]}}
 
 
-def test_parallel_tags_from_index_match_tags_from_tables(mixed_logdir, tmp_path, monkeypatch):
+def test_parallel_tags_from_index_match_tags_from_tables(mixed_logdir: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     lg = Logdir(mixed_logdir, cache_dir=tmp_path / "cache")
     from_index = lg.tags()
     assert lg._index("a") is not None and lg._index("d") is None  # d's restart is purged: tables are read
@@ -169,11 +183,13 @@ def test_parallel_tags_from_index_match_tags_from_tables(mixed_logdir, tmp_path,
     assert from_index[from_index["run"] == "d"].set_index("tag").loc["loss", "count"] == 6  # steps 0-4, then 5
 
 
-def test_parallel_meta_without_index_still_reads_and_lists_tags(mixed_logdir, tmp_path):
+def test_parallel_meta_without_index_still_reads_and_lists_tags(mixed_logdir: Path, tmp_path: Path) -> None:
     first = Logdir(mixed_logdir, cache_dir=tmp_path / "cache")
     expected = first.tags()
     for path in _paths(first):
-        meta_path = os.path.join(first._cache.entry_dir(path), "meta.json")
+        folder = first._cache.entry_dir(path)
+        assert folder is not None
+        meta_path = os.path.join(folder, "meta.json")
         with open(meta_path, encoding="utf-8") as handle:
             meta = json.load(handle)
         del meta["index"]  # as an entry stored before the index existed
@@ -185,7 +201,7 @@ def test_parallel_meta_without_index_still_reads_and_lists_tags(mixed_logdir, tm
     assert FileEntry.from_meta(dict(meta, index=None)).index is None
 
 
-def test_parallel_tag_filter_per_run_matches_filtering_everything(mixed_logdir, tmp_path):
+def test_parallel_tag_filter_per_run_matches_filtering_everything(mixed_logdir: Path, tmp_path: Path) -> None:
     lg = Logdir(mixed_logdir, cache_dir=tmp_path / "cache")
     picked = lg.scalars(tags=["loss", "only_c"])
     assert set(lg._memo) == {("d", "scalars")}  # only d (restart purged: no exact index) was assembled whole
@@ -198,7 +214,100 @@ def test_parallel_tag_filter_per_run_matches_filtering_everything(mixed_logdir, 
         lg.scalars(runs=["a"], tags=["only_c"])
 
 
-def test_parallel_frames_keep_str_run_and_tag_columns(mixed_logdir, tmp_path):
+def test_parallel_frames_keep_str_run_and_tag_columns(mixed_logdir: Path, tmp_path: Path) -> None:
     frame = Logdir(mixed_logdir, cache_dir=tmp_path / "cache").scalars(runs=["a"])
     assert [str(frame[column].dtype) for column in frame.columns] == ["str", "str", "int64", "float64", "float64"]
     assert frame["run"].unique().tolist() == ["a"] and sorted(frame["tag"].unique()) == ["loss", "only_a"]
+
+
+STUCK_INGEST = """
+import os, sys, time
+from loaders.cache import Cache, default_decoder, parallel
+
+parent = os.getpid()
+
+def decoder(path, start, known):
+    if os.getpid() != parent:
+        time.sleep(600)  # a worker stuck mid-decode, as in a futex after its parent died
+    return default_decoder(path, start, known)
+
+parallel.MIN_PARALLEL_BYTES = 0
+Cache(sys.argv[1], decoder=decoder).prepare(sys.argv[2:])
+"""
+
+
+def _children(pid: int) -> list[int]:
+    """Return the pids of the live (not zombie) processes whose parent is pid."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            state, ppid = _stat(int(name))
+            if ppid == pid and state != "Z":
+                found.append(int(name))
+    return found
+
+
+def _stat(pid: int) -> tuple[str, int]:
+    """Return (state, parent pid) of pid from /proc, ("", 0) when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rpartition(")")[2].split()
+    except OSError:
+        return "", 0
+    return fields[0], int(fields[1])
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc to find the worker processes")
+def test_parallel_workers_die_when_the_ingesting_process_is_killed(mixed_logdir: Path, tmp_path: Path) -> None:
+    paths = [str(path) for path in sorted(mixed_logdir.rglob("events.out.tfevents.*"))]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ingest = subprocess.Popen([sys.executable, "-c", STUCK_INGEST, str(tmp_path / "cache"), *paths], cwd=root)
+    workers: list[int] = []
+    try:
+        assert _wait_for(lambda: len(_children(ingest.pid)) >= 2, timeout=60), "no worker processes started"
+        time.sleep(0.3)  # let every worker start its (stuck) decode
+        workers = _children(ingest.pid)
+        ingest.kill()
+        ingest.wait()
+        assert _wait_for(lambda: all(_stat(pid)[0] in ("", "Z") for pid in workers), timeout=5), (
+            f"worker processes {workers} outlived the killed ingest")
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+            ingest.wait()
+        for pid in workers:
+            if _stat(pid)[0] not in ("", "Z"):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_parallel_hung_worker_is_killed_reported_and_its_file_decoded_in_process(
+        mixed_logdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "TIMEOUT_S", 1.0)
+    parent = os.getpid()
+    from loaders.cache import default_decoder
+
+    def decoder(path: str, start: int, known: Mapping[str, TagInfo]) -> FileChunk:
+        if os.getpid() != parent and path == paths[0]:
+            time.sleep(600)
+        return default_decoder(path, start, known)
+
+    lg = Logdir(mixed_logdir, cache_dir=tmp_path / "cache")
+    paths = _paths(lg)
+    lg._cache = Cache(tmp_path / "cache", decoder=decoder)
+    started = time.monotonic()
+    done = lg._cache.prepare(paths)
+    assert time.monotonic() - started < 30 and paths[0] not in done
+    assert _children(os.getpid()) == [] if os.path.isdir("/proc/self") else True
+    assert [(p.path, p.kind) for p in lg._cache.problems] == [(paths[0], "cache_worker_timeout")]
+    assert "did not decode this file within" in lg._cache.problems[0].message
+    assert len(lg.scalars()) == 3 * 60 + 2 * 5 + 1  # the hung file is read in this process
