@@ -16,7 +16,6 @@ from loaders.cache.entry import tag_index
 from loaders.records import HEADER_BYTES, masked_crc, scan_records
 
 
-
 def _only_file(directory) -> str:
     (name,) = [n for n in os.listdir(directory) if "tfevents" in n]
     return os.path.join(directory, name)

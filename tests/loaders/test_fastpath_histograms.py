@@ -6,6 +6,8 @@ import glob
 import os
 import random
 import struct
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +17,6 @@ from loaders import _fastscan, fastpath
 from loaders.proto import event_pb2, summary_pb2, tensor_pb2
 from loaders.records import HEADER_BYTES, frame
 from loaders.writer import EventWriter
-
 from tests.loaders.test_fastpath import _assert_same, _assert_tables_equal, _only_file
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "tf2")
@@ -178,12 +179,22 @@ def test_fastpath_histograms_odd_payloads_match(tmp_path, name):
 def test_fastpath_histograms_fuzzed_records_match(tmp_path):
     # Random byte edits inside histogram and scalar payloads (checksums fixed up so the records are
     # read): whatever each decoder makes of them, both must make the same.
-    source = _tbx_histograms(tmp_path)
-    with EventWriter(tmp_path / "own") as writer:
+    target = tmp_path / "events.out.tfevents.fuzz"
+    for data in _byte_fuzz_files(tmp_path):
+        target.write_bytes(data)
+        _assert_same(str(target))
+
+
+def _byte_fuzz_files(directory: Path) -> Iterator[bytes]:
+    """Yield 150 files of histogram and scalar records, each with 1-3 random byte edits in one payload.
+
+    The checksums are fixed up, so both decoders read the edited record (also the sanitizer corpus).
+    """
+    source = _tbx_histograms(directory)
+    with EventWriter(directory / "own") as writer:
         for step in range(3):
             writer.add_histogram("tensor", np.arange(6.0), step, bins=3)
-    data = open(source, "rb").read() + open(_only_file(tmp_path / "own"), "rb").read()[len(VERSION):]
-    target = tmp_path / "events.out.tfevents.fuzz"
+    data = open(source, "rb").read() + open(_only_file(directory / "own"), "rb").read()[len(VERSION):]
     rng = random.Random(5)
     for _ in range(150):
         payloads = _payloads(data)
@@ -192,8 +203,7 @@ def test_fastpath_histograms_fuzzed_records_match(tmp_path):
         for _ in range(rng.randint(1, 3)):
             payload[rng.randrange(len(payload))] = rng.randrange(256)
         payloads[index] = bytes(payload)
-        target.write_bytes(b"".join(frame(p) for p in payloads))
-        _assert_same(str(target))
+        yield b"".join(frame(p) for p in payloads)
 
 
 def _payloads(data: bytes) -> list[bytes]:
