@@ -193,10 +193,16 @@ def seeds() -> dict[str, bytes]:
     return out
 
 
+def truncations(payload: bytes) -> Iterator[tuple[str, bytes]]:
+    """Yield (label, payload) for every proper prefix of payload: fields and varints cut off at the end."""
+    for size in range(len(payload)):
+        yield f"cut={size}", payload[:size]
+
+
 def key_mutant_files() -> Iterator[tuple[str, bytes]]:
-    """Yield (label, file bytes): a file_version record, then one mutated seed record."""
+    """Yield (label, file bytes): a file_version record, then one mutated or truncated seed record."""
     for name, payload in seeds().items():
-        for label, mutant in mutants(payload):
+        for label, mutant in (*mutants(payload), *truncations(payload)):
             yield f"{name}/{label}", VERSION + frame(mutant)
 
 

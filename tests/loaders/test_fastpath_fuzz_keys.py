@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import loaders._fastscan as _fastscan
 import pytest
 
-from loaders import _fastscan, fastpath
+from loaders import fastpath
 from loaders.proto import event_pb2
 from loaders.records import frame
-from tests.loaders.fastpath_corpus import mutants, seeds
+from tests.loaders.fastpath_corpus import mutants, seeds, truncations
 from tests.loaders.test_fastpath import _assert_same
 from tests.loaders.test_fastpath_histograms import VERSION, _varint
 
@@ -33,13 +34,13 @@ def _first_failure(path: Path, data: bytes) -> str | None:
 
 
 @pytest.mark.parametrize("seed", list(SEEDS))
-def test_fastpath_fuzz_keys_seed_is_decoded_by_the_kernel(seed):
+def test_fastpath_fuzz_keys_seed_is_decoded_by_the_kernel(seed: str) -> None:
     # Else every mutant below would fall back to Python and the parity checks would prove nothing.
     assert _kernel_rows(VERSION + frame(SEEDS[seed])) > 0
 
 
 @pytest.mark.parametrize("seed", list(SEEDS))
-def test_fastpath_fuzz_keys_mutants_match(tmp_path, seed):
+def test_fastpath_fuzz_keys_mutants_match(tmp_path: Path, seed: str) -> None:
     target = tmp_path / "events.out.tfevents.keys"
     failures, kernel_took = [], 0
     for label, payload in mutants(SEEDS[seed]):
@@ -52,6 +53,15 @@ def test_fastpath_fuzz_keys_mutants_match(tmp_path, seed):
     assert kernel_took > 0  # some mutants (a 5-byte key, a non-minimal length) are still the kernel's
 
 
+@pytest.mark.parametrize("seed", list(SEEDS))
+def test_fastpath_fuzz_keys_truncated_payloads_match(tmp_path: Path, seed: str) -> None:
+    # Every prefix of the payload, checksummed: keys, lengths and varints cut off at the end.
+    target = tmp_path / "events.out.tfevents.cut"
+    failures = [f"{label}: {problem}" for label, payload in truncations(SEEDS[seed])
+                if (problem := _first_failure(target, VERSION + frame(payload)))]
+    assert not failures, f"{len(failures)} prefixes decode differently, e.g.\n" + "\n".join(failures[:20])
+
+
 def _step_key_event(number: int) -> bytes:
     """An Event whose step field (value 7) is written under field number `number` instead of 2."""
     event = event_pb2.Event(wall_time=1.0)
@@ -59,7 +69,7 @@ def _step_key_event(number: int) -> bytes:
     return frame(_varint(number << 3) + b"\x07" + event.SerializeToString())
 
 
-def test_fastpath_fuzz_keys_field_2_pow_32_plus_2_is_not_step(tmp_path):
+def test_fastpath_fuzz_keys_field_2_pow_32_plus_2_is_not_step(tmp_path: Path) -> None:
     # The review's repro: (int)(key >> 3) made field 2**32 + 2 read as step (field 2) on the fast path.
     path = tmp_path / "events.out.tfevents.repro"
     path.write_bytes(VERSION + _step_key_event(2**32 + 2))
@@ -70,12 +80,12 @@ def test_fastpath_fuzz_keys_field_2_pow_32_plus_2_is_not_step(tmp_path):
 
 
 @pytest.mark.parametrize("number", [0, 2**29, 2**32 + 2, 2**35 + 2, 2**63 + 2])
-def test_fastpath_fuzz_keys_out_of_range_field_numbers_fall_back(number):
+def test_fastpath_fuzz_keys_out_of_range_field_numbers_fall_back(number: int) -> None:
     # Field 0 and numbers past 2**29 - 1 are not the kernel's to read (the runtime rejects them).
     assert _kernel_rows(VERSION + _step_key_event(number)) == 0
 
 
-def test_fastpath_fuzz_keys_largest_field_number_is_an_unknown_field(tmp_path):
+def test_fastpath_fuzz_keys_largest_field_number_is_an_unknown_field(tmp_path: Path) -> None:
     path = tmp_path / "events.out.tfevents.max"
     path.write_bytes(VERSION + _step_key_event(2**29 - 1))
     chunk = fastpath.read_chunk(str(path), fast=True)
@@ -83,7 +93,7 @@ def test_fastpath_fuzz_keys_largest_field_number_is_an_unknown_field(tmp_path):
     assert _first_failure(path, VERSION + _step_key_event(2**29 - 1)) is None
 
 
-def test_fastpath_fuzz_keys_status_codes_come_from_the_module():
+def test_fastpath_fuzz_keys_status_codes_come_from_the_module() -> None:
     codes = [_fastscan.STATUS_DONE, _fastscan.STATUS_TRUNCATED, _fastscan.STATUS_LENGTH_CRC,
              _fastscan.STATUS_BAD_LENGTH]
     assert len(set(codes)) == 4
