@@ -6,7 +6,9 @@
  * tensor, with or without well-formed metadata) straight into column buffers. Every other record
  * (file_version, graphs, images, unusual encodings, ...) is handed back by position for the
  * protobuf runtime in Python to decode. Python owns all policy (which rows to keep, what metadata
- * registers a tag): this file only frames, checks and extracts.
+ * registers a tag): this file only frames, checks and extracts. Whatever the runtime might read
+ * differently (field number 0 or above 2**29-1, keys or lengths over 5 bytes, groups, wire types 6
+ * and 7, varints past 64 bits, bad UTF-8) is never guessed at: the record goes to Python whole.
  *
  * Returned tuple (see loaders/fastpath.py, which wraps it):
  *   end        int    bytes consumed (relative to the buffer start): resume there
@@ -23,8 +25,9 @@
  *                     had metadata
  *   histograms tuple  bytes per histogram column: tag_idx (int32), step (int64), wall_time, min, max,
  *                     num, sum, sum_squares (float64), offset (int64), kind (uint8: KIND_HISTO or
- *                     KIND_HISTOGRAM_TENSOR, | KIND_META with metadata), pos (int64: scalar rows before this row), limit_end
- *                     (int32 end offsets), limits (float64), bucket_end (int32), buckets (float64)
+ *                     KIND_HISTOGRAM_TENSOR, | KIND_META with metadata), pos (int64: scalar rows before
+ *                     this row), limit_end (int32 end offsets), limits (float64), bucket_end (int32),
+ *                     buckets (float64)
  *   other      bytes  int64 pairs (relative payload start, payload length) of records left to Python
  */
 #define PY_SSIZE_T_CLEAN

@@ -108,7 +108,10 @@ def _numbers(number: int) -> list[int]:
 
 
 def field_mutations(field: Field) -> Iterator[tuple[str, bytes]]:
-    """Yield (label, bytes) of one field re-encoded with a bad number, wire type, key, length or varint."""
+    """Yield (label, bytes) of one field re-encoded with a bad number, wire type, key, length or varint.
+
+    Also the field written twice and left out, so that the kernel's "last one wins" is compared too.
+    """
     rest = field.length + field.body
     key = field.number << 3 | field.wire
     for number in _numbers(field.number):
@@ -132,6 +135,8 @@ def field_mutations(field: Field) -> Iterator[tuple[str, bytes]]:
             if value < 2**63 or size == 10 and overflow == 0:
                 yield f"varint_bytes={size},overflow={overflow}", field.key + padded_varint(value, size, overflow)
         yield "varint_unterminated", field.key + b"\xff" * 10
+    yield "repeated", field.encode() * 2  # the runtime keeps the last scalar, merges messages
+    yield "dropped", b""
 
 
 def mutants(payload: bytes, message: str = "Event") -> Iterator[tuple[str, bytes]]:
