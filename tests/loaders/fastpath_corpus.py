@@ -228,7 +228,8 @@ def corpus(directory: Path) -> Iterator[tuple[str, bytes]]:
     for name, metadata in ODD_METADATA.items():
         yield f"odd_metadata/{name}", VERSION + b"".join(
             _raw_values_event(step, _meta_value(b"t", metadata), _meta_value(b"u", b"")) for step in range(3))
-    for i, data in enumerate(_byte_fuzz_files(directory)):
+    (directory / "byte_fuzz").mkdir()  # its own writers: one event file per writer directory
+    for i, data in enumerate(_byte_fuzz_files(directory / "byte_fuzz")):
         yield f"byte_fuzz/{i}", data
     yield from key_mutant_files()
     rng = random.Random(11)
