@@ -1,11 +1,12 @@
-# Eventscope: `make run` starts the dashboard, `make test` runs every test (installing first).
+# Eventscope: `make run` starts the dashboard, `make test` runs every test (installing first), the C kernel's
+# AddressSanitizer/UBSan fuzz run included; `make asan` runs that one alone, with its full report.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 LOGDIR ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint test protos bench clean
+.PHONY: install run lint test asan protos bench clean
 
 $(STAMP): pyproject.toml loaders/_fastscan.c
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,9 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest -q
+
+asan: $(STAMP)
+	$(PY) tools/asan_fuzz.py
 
 protos: $(STAMP)
 	$(PY) tools/regen_protos.py

@@ -6,11 +6,14 @@
  * tensor, with or without well-formed metadata) straight into column buffers. Every other record
  * (file_version, graphs, images, unusual encodings, ...) is handed back by position for the
  * protobuf runtime in Python to decode. Python owns all policy (which rows to keep, what metadata
- * registers a tag): this file only frames, checks and extracts.
+ * registers a tag): this file only frames, checks and extracts. Whatever the runtime might read
+ * differently (field number 0 or above 2**29-1, keys or lengths over 5 bytes, groups, wire types 6
+ * and 7, varints past 64 bits, bad UTF-8) is never guessed at: the record goes to Python whole.
  *
  * Returned tuple (see loaders/fastpath.py, which wraps it):
  *   end        int    bytes consumed (relative to the buffer start): resume there
- *   status     int    0 done, 1 truncated final record, 2 bad length checksum, 3 absurd length
+ *   status     int    STATUS_DONE, STATUS_TRUNCATED (final record), STATUS_LENGTH_CRC (bad length
+ *                     checksum) or STATUS_BAD_LENGTH (absurd length): module constants, like the KIND_* ones
  *   problems   list   (kind, relative record offset) of records skipped for a bad payload checksum
  *   tags       list   tag bytes, in order of first appearance (the dictionary of tag_idx)
  *   tag_idx    bytes  int32 per scalar row
@@ -18,11 +21,13 @@
  *   wall_time  bytes  float64 per scalar row
  *   value      bytes  float64 per scalar row
  *   offset     bytes  int64 per scalar row: relative offset of the record header
- *   kind       bytes  uint8 per scalar row: 0 simple_value, 1 tensor; +4 when the value had metadata
+ *   kind       bytes  uint8 per scalar row: KIND_SIMPLE or KIND_SCALAR_TENSOR, | KIND_META when the value
+ *                     had metadata
  *   histograms tuple  bytes per histogram column: tag_idx (int32), step (int64), wall_time, min, max,
- *                     num, sum, sum_squares (float64), offset (int64), kind (uint8: 2 legacy histo,
- *                     3 tensor; +4 with metadata), pos (int64: scalar rows before this row), limit_end
- *                     (int32 end offsets), limits (float64), bucket_end (int32), buckets (float64)
+ *                     num, sum, sum_squares (float64), offset (int64), kind (uint8: KIND_HISTO or
+ *                     KIND_HISTOGRAM_TENSOR, | KIND_META with metadata), pos (int64: scalar rows before
+ *                     this row), limit_end (int32 end offsets), limits (float64), bucket_end (int32),
+ *                     buckets (float64)
  *   other      bytes  int64 pairs (relative payload start, payload length) of records left to Python
  */
 #define PY_SSIZE_T_CLEAN
@@ -143,12 +148,18 @@ static PyObject *buf_take(Buf *b) {
 
 /* ---------- protobuf wire helpers ---------- */
 
-static int read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
+/* Every reader below returns -1 for input it does not take, and its caller then leaves the record to
+ * the protobuf runtime (FALLBACK): anything the runtime might read differently is never guessed at. */
+
+/* A varint of at most max_bytes bytes; -1 when it runs past end or is longer. A 10-byte varint with
+ * bits past the 64th is -1 too: the runtime drops those bits, the kernel does not decide. */
+static int read_varint_n(const uint8_t **pp, const uint8_t *end, uint64_t *out, int max_bytes) {
     const uint8_t *p = *pp;
     uint64_t v = 0;
-    for (int shift = 0; shift < 64 && p < end; shift += 7) {
+    for (int i = 0; i < max_bytes && p < end; i++) {
         uint8_t byte = *p++;
-        v |= (uint64_t)(byte & 0x7F) << shift;
+        if (i == 9 && byte > 1) return -1;
+        v |= (uint64_t)(byte & 0x7F) << (7 * i);
         if (!(byte & 0x80)) {
             *out = v;
             *pp = p;
@@ -158,7 +169,35 @@ static int read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
     return -1;
 }
 
-/* Skip one field of the given wire type; -1 on malformed input or a group. */
+/* A varint value: 64 bits in at most 10 bytes. */
+static int read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
+    return read_varint_n(pp, end, out, 10);
+}
+
+#define MAX_FIELD ((uint64_t)536870911)   /* 2**29 - 1, the largest field number protobuf allows */
+
+/* A field key, kept as 64 bits until its parts are checked. The runtime rejects keys longer than 5
+ * bytes or past 32 bits (field numbers above MAX_FIELD), field number 0 and wire types 6 and 7;
+ * groups (3, 4) it skips, the kernel does not. All of those are -1. */
+static int read_key(const uint8_t **pp, const uint8_t *end, uint64_t *field, int *wire) {
+    uint64_t key;
+    if (read_varint_n(pp, end, &key, 5)) return -1;
+    uint64_t f = key >> 3;
+    int w = (int)(key & 7);
+    if (f == 0 || f > MAX_FIELD || (w != 0 && w != 1 && w != 2 && w != 5)) return -1;
+    *field = f;
+    *wire = w;
+    return 0;
+}
+
+/* A length prefix, and the bytes it counts lie before end. The runtime reads sizes in at most 5
+ * bytes and below 2**31 - 1; the kernel takes no more. */
+static int read_len(const uint8_t **pp, const uint8_t *end, uint64_t *n) {
+    if (read_varint_n(pp, end, n, 5) || *n >= INT32_MAX || (uint64_t)(end - *pp) < *n) return -1;
+    return 0;
+}
+
+/* Skip one field of the given wire type (as read_key returned it). */
 static int skip_field(const uint8_t **pp, const uint8_t *end, int wire) {
     uint64_t n;
     switch (wire) {
@@ -166,7 +205,7 @@ static int skip_field(const uint8_t **pp, const uint8_t *end, int wire) {
     case 1: if (end - *pp < 8) return -1; *pp += 8; return 0;
     case 5: if (end - *pp < 4) return -1; *pp += 4; return 0;
     case 2:
-        if (read_varint(pp, end, &n) || (uint64_t)(end - *pp) < n) return -1;
+        if (read_len(pp, end, &n)) return -1;
         *pp += n;
         return 0;
     default: return -1;
@@ -264,6 +303,9 @@ typedef struct {
 
 enum { OK = 0, FALLBACK = 1, FAIL = -1 };
 
+/* Why a scan stopped (the status item of the result; module constants of the same names). */
+enum { STATUS_DONE = 0, STATUS_TRUNCATED = 1, STATUS_LENGTH_CRC = 2, STATUS_BAD_LENGTH = 3 };
+
 /* One Summary.Value the kernel can take. */
 typedef struct {
     const uint8_t *tag;
@@ -309,16 +351,18 @@ static int tensor_stats(Val *v) {
 
 /* A TensorShapeProto of at most two plain dimensions (no names, no unknown_rank). */
 static int decode_shape(const uint8_t *p, const uint8_t *end, int *ndim, uint64_t dims[2]) {
-    uint64_t key, n;
+    uint64_t field, n;
+    int wire;
     *ndim = 0;
     while (p < end) {
-        if (read_varint(&p, end, &key) || key != ((2 << 3) | 2) || *ndim == 2) return FALLBACK;
-        if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n) return FALLBACK;
+        if (read_key(&p, end, &field, &wire) || field != 2 || wire != 2 || *ndim == 2) return FALLBACK;
+        if (read_len(&p, end, &n)) return FALLBACK;
         const uint8_t *q = p, *dim_end = p + n;
         uint64_t size = 0;
         int seen = 0;
         while (q < dim_end) {
-            if (read_varint(&q, dim_end, &key) || key != (1 << 3) || seen || read_varint(&q, dim_end, &size))
+            if (read_key(&q, dim_end, &field, &wire) || field != 1 || wire != 0 || seen ||
+                read_varint(&q, dim_end, &size))
                 return FALLBACK;
             seen = 1;
         }
@@ -337,27 +381,27 @@ static int decode_tensor(const uint8_t *p, const uint8_t *end, Val *v) {
     uint64_t content_len = 0;
     double value = 0;
     while (p < end) {
-        uint64_t key;
-        if (read_varint(&p, end, &key)) return FALLBACK;
-        int field = (int)(key >> 3), wire = (int)(key & 7);
+        uint64_t field;
+        int wire;
+        if (read_key(&p, end, &field, &wire)) return FALLBACK;
         if (field == 1 && wire == 0) {
             if (read_varint(&p, end, &dtype)) return FALLBACK;
         } else if (field == 2 && wire == 2) {                 /* tensor_shape (a second one would merge) */
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || have_shape) return FALLBACK;
+            if (read_len(&p, end, &n) || have_shape) return FALLBACK;
             if (decode_shape(p, p + n, &ndim, dims) != OK) return FALLBACK;
             p += n; have_shape = 1;
         } else if (field == 3 && wire == 0) {                 /* version_number */
             if (read_varint(&p, end, &n)) return FALLBACK;
         } else if (field == 5 && (wire == 2 || wire == 5)) { /* float_val, packed or not */
-            if (wire == 2 && (read_varint(&p, end, &n) || n != 4)) return FALLBACK;
+            if (wire == 2 && (read_len(&p, end, &n) || n != 4)) return FALLBACK;
             if (end - p < 4 || width || content) return FALLBACK;
             float f; memcpy(&f, p, 4); p += 4; value = f; width = 4;
         } else if (field == 6 && (wire == 2 || wire == 1)) { /* double_val */
-            if (wire == 2 && (read_varint(&p, end, &n) || n != 8)) return FALLBACK;
+            if (wire == 2 && (read_len(&p, end, &n) || n != 8)) return FALLBACK;
             if (end - p < 8 || width || content) return FALLBACK;
             memcpy(&value, p, 8); p += 8; width = 8;
         } else if (field == 4 && wire == 2) {                 /* tensor_content, little-endian */
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || width || content || n == 0) return FALLBACK;
+            if (read_len(&p, end, &n) || width || content || n == 0) return FALLBACK;
             content = p; content_len = n; p += n;
         } else {
             return FALLBACK;
@@ -394,16 +438,16 @@ static int decode_histo(const uint8_t *p, const uint8_t *end, Val *v) {
     v->limits = v->buckets = (const uint8_t *)"";
     v->n_limits = v->n_buckets = 0;
     while (p < end) {
-        uint64_t key;
-        if (read_varint(&p, end, &key)) return FALLBACK;
-        int field = (int)(key >> 3), wire = (int)(key & 7);
+        uint64_t field;
+        int wire;
+        if (read_key(&p, end, &field, &wire)) return FALLBACK;
         if (field < 1 || field > 7 || (seen & (1u << field))) return FALLBACK;
         seen |= 1u << field;
         if (field <= 5 && wire == 1) {
             if (end - p < 8) return FALLBACK;
             memcpy(&v->stat[field - 1], p, 8); p += 8;
         } else if (field >= 6 && wire == 2) {
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || n % 8) return FALLBACK;
+            if (read_len(&p, end, &n) || n % 8) return FALLBACK;
             if (field == 6) { v->limits = p; v->n_limits = n / 8; } else { v->buckets = p; v->n_buckets = n / 8; }
             p += n;
         } else {
@@ -424,7 +468,7 @@ static int valid_text(const uint8_t *p, size_t n) {
 /* A length-delimited string field at *pp: skipped when valid UTF-8. */
 static int skip_text(const uint8_t **pp, const uint8_t *end) {
     uint64_t n;
-    if (read_varint(pp, end, &n) || (uint64_t)(end - *pp) < n) return FALLBACK;
+    if (read_len(pp, end, &n)) return FALLBACK;
     int valid = valid_text(*pp, (size_t)n);
     if (valid <= 0) return valid < 0 ? FAIL : FALLBACK;
     *pp += n;
@@ -436,20 +480,20 @@ static int check_metadata(const uint8_t *p, const uint8_t *end) {
     unsigned seen = 0;
     uint64_t n;
     while (p < end) {
-        uint64_t key;
-        int rc;
-        if (read_varint(&p, end, &key)) return FALLBACK;
-        int field = (int)(key >> 3), wire = (int)(key & 7);
+        uint64_t field;
+        int wire, rc;
+        if (read_key(&p, end, &field, &wire)) return FALLBACK;
         if (field < 1 || field > 4 || (seen & (1u << field))) return FALLBACK;
         seen |= 1u << field;
         if (field == 1 && wire == 2) {                        /* plugin_data: plugin_name, content */
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n) return FALLBACK;
+            if (read_len(&p, end, &n)) return FALLBACK;
             const uint8_t *q = p, *data_end = p + n;
             unsigned inner = 0;
             while (q < data_end) {
-                if (read_varint(&q, data_end, &key)) return FALLBACK;
-                int f = (int)(key >> 3);
-                if ((key & 7) != 2 || f < 1 || f > 2 || (inner & (1u << f))) return FALLBACK;
+                uint64_t f;
+                int w;
+                if (read_key(&q, data_end, &f, &w)) return FALLBACK;
+                if (w != 2 || f > 2 || (inner & (1u << f))) return FALLBACK;
                 inner |= 1u << f;
                 if (f == 1 && (rc = skip_text(&q, data_end)) != OK) return rc;
                 if (f == 2 && skip_field(&q, data_end, 2)) return FALLBACK;
@@ -466,6 +510,17 @@ static int check_metadata(const uint8_t *p, const uint8_t *end) {
     return OK;
 }
 
+/* A SourceMetadata (its one field, writer, a string) the runtime parses without complaint. */
+static int check_source_metadata(const uint8_t *p, const uint8_t *end) {
+    while (p < end) {
+        uint64_t field;
+        int wire, rc;
+        if (read_key(&p, end, &field, &wire) || field != 1 || wire != 2) return FALLBACK;
+        if ((rc = skip_text(&p, end)) != OK) return rc;
+    }
+    return OK;
+}
+
 /* One Summary.Value: a tag plus simple_value, a scalar or histogram tensor (metadata allowed), or a
  * legacy histo. The oneof keeps the last value field seen, as the protobuf runtime does. */
 static int decode_value(const uint8_t *p, const uint8_t *end, Val *v) {
@@ -476,26 +531,26 @@ static int decode_value(const uint8_t *p, const uint8_t *end, Val *v) {
     v->kind = -1;
     v->meta = 0;
     while (p < end) {
-        uint64_t key;
-        if (read_varint(&p, end, &key)) return FAIL;
-        int field = (int)(key >> 3), wire = (int)(key & 7);
+        uint64_t field;
+        int wire;
+        if (read_key(&p, end, &field, &wire)) return FALLBACK;
         if (field == 1 && wire == 2) {
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n) return FAIL;
+            if (read_len(&p, end, &n)) return FALLBACK;
             v->tag = p; v->tag_len = n; p += n;
         } else if (field == 2 && wire == 5) {
-            float f; if (end - p < 4) return FAIL;
+            float f; if (end - p < 4) return FALLBACK;
             memcpy(&f, p, 4); p += 4; v->value = f; v->kind = K_SIMPLE;
         } else if (field == 8 && wire == 2) {
             /* a second tensor (or histo) field is merged into the first by protobuf: left to Python */
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || have_tensor) return FALLBACK;
+            if (read_len(&p, end, &n) || have_tensor) return FALLBACK;
             if (decode_tensor(p, p + n, v) != OK) return FALLBACK;
             p += n; have_tensor = 1;
         } else if (field == 5 && wire == 2) {
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || have_histo) return FALLBACK;
+            if (read_len(&p, end, &n) || have_histo) return FALLBACK;
             if (decode_histo(p, p + n, v) != OK) return FALLBACK;
             p += n; have_histo = 1;
         } else if (field == 9 && wire == 2) {                  /* metadata: only checked; Python reads it */
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || v->meta) return FALLBACK;
+            if (read_len(&p, end, &n) || v->meta) return FALLBACK;
             if ((rc = check_metadata(p, p + n)) != OK) return rc;
             p += n; v->meta = 1;
         } else if (field == 7 && wire == 2) {                  /* node_name: ignored, as TensorBoard does */
@@ -571,9 +626,9 @@ static int decode_event(State *s, const uint8_t *p, const uint8_t *end, int64_t 
     const uint8_t *summary = NULL, *summary_end = NULL;
     uint64_t n;
     while (p < end) {
-        uint64_t key;
-        if (read_varint(&p, end, &key)) return FALLBACK;
-        int field = (int)(key >> 3), wire = (int)(key & 7);
+        uint64_t field;
+        int wire;
+        if (read_key(&p, end, &field, &wire)) return FALLBACK;
         if (field == 1 && wire == 1) {
             if (end - p < 8) return FALLBACK;
             memcpy(&wall, p, 8); p += 8;
@@ -581,10 +636,13 @@ static int decode_event(State *s, const uint8_t *p, const uint8_t *end, int64_t 
             if (read_varint(&p, end, &n)) return FALLBACK;
             step = (int64_t)n;
         } else if (field == 5 && wire == 2) {
-            if (read_varint(&p, end, &n) || (uint64_t)(end - p) < n || summary) return FALLBACK;
+            if (read_len(&p, end, &n) || summary) return FALLBACK;
             summary = p; summary_end = p + n; p += n;
-        } else if (field == 10 && wire == 2) {                 /* source_metadata: not data */
-            if (skip_field(&p, end, wire)) return FALLBACK;
+        } else if (field == 10 && wire == 2) {                 /* source_metadata: checked, not data */
+            int rc;
+            if (read_len(&p, end, &n)) return FALLBACK;
+            if ((rc = check_source_metadata(p, p + n)) != OK) return rc;
+            p += n;
         } else {
             return FALLBACK;
         }
@@ -597,11 +655,10 @@ static int decode_event(State *s, const uint8_t *p, const uint8_t *end, int64_t 
     const uint8_t *q = summary;
     int rows = 0;
     while (q < summary_end) {
-        uint64_t key;
-        int rc = FALLBACK;
+        uint64_t field;
+        int wire, rc = FALLBACK;
         Val v;
-        if (!read_varint(&q, summary_end, &key) && key == ((1 << 3) | 2) && !read_varint(&q, summary_end, &n) &&
-            (uint64_t)(summary_end - q) >= n) {
+        if (!read_key(&q, summary_end, &field, &wire) && field == 1 && wire == 2 && !read_len(&q, summary_end, &n)) {
             rc = decode_value(q, q + n, &v);
             q += n;
         }
@@ -658,17 +715,17 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     s->tags.list = PyList_New(0);
     s->tags.index = PyDict_New();
     PyObject *result = NULL;
-    int status = 0;
+    int status = STATUS_DONE;
     if (!problems || !s->tags.list || !s->tags.index) goto done;
     while (p < end) {
-        if (end - p < 12) { status = 1; break; }
+        if (end - p < 12) { status = STATUS_TRUNCATED; break; }
         uint64_t len;
         uint32_t len_crc, data_crc;
         memcpy(&len, p, 8);
         memcpy(&len_crc, p + 8, 4);
-        if (verify && masked_crc(p, 8) != len_crc) { status = 2; break; }
-        if (len > MAX_RECORD) { status = 3; break; }
-        if ((uint64_t)(end - p) < 16 + len) { status = 1; break; }
+        if (verify && masked_crc(p, 8) != len_crc) { status = STATUS_LENGTH_CRC; break; }
+        if (len > MAX_RECORD) { status = STATUS_BAD_LENGTH; break; }
+        if ((uint64_t)(end - p) < 16 + len) { status = STATUS_TRUNCATED; break; }
         const uint8_t *body = p + 12;
         memcpy(&data_crc, body + len, 4);
         int64_t rec_offset = (int64_t)(p - base);
@@ -718,7 +775,20 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastscan",
                                     "Bulk TFRecord framing and scalar/histogram extraction.", -1, methods};
 
+/* The codes Python reads back, defined here only: fastpath.py takes them from the module. */
+static const struct {
+    const char *name;
+    long value;
+} constants[] = {
+    {"STATUS_DONE", STATUS_DONE}, {"STATUS_TRUNCATED", STATUS_TRUNCATED}, {"STATUS_LENGTH_CRC", STATUS_LENGTH_CRC},
+    {"STATUS_BAD_LENGTH", STATUS_BAD_LENGTH}, {"KIND_SIMPLE", K_SIMPLE}, {"KIND_SCALAR_TENSOR", K_SCALAR_TENSOR},
+    {"KIND_HISTO", K_HISTO}, {"KIND_HISTOGRAM_TENSOR", K_HIST_TENSOR}, {"KIND_META", K_META},
+};
+
 PyMODINIT_FUNC PyInit__fastscan(void) {
     crc_init();
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    for (size_t i = 0; m && i < sizeof constants / sizeof constants[0]; i++)
+        if (PyModule_AddIntConstant(m, constants[i].name, constants[i].value)) Py_CLEAR(m);
+    return m;
 }

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Mapping
+from types import ModuleType
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.chunk import FileChunk, TagInfo
+from loaders.errors import Problem
 from loaders.records import (
     HEADER_BYTES,
     RecordScan,
@@ -37,8 +39,14 @@ try:
 except ImportError:  # not built: the pure-Python path reads the same data, only slower
     _fastscan = None
 
-_STATUS_TRUNCATED, _STATUS_LENGTH_CRC, _STATUS_BAD_LENGTH = 1, 2, 3
 _NEVER = np.iinfo(np.int64).max
+
+
+def _kernel() -> ModuleType:
+    """Return the compiled kernel, whose STATUS_* and KIND_* codes are defined in _fastscan.c only."""
+    if _fastscan is None:
+        raise RuntimeError("loaders._fastscan is not built: only the kernel's path asks for its codes")
+    return _fastscan
 
 
 def read_chunk(path: str, start: int = 0, known: Mapping[str, TagInfo] | None = None, *,
@@ -61,8 +69,8 @@ def read_chunk(path: str, start: int = 0, known: Mapping[str, TagInfo] | None = 
     end, status, bad_crc, tag_bytes, *scalar_columns, histogram_columns, other = _fastscan.scan(data)
     pairs = np.frombuffer(other, dtype=np.int64).reshape(-1, 2)
     scan = RecordScan(path=path, buffer=data, base=start, starts=pairs[:, 0].copy(), lengths=pairs[:, 1].copy(),
-                      end_offset=start + end, truncated=status == _STATUS_TRUNCATED,
-                      stopped=status in (_STATUS_LENGTH_CRC, _STATUS_BAD_LENGTH),
+                      end_offset=start + end, truncated=status == _kernel().STATUS_TRUNCATED,
+                      stopped=status in (_kernel().STATUS_LENGTH_CRC, _kernel().STATUS_BAD_LENGTH),
                       problems=_problems(path, start, data, end, status, bad_crc))
     chunk = _decode(scan, known)
     rows = KernelRows(tag_bytes, scalar_columns, histogram_columns)
@@ -103,13 +111,15 @@ def _count_distinct_sorted(values: np.ndarray) -> int:
     return int(np.count_nonzero(values[1:] != values[:-1])) + 1 if len(values) else 0
 
 
-def _problems(path: str, start: int, data: bytes, end: int, status: int, bad_crc: list) -> list:
+def _problems(path: str, start: int, data: bytes, end: int, status: int,
+              bad_crc: list[tuple[str, int]]) -> list[Problem]:
+    """Return the problems of a kernel scan: records with a bad payload checksum, then why it stopped early."""
     problems = [payload_crc_problem(path, start + rel) for _, rel in bad_crc]
-    if status == _STATUS_TRUNCATED:
+    if status == _kernel().STATUS_TRUNCATED:
         problems.append(truncated_problem(path, start + end, len(data) - end))
-    elif status == _STATUS_LENGTH_CRC:
+    elif status == _kernel().STATUS_LENGTH_CRC:
         problems.append(length_crc_problem(path, start + end, len(data) - end))
-    elif status == _STATUS_BAD_LENGTH:
+    elif status == _kernel().STATUS_BAD_LENGTH:
         problems.append(bad_length_problem(path, start + end, struct.unpack_from("<Q", data, end)[0]))
     return problems
 
@@ -120,8 +130,8 @@ _HISTOGRAM_COLUMNS = ("tag_idx", "step", "wall", "min", "max", "num", "sum", "su
                       "limit_end", "limits", "bucket_end", "buckets")
 _HISTOGRAM_TYPES = ("<i4", "<i8", "<f8", "<f8", "<f8", "<f8", "<f8", "<f8", "<i8", "u1", "<i8", "<i4", "<f8", "<i4",
                     "<f8")
-# Row kinds the kernel writes: legacy values register their tag; tensor rows do when KIND_META is set.
-_SIMPLE, _SCALAR_TENSOR, _HISTO, _HISTOGRAM_TENSOR, _KIND_META = 0, 1, 2, 3, 4
+# Row kinds the kernel writes are its KIND_* constants: legacy values (KIND_SIMPLE, KIND_HISTO)
+# register their tag; tensor rows do when KIND_META is or-ed on.
 
 
 class KernelRows:
@@ -132,6 +142,9 @@ class KernelRows:
         scalars, histograms: column name -> numpy array, as the kernel wrote them.
         tag_idx, kind, offset: every row of both tables in file order (what the rules look at).
     """
+
+    _scalar_at: slice | np.ndarray  # where each table's rows go in file order
+    _histogram_at: slice | np.ndarray
 
     def __init__(self, tag_bytes: list[bytes], scalar_columns: list[bytes],
                  histogram_columns: tuple[bytes, ...]) -> None:
@@ -166,7 +179,8 @@ class KernelRows:
 
     def _registering(self) -> np.ndarray:
         """Return a mask of the rows that register a tag not seen before (legacy values, values with metadata)."""
-        return (self.kind == _SIMPLE) | (self.kind == _HISTO) | ((self.kind & _KIND_META) != 0)
+        return ((self.kind == _kernel().KIND_SIMPLE) | (self.kind == _kernel().KIND_HISTO)
+                | ((self.kind & _kernel().KIND_META) != 0))
 
     def order_matters(self, known: Mapping[str, TagInfo], chunk: FileChunk, start: int) -> bool:
         """Return True when decoding the other records apart could file a tag new in this range differently.
@@ -239,14 +253,14 @@ class KernelRows:
         ok_histogram = np.array([i is not None and i.plugin == "histograms" for i in infos] + [False])
         if not len(self.histograms["tag_idx"]):
             return np.ones(len(self.tag_idx), dtype=bool) if ok_scalar[:-1].all() else ok_scalar[self.tag_idx]
-        histogram_row = (self.kind & 3) >= _HISTO
+        histogram_row = (self.kind & ~np.uint8(_kernel().KIND_META)) >= _kernel().KIND_HISTO
         return np.where(histogram_row, ok_histogram[self.tag_idx], ok_scalar[self.tag_idx])
 
     @staticmethod
     def _registration(tag: str, kind: int, data: bytes, rel: int, start: int) -> TagInfo:
         """Return the TagInfo the Python decoder registers for tag's first registering value (record at rel)."""
-        if not kind & _KIND_META:
-            return _legacy_tag(tag, "simple_value" if kind == _SIMPLE else "histo", start + rel)
+        if not kind & _kernel().KIND_META:
+            return _legacy_tag(tag, "simple_value" if kind == _kernel().KIND_SIMPLE else "histo", start + rel)
         from loaders.proto import event_pb2
 
         length = struct.unpack_from("<Q", data, rel)[0]

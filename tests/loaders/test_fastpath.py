@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import random
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -13,11 +14,11 @@ from tensorboardX import SummaryWriter
 
 from loaders import fastpath
 from loaders.cache.entry import tag_index
+from loaders.chunk import FileChunk
 from loaders.records import HEADER_BYTES, masked_crc, scan_records
 
 
-
-def _only_file(directory) -> str:
+def _only_file(directory: str | os.PathLike[str]) -> str:
     (name,) = [n for n in os.listdir(directory) if "tfevents" in n]
     return os.path.join(directory, name)
 
@@ -36,7 +37,7 @@ def _assert_same(path: str, start: int = 0) -> None:
     _assert_index_exact(fast)
 
 
-def _assert_index_exact(chunk) -> None:
+def _assert_index_exact(chunk: FileChunk) -> None:
     """The kernel's tag index equals the one the cache computes from the tables, tag order included."""
     assert set(chunk.index) <= set(chunk.tables)
     for kind, tags in chunk.index.items():
@@ -57,7 +58,7 @@ def _assert_tables_equal(a: pa.Table, b: pa.Table, kind: str) -> None:
             assert x.equals(y), (kind, name)
 
 
-def _mixed_tbx_log(tmp_path) -> str:
+def _mixed_tbx_log(tmp_path: Path) -> str:
     rng = np.random.default_rng(0)
     with SummaryWriter(str(tmp_path / "mixed")) as writer:
         for step in range(40):
@@ -71,18 +72,18 @@ def _mixed_tbx_log(tmp_path) -> str:
     return _only_file(tmp_path / "mixed")
 
 
-def test_fastpath_extension_is_built():
+def test_fastpath_extension_is_built() -> None:
     # The package works without it, but CI and development installs must build it (gcc is there).
     assert fastpath._fastscan is not None, "loaders._fastscan was not built: pip install -e . with a C compiler"
 
 
-def test_fastpath_masked_crc_matches_python():
+def test_fastpath_masked_crc_matches_python() -> None:
     data = random.Random(3).randbytes(1000)
     for n in (0, 1, 7, 8, 9, 63, 1000):
-        assert fastpath._fastscan.masked_crc(data[:n]) == masked_crc(data[:n])
+        assert fastpath._kernel().masked_crc(data[:n]) == masked_crc(data[:n])
 
 
-def test_fastpath_matches_python_decoder_on_tensorboardx_log(tmp_path):
+def test_fastpath_matches_python_decoder_on_tensorboardx_log(tmp_path: Path) -> None:
     path = _mixed_tbx_log(tmp_path)
     _assert_same(path)
     chunk = fastpath.read_chunk(path)
@@ -90,7 +91,7 @@ def test_fastpath_matches_python_decoder_on_tensorboardx_log(tmp_path):
     assert loss.num_rows == 40
 
 
-def test_fastpath_matches_python_decoder_on_torch_new_style_scalars(tmp_path):
+def test_fastpath_matches_python_decoder_on_torch_new_style_scalars(tmp_path: Path) -> None:
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
 
     with TorchWriter(str(tmp_path / "torch")) as writer:
@@ -105,7 +106,7 @@ def test_fastpath_matches_python_decoder_on_torch_new_style_scalars(tmp_path):
     assert scalars[scalars.tag == "double"].value.iloc[0] == pytest.approx(1.0 / 3.0, abs=1e-15)
 
 
-def test_fastpath_matches_python_decoder_on_damaged_files(tmp_path):
+def test_fastpath_matches_python_decoder_on_damaged_files(tmp_path: Path) -> None:
     path = _mixed_tbx_log(tmp_path)
     data = bytearray(open(path, "rb").read())
     scan = scan_records(path)
@@ -124,13 +125,13 @@ def test_fastpath_matches_python_decoder_on_damaged_files(tmp_path):
         assert name in {p.kind for p in fastpath.read_chunk(str(target)).problems}
 
 
-def test_fastpath_matches_python_decoder_from_a_middle_offset(tmp_path):
+def test_fastpath_matches_python_decoder_from_a_middle_offset(tmp_path: Path) -> None:
     path = _mixed_tbx_log(tmp_path)
     scan = scan_records(path)
     _assert_same(path, scan.record_offset(17))
 
 
-def test_fastpath_tag_index_comes_from_the_kernel(tmp_path):
+def test_fastpath_tag_index_comes_from_the_kernel(tmp_path: Path) -> None:
     path = _mixed_tbx_log(tmp_path)
     chunk = fastpath.read_chunk(path)
     assert sorted(chunk.index) == ["histograms", "scalars"]

@@ -6,16 +6,18 @@ import glob
 import os
 import random
 import struct
+from collections.abc import Iterator
+from pathlib import Path
 
+import loaders._fastscan as _fastscan
 import numpy as np
 import pytest
 from tensorboardX import SummaryWriter
 
-from loaders import _fastscan, fastpath
+from loaders import fastpath
 from loaders.proto import event_pb2, summary_pb2, tensor_pb2
 from loaders.records import HEADER_BYTES, frame
 from loaders.writer import EventWriter
-
 from tests.loaders.test_fastpath import _assert_same, _assert_tables_equal, _only_file
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "tf2")
@@ -29,7 +31,7 @@ def _kernel_histogram_rows(path: str) -> int:
     return len(found[-2][0]) // 4  # int32 tag ids of the histogram rows
 
 
-def _tbx_histograms(tmp_path) -> str:
+def _tbx_histograms(tmp_path: Path) -> str:
     rng = np.random.default_rng(1)
     with SummaryWriter(str(tmp_path / "tbx")) as writer:
         for step in range(12):
@@ -43,7 +45,7 @@ def _tbx_histograms(tmp_path) -> str:
     return _only_file(tmp_path / "tbx")
 
 
-def test_fastpath_histograms_tensorboardx_legacy_rows_come_from_the_kernel(tmp_path):
+def test_fastpath_histograms_tensorboardx_legacy_rows_come_from_the_kernel(tmp_path: Path) -> None:
     path = _tbx_histograms(tmp_path)
     _assert_same(path)
     assert _kernel_histogram_rows(path) == 26
@@ -56,7 +58,7 @@ def test_fastpath_histograms_tensorboardx_legacy_rows_come_from_the_kernel(tmp_p
     assert table[table.tag == "constant"]["max"].tolist() == [3.0] * 12
 
 
-def test_fastpath_histograms_torch_rows_match(tmp_path):
+def test_fastpath_histograms_torch_rows_match(tmp_path: Path) -> None:
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
 
     rng = np.random.default_rng(2)
@@ -71,7 +73,7 @@ def test_fastpath_histograms_torch_rows_match(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["keras/train", "tf_summary"])
-def test_fastpath_histograms_tf2_tensor_rows_match(name):
+def test_fastpath_histograms_tf2_tensor_rows_match(name: str) -> None:
     (path,) = glob.glob(os.path.join(FIXTURES, name, "*tfevents*"))
     _assert_same(path)
     assert _kernel_histogram_rows(path) > 0  # k x 3 tensors with metadata on every value
@@ -79,19 +81,20 @@ def test_fastpath_histograms_tf2_tensor_rows_match(name):
 
 @pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(FIXTURES, "**", "*tfevents*"), recursive=True)),
                          ids=lambda path: os.path.relpath(path, FIXTURES))
-def test_fastpath_histograms_every_tf2_fixture_matches(path):
+def test_fastpath_histograms_every_tf2_fixture_matches(path: str) -> None:
     # TF2 writes metadata on every value: the kernel takes those values now, scalars included.
     _assert_same(path)
 
 
-def test_fastpath_histograms_tf2_scalars_with_metadata_come_from_the_kernel():
+def test_fastpath_histograms_tf2_scalars_with_metadata_come_from_the_kernel() -> None:
     (path,) = glob.glob(os.path.join(FIXTURES, "keras", "validation", "*tfevents*"))
     with open(path, "rb") as handle:
         found = _fastscan.scan(handle.read())
-    assert len(found[4]) // 4 == 8 and set(found[9]) == {1 | 4}  # 8 scalar tensor rows, each with metadata
+    # 8 scalar tensor rows, each with metadata
+    assert len(found[4]) // 4 == 8 and set(found[9]) == {_fastscan.KIND_SCALAR_TENSOR | _fastscan.KIND_META}
 
 
-def test_fastpath_histograms_own_writer_tensor_and_edge_cases(tmp_path):
+def test_fastpath_histograms_own_writer_tensor_and_edge_cases(tmp_path: Path) -> None:
     with EventWriter(tmp_path / "own") as writer:
         for step in range(5):
             writer.add_histogram("tensor", np.arange(step * 10, dtype=float), step, bins=7)
@@ -169,21 +172,31 @@ ODD = {
 
 
 @pytest.mark.parametrize("name", list(ODD))
-def test_fastpath_histograms_odd_payloads_match(tmp_path, name):
+def test_fastpath_histograms_odd_payloads_match(tmp_path: Path, name: str) -> None:
     path = tmp_path / "events.out.tfevents.odd"
     path.write_bytes(VERSION + b"".join(ODD[name]))
     _assert_same(str(path))
 
 
-def test_fastpath_histograms_fuzzed_records_match(tmp_path):
+def test_fastpath_histograms_fuzzed_records_match(tmp_path: Path) -> None:
     # Random byte edits inside histogram and scalar payloads (checksums fixed up so the records are
     # read): whatever each decoder makes of them, both must make the same.
-    source = _tbx_histograms(tmp_path)
-    with EventWriter(tmp_path / "own") as writer:
+    target = tmp_path / "events.out.tfevents.fuzz"
+    for data in _byte_fuzz_files(tmp_path):
+        target.write_bytes(data)
+        _assert_same(str(target))
+
+
+def _byte_fuzz_files(directory: Path) -> Iterator[bytes]:
+    """Yield 150 files of histogram and scalar records, each with 1-3 random byte edits in one payload.
+
+    The checksums are fixed up, so both decoders read the edited record (also the sanitizer corpus).
+    """
+    source = _tbx_histograms(directory)
+    with EventWriter(directory / "own") as writer:
         for step in range(3):
             writer.add_histogram("tensor", np.arange(6.0), step, bins=3)
-    data = open(source, "rb").read() + open(_only_file(tmp_path / "own"), "rb").read()[len(VERSION):]
-    target = tmp_path / "events.out.tfevents.fuzz"
+    data = open(source, "rb").read() + open(_only_file(directory / "own"), "rb").read()[len(VERSION):]
     rng = random.Random(5)
     for _ in range(150):
         payloads = _payloads(data)
@@ -192,8 +205,7 @@ def test_fastpath_histograms_fuzzed_records_match(tmp_path):
         for _ in range(rng.randint(1, 3)):
             payload[rng.randrange(len(payload))] = rng.randrange(256)
         payloads[index] = bytes(payload)
-        target.write_bytes(b"".join(frame(p) for p in payloads))
-        _assert_same(str(target))
+        yield b"".join(frame(p) for p in payloads)
 
 
 def _payloads(data: bytes) -> list[bytes]:
@@ -230,7 +242,7 @@ ODD_METADATA = {
 
 
 @pytest.mark.parametrize("name", list(ODD_METADATA))
-def test_fastpath_histograms_metadata_encodings_match(tmp_path, name):
+def test_fastpath_histograms_metadata_encodings_match(tmp_path: Path, name: str) -> None:
     metadata = ODD_METADATA[name]
     records = [_raw_values_event(step, _meta_value(b"t", metadata), _meta_value(b"u", _HISTOGRAMS_META))
                for step in range(3)]
@@ -240,7 +252,7 @@ def test_fastpath_histograms_metadata_encodings_match(tmp_path, name):
 
 
 @pytest.mark.parametrize("source", ["tbx", "keras/train", "tf_summary"])
-def test_fastpath_histograms_incremental_reads_match(tmp_path, source):
+def test_fastpath_histograms_incremental_reads_match(tmp_path: Path, source: str) -> None:
     # A refresh decodes from where the last read stopped, with the tags that read registered.
     if source == "tbx":
         path = _tbx_histograms(tmp_path)
