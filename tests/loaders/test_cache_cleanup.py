@@ -32,7 +32,7 @@ def _dead_pid() -> int:
 
 def test_cache_temp_files_of_dead_or_old_writers_are_removed_on_refresh(tmp_path: Path) -> None:
     writer = _run(tmp_path / "logs", range(3))
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert len(lg.scalars()) == 3
     (path,) = lg._discovery.runs["run"]
     folder = lg._cache.entry_dir(path)
@@ -64,7 +64,7 @@ def test_cache_problem_kinds_are_all_cache_kinds(tmp_path: Path, monkeypatch: py
     _run(tmp_path / "logs", range(3)).close()
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache dir should be")
-    unwritable = Logdir(tmp_path / "logs", blocker / "cache")
+    unwritable = Logdir(tmp_path / "logs", cache_dir=blocker / "cache")
     assert len(unwritable.scalars()) == 3
 
     def no_space(path: str, table: object) -> None:
@@ -72,16 +72,16 @@ def test_cache_problem_kinds_are_all_cache_kinds(tmp_path: Path, monkeypatch: py
 
     with monkeypatch.context() as patch:
         patch.setattr("loaders.cache.store.write_chunk", no_space)
-        full = Logdir(tmp_path / "logs", tmp_path / "full")
+        full = Logdir(tmp_path / "logs", cache_dir=tmp_path / "full")
         assert len(full.scalars()) == 3
-    damaged = Logdir(tmp_path / "logs", tmp_path / "damaged")
+    damaged = Logdir(tmp_path / "logs", cache_dir=tmp_path / "damaged")
     damaged.scalars()
     (path,) = damaged._discovery.runs["run"]
     folder = damaged._cache.entry_dir(path)
     assert folder is not None
     with open(os.path.join(folder, "meta.json"), "w", encoding="utf-8") as handle:
         handle.write('{"path": ')
-    rebuilt = Logdir(tmp_path / "logs", tmp_path / "damaged")
+    rebuilt = Logdir(tmp_path / "logs", cache_dir=tmp_path / "damaged")
     assert len(rebuilt.scalars()) == 3
     kinds = {name: lg.problems()["kind"].tolist() for name, lg in
              (("unwritable", unwritable), ("full", full), ("rebuilt", rebuilt))}

@@ -37,7 +37,7 @@ def test_cache_tail_cut_file_is_not_yet_written_then_ends_mid_record_once_quiet(
     path = _scalar_file(tmp_path / "logs", 4)
     offset = records(path)[-1][0]
     truncate(path, 5)
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.scalars()["step"].tolist() == [0, 1, 2] and _problems(lg) == [[path, offset, "truncated"]]
     _age(path)
     assert lg.refresh().scalars()["step"].tolist() == [0, 1, 2]
@@ -45,7 +45,7 @@ def test_cache_tail_cut_file_is_not_yet_written_then_ends_mid_record_once_quiet(
     (message,) = lg.problems()["message"]
     assert message.startswith(f"{path}: the file ends mid-record at byte {offset} (")
     assert "has not changed for at least 30 s" in message
-    again = Logdir(tmp_path / "logs", tmp_path / "cache")  # stored in meta.json: no event file read again
+    again = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")  # stored in meta.json: no event file read again
     assert len(again.scalars()) == 3 and _problems(again) == _problems(lg) and again._cache.decoded_bytes == 0
 
 
@@ -53,10 +53,10 @@ def test_cache_tail_settle_time_is_a_parameter(tmp_path: Path) -> None:
     path = _scalar_file(tmp_path / "logs", 4)
     truncate(path, 5)
     _age(path, 10)
-    assert Logdir(tmp_path / "logs", tmp_path / "a").problems().empty  # nothing loaded yet
-    default = Logdir(tmp_path / "logs", tmp_path / "a")
+    assert Logdir(tmp_path / "logs", cache_dir=tmp_path / "a").problems().empty  # nothing loaded yet
+    default = Logdir(tmp_path / "logs", cache_dir=tmp_path / "a")
     default.scalars()
-    quick = Logdir(tmp_path / "logs", tmp_path / "b", settle_s=5)
+    quick = Logdir(tmp_path / "logs", cache_dir=tmp_path / "b", settle_s=5)
     quick.scalars()
     assert default.problems()["kind"].tolist() == ["truncated"] and quick.problems()["kind"].tolist() == [
         "ends_mid_record"]
@@ -66,11 +66,11 @@ def test_cache_tail_damaged_length_mid_file_is_reported_and_the_records_after_re
     path = _scalar_file(tmp_path / "logs", 100)  # record 0 is the file_version event, record k step k-1
     offsets = [offset for offset, _ in records(path)]
     bad = huge_length(path, 4, length=3 << 29)  # 1.5 GiB: plausible, valid checksum, past the end of the file
-    live = Logdir(tmp_path / "logs", tmp_path / "live")
+    live = Logdir(tmp_path / "logs", cache_dir=tmp_path / "live")
     assert live.scalars()["step"].tolist() == [0, 1, 2]  # a live writer's record in progress, maybe
     assert _problems(live) == [[path, bad, "truncated"]]
     _age(path)
-    lg = Logdir(tmp_path / "logs", tmp_path / "cache")
+    lg = Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache")
     assert lg.scalars()["step"].tolist() == [0, 1, 2, *range(4, 100)]
     assert _problems(lg) == [[path, bad, "bad_length"]]
     (message,) = lg.problems()["message"]
@@ -78,7 +78,7 @@ def test_cache_tail_damaged_length_mid_file_is_reported_and_the_records_after_re
                        f"({os.path.getsize(path)} bytes), but a valid record starts at byte {offsets[5]}: the length "
                        f"is damaged; skipped the {offsets[5] - bad} bytes up to there")
     assert _problems(live.refresh()) == _problems(lg) and len(live.scalars()) == 99
-    pd.testing.assert_frame_equal(Logdir(tmp_path / "logs", tmp_path / "cache").scalars(), lg.scalars())
+    pd.testing.assert_frame_equal(Logdir(tmp_path / "logs", cache_dir=tmp_path / "cache").scalars(), lg.scalars())
 
 
 def test_cache_tail_settled_problem_tells_a_cut_record_from_a_damaged_length(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_cache_tail_vanished_run_is_reported_by_the_refresh_that_finds_it_gone(t
     _scalar_file(logdir, 2, "a")
     _scalar_file(logdir, 2, "b")
     _scalar_file(logdir, 2, "c")
-    lg = Logdir(logdir, tmp_path / "cache")
+    lg = Logdir(logdir, cache_dir=tmp_path / "cache")
     assert len(lg.scalars(runs=["a", "b"])) == 4  # c is discovered but never loaded
     shutil.rmtree(logdir / "b")
     shutil.rmtree(logdir / "c")

@@ -118,7 +118,7 @@ import loaders
 from loaders.records import scan_records
 
 logdir, cache, path = sys.argv[1:4]
-lg = loaders.Logdir(logdir, cache)
+lg = loaders.Logdir(logdir, cache_dir=cache)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 scan = scan_records(path)
 rows = len(lg.scalars())
