@@ -31,9 +31,16 @@ def create_app(settings: Settings, *, source: data.DataSource | None = None) -> 
         The Dash app; `.server` is the Flask WSGI app.
     """
     app = dash.Dash(
-        __name__, use_pages=True, pages_folder="", assets_folder=assets_folder(), serve_locally=True,
-        requests_pathname_prefix=settings.path_prefix, routes_pathname_prefix=settings.path_prefix,
-        suppress_callback_exceptions=True, title="Eventscope", update_title="",
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=assets_folder(),
+        serve_locally=True,
+        requests_pathname_prefix=settings.path_prefix,
+        routes_pathname_prefix=settings.path_prefix,
+        suppress_callback_exceptions=True,
+        title="Eventscope",
+        update_title="",
     )
     source = source or data.DataSource(settings)
     data.install(app.server, source)
@@ -57,15 +64,28 @@ def _register_pages() -> list:
         module = page.load()
         layout = module.layout if module is not None else functools.partial(placeholders.coming_soon, page)
         name = page.module or f"dashboard.pages.{page.path.strip('/').replace('-', '_')}"
-        dash.register_page(name, path=page.path, name=page.title, title=f"{page.title} · Eventscope", order=order,
-                           layout=layout)
+        dash.register_page(
+            name, path=page.path, name=page.title, title=f"{page.title} · Eventscope", order=order, layout=layout
+        )
         if module is not None:
             modules.append(module)
         if page.path == HOME:
-            dash.register_page(f"{name}_home", path="/", name=page.title, title=f"{page.title} · Eventscope",
-                               order=len(REGISTRY), layout=layout)
-    dash.register_page("not_found_404", path="/404", name="Not found", title="Not found · Eventscope",
-                       order=len(REGISTRY) + 1, layout=placeholders.not_found)
+            dash.register_page(
+                f"{name}_home",
+                path="/",
+                name=page.title,
+                title=f"{page.title} · Eventscope",
+                order=len(REGISTRY),
+                layout=layout,
+            )
+    dash.register_page(
+        "not_found_404",
+        path="/404",
+        name="Not found",
+        title="Not found · Eventscope",
+        order=len(REGISTRY) + 1,
+        layout=placeholders.not_found,
+    )
     return modules
 
 
@@ -83,5 +103,7 @@ def assets_folder() -> str:
     for candidate in candidates:
         if (candidate / ASSET_MARKER).is_file():
             return str(candidate)
-    raise FileNotFoundError(f"Eventscope's assets ({ASSET_MARKER}) are missing; looked in "
-                            f"{', '.join(map(str, candidates))}; reinstall the package")
+    raise FileNotFoundError(
+        f"Eventscope's assets ({ASSET_MARKER}) are missing; looked in "
+        f"{', '.join(map(str, candidates))}; reinstall the package"
+    )

@@ -7,10 +7,26 @@ from collections.abc import Iterable
 
 # 20 colours readable on white: Tableau 10, then ten companions chosen to stay apart from them.
 PALETTE: tuple[str, ...] = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#393b79", "#00796b", "#843c39", "#a55194", "#e7ba52",
-    "#6b6ecf", "#252525", "#fa8072", "#7cb342", "#8c6d31",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#00796b",
+    "#843c39",
+    "#a55194",
+    "#e7ba52",
+    "#6b6ecf",
+    "#252525",
+    "#fa8072",
+    "#7cb342",
+    "#8c6d31",
 )
 
 

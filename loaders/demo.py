@@ -62,15 +62,21 @@ RUNS = (
     DemoRun("resnet/baseline", 0.1, 0.0, "sgd", 128, seed=4, style="legacy"),
 )
 LAYOUT = {
-    "Training": {"loss": ["Multiline", ["train/loss", "val/loss"]],
-                 "accuracy": ["Multiline", ["train/accuracy", "val/accuracy"]]},
-    "Validation": {"val/loss with bounds": ["Margin", ["val/loss", "val/loss_lower", "val/loss_upper"]],
-                   "learning rate": ["Multiline", [r"learning_rate.*"]]},
+    "Training": {
+        "loss": ["Multiline", ["train/loss", "val/loss"]],
+        "accuracy": ["Multiline", ["train/accuracy", "val/accuracy"]],
+    },
+    "Validation": {
+        "val/loss with bounds": ["Margin", ["val/loss", "val/loss_lower", "val/loss_upper"]],
+        "learning rate": ["Multiline", [r"learning_rate.*"]],
+    },
 }
 # 3x5 bitmaps of the digits 0-3, drawn into 28x28 "handwritten" samples.
 _GLYPHS = {
-    "0": ("111", "101", "101", "101", "111"), "1": ("010", "110", "010", "010", "111"),
-    "2": ("111", "001", "111", "100", "111"), "3": ("111", "001", "011", "001", "111"),
+    "0": ("111", "101", "101", "101", "111"),
+    "1": ("010", "110", "010", "010", "111"),
+    "2": ("111", "001", "111", "100", "111"),
+    "3": ("111", "001", "011", "001", "111"),
 }
 
 
@@ -90,9 +96,12 @@ def _curves(run: DemoRun, rng: np.random.Generator) -> dict[str, np.ndarray]:
     if run.nan_step >= 0:
         train_loss[run.nan_step - 3 : run.nan_step] *= np.array([4.0, 15.0, 80.0])
         train_loss[run.nan_step] = np.nan
-    return {"train/loss": train_loss, "val/loss": val_loss,
-            "train/accuracy": np.clip(accuracy + rng.normal(0.0, 0.015, STEPS), 0.0, 1.0),
-            "val/accuracy": np.clip(accuracy - 0.02 + rng.normal(0.0, 0.008, STEPS), 0.0, 1.0)}
+    return {
+        "train/loss": train_loss,
+        "val/loss": val_loss,
+        "train/accuracy": np.clip(accuracy + rng.normal(0.0, 0.015, STEPS), 0.0, 1.0),
+        "val/accuracy": np.clip(accuracy - 0.02 + rng.normal(0.0, 0.008, STEPS), 0.0, 1.0),
+    }
 
 
 def _learning_rate(run: DemoRun) -> np.ndarray:
@@ -146,8 +155,10 @@ def _pattern(step: int, k: int) -> np.ndarray:
     """A 32x32 RGB interference pattern (the resnet run's 'inputs')."""
     y, x = np.mgrid[0:32, 0:32] / 32.0
     phase = step / 100.0 + k
-    return np.stack([0.5 + 0.5 * np.sin(6 * x + phase), 0.5 + 0.5 * np.sin(6 * y - phase),
-                     0.5 + 0.5 * np.cos(4 * (x + y) + phase)], axis=-1)
+    return np.stack(
+        [0.5 + 0.5 * np.sin(6 * x + phase), 0.5 + 0.5 * np.sin(6 * y - phase), 0.5 + 0.5 * np.cos(4 * (x + y) + phase)],
+        axis=-1,
+    )
 
 
 def _log_images(writer: EventWriter, run: DemoRun, rng: np.random.Generator) -> None:
@@ -172,8 +183,10 @@ def _log_audio(writer: EventWriter) -> None:
 
 
 def _log_text(writer: EventWriter, run: DemoRun, rng: np.random.Generator) -> None:
-    notes = (f"## {run.name}\n\n* optimizer: `{run.optimizer}`, lr **{run.lr:g}**, dropout {run.dropout}\n"
-             f"* batch size {run.batch_size}\n\nSee the [TensorBoard docs](https://www.tensorflow.org/tensorboard).")
+    notes = (
+        f"## {run.name}\n\n* optimizer: `{run.optimizer}`, lr **{run.lr:g}**, dropout {run.dropout}\n"
+        f"* batch size {run.batch_size}\n\nSee the [TensorBoard docs](https://www.tensorflow.org/tensorboard)."
+    )
     writer.add_text("notes", notes, 0, wall_time=_wall(0))
     for step in (100, 300, STEPS - 1):
         scores = np.clip(0.6 + 0.35 * step / STEPS + rng.normal(0, 0.02, (len(CLASSES), 2)), 0, 1)
@@ -198,8 +211,9 @@ def _shape(*dims: int) -> AttrValue:
     return AttrValue(shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=d) for d in dims]))
 
 
-def demo_graph(sizes: tuple[int, ...] = (784, 256, 128, 10), *, dropout: float = 0.0,
-               optimizer: str = "adam") -> GraphDef:
+def demo_graph(
+    sizes: tuple[int, ...] = (784, 256, 128, 10), *, dropout: float = 0.0, optimizer: str = "adam"
+) -> GraphDef:
     """A small TF1-style MLP GraphDef with name scopes, variables, a loss and an optimizer step.
 
     Args:
@@ -211,29 +225,37 @@ def demo_graph(sizes: tuple[int, ...] = (784, 256, 128, 10), *, dropout: float =
         The GraphDef.
     """
     f32 = AttrValue(type=DataType.DT_FLOAT)
-    nodes = [_node("input/x", "Placeholder", dtype=f32, shape=_shape(-1, sizes[0])),
-             _node("input/y", "Placeholder", dtype=AttrValue(type=DataType.DT_INT64), shape=_shape(-1))]
+    nodes = [
+        _node("input/x", "Placeholder", dtype=f32, shape=_shape(-1, sizes[0])),
+        _node("input/y", "Placeholder", dtype=AttrValue(type=DataType.DT_INT64), shape=_shape(-1)),
+    ]
     previous, variables = "input/x", []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         scope = "output" if i == len(sizes) - 1 else f"dense{i}"
         variables += [f"{scope}/kernel", f"{scope}/bias"]
-        nodes += [_node(f"{scope}/kernel", "VariableV2", dtype=f32, shape=_shape(fan_in, fan_out)),
-                  _node(f"{scope}/bias", "VariableV2", dtype=f32, shape=_shape(fan_out)),
-                  _node(f"{scope}/MatMul", "MatMul", (previous, f"{scope}/kernel"), T=f32),
-                  _node(f"{scope}/BiasAdd", "BiasAdd", (f"{scope}/MatMul", f"{scope}/bias"), T=f32)]
+        nodes += [
+            _node(f"{scope}/kernel", "VariableV2", dtype=f32, shape=_shape(fan_in, fan_out)),
+            _node(f"{scope}/bias", "VariableV2", dtype=f32, shape=_shape(fan_out)),
+            _node(f"{scope}/MatMul", "MatMul", (previous, f"{scope}/kernel"), T=f32),
+            _node(f"{scope}/BiasAdd", "BiasAdd", (f"{scope}/MatMul", f"{scope}/bias"), T=f32),
+        ]
         previous = f"{scope}/BiasAdd"
         if scope != "output":
             nodes.append(_node(f"{scope}/Relu", "Relu", (previous,), T=f32))
             previous = f"{scope}/Relu"
         if i == 1 and dropout > 0:
             rate = AttrValue(tensor=tensor_proto(np.float32(dropout)))
-            nodes += [_node("dropout/rate", "Const", dtype=f32, value=rate),
-                      _node("dropout/Dropout", "Dropout", (previous, "dropout/rate"), T=f32)]
+            nodes += [
+                _node("dropout/rate", "Const", dtype=f32, value=rate),
+                _node("dropout/Dropout", "Dropout", (previous, "dropout/rate"), T=f32),
+            ]
             previous = "dropout/Dropout"
-    nodes += [_node("loss/xent", "SparseSoftmaxCrossEntropyWithLogits", (previous, "input/y"), T=f32),
-              _node("loss/Mean", "Mean", ("loss/xent",), T=f32),
-              _node("train/gradients", "SymbolicGradient", ("loss/Mean", *variables), T=f32),
-              _node(f"train/{optimizer}", "NoOp", ("^train/gradients", "^loss/Mean"))]
+    nodes += [
+        _node("loss/xent", "SparseSoftmaxCrossEntropyWithLogits", (previous, "input/y"), T=f32),
+        _node("loss/Mean", "Mean", ("loss/xent",), T=f32),
+        _node("train/gradients", "SymbolicGradient", ("loss/Mean", *variables), T=f32),
+        _node(f"train/{optimizer}", "NoOp", ("^train/gradients", "^loss/Mean")),
+    ]
     return GraphDef(node=nodes, versions=VersionDef(producer=1087))
 
 
@@ -266,8 +288,10 @@ def _is_current(path: Path) -> bool:
 def _check_replaceable(path: Path) -> None:
     """Raise unless path is absent, empty or an Eventscope demo (so no user data is ever deleted)."""
     if path.exists() and not (path / MARKER).exists() and not (path.is_dir() and not any(path.iterdir())):
-        raise FileExistsError(f"{path}: exists and is not an Eventscope demo logdir (no {MARKER} file); "
-                              f"choose another path for the demo or remove it")
+        raise FileExistsError(
+            f"{path}: exists and is not an Eventscope demo logdir (no {MARKER} file); "
+            f"choose another path for the demo or remove it"
+        )
 
 
 def _move_into_place(staged: Path, path: Path) -> None:

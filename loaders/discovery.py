@@ -70,11 +70,14 @@ def check_logdir(logdir: str | os.PathLike[str]) -> str:
     except TypeError:
         raise TypeError(f"logdir must be a path (str or os.PathLike), got {type(logdir).__name__}") from None
     if not text:
-        raise LogdirNotFound("logdir is an empty string (an unset variable?); pass the directory your "
-                             "SummaryWriter wrote to")
+        raise LogdirNotFound(
+            "logdir is an empty string (an unset variable?); pass the directory your SummaryWriter wrote to"
+        )
     if _URL.match(text):
-        raise LoaderError(f"logdir {text!r}: remote logdirs (URLs) are not supported yet; "
-                          f"copy or mount the files locally and pass a local path")
+        raise LoaderError(
+            f"logdir {text!r}: remote logdirs (URLs) are not supported yet; "
+            f"copy or mount the files locally and pass a local path"
+        )
     path = os.path.abspath(os.path.expanduser(text))
     if not os.path.isdir(path):
         raise LogdirNotFound(f"logdir {path!r} {_why_not_a_dir(path)}; pass the directory your SummaryWriter wrote to")
@@ -125,14 +128,21 @@ def discover(logdir: str | os.PathLike[str], *, skip: str | os.PathLike[str] | N
     return found
 
 
-def _walk(found: Discovery, root: str, top: str, visited: set[tuple[int, int]], skip_real: str | None,
-          links: list[str]) -> None:
+def _walk(
+    found: Discovery, root: str, top: str, visited: set[tuple[int, int]], skip_real: str | None, links: list[str]
+) -> None:
     """Walk the real directories under top (links to directories are appended to links, not entered)."""
 
     def on_error(error: OSError) -> None:
         where = error.filename or top
-        found.problems.append(Problem(str(where), -1, "unreadable_dir",
-                                      f"{where}: cannot list this directory ({error.strerror}); its runs are skipped"))
+        found.problems.append(
+            Problem(
+                str(where),
+                -1,
+                "unreadable_dir",
+                f"{where}: cannot list this directory ({error.strerror}); its runs are skipped",
+            )
+        )
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=on_error, followlinks=False):
         if not _first_visit(dirpath, visited, skip_real):
@@ -209,8 +219,9 @@ def _collect_profiles(found: Discovery, root: str, run: str, dirpath: str, filen
         match = _PYTORCH_TRACE.match(name)
         if match:
             worker, span = match.group(1), match.group(2) or ""
-            found.profiles.append(ProfileCapture(run, printable(worker + span), printable(worker), "pytorch_trace",
-                                                 path))
+            found.profiles.append(
+                ProfileCapture(run, printable(worker + span), printable(worker), "pytorch_trace", path)
+            )
             continue
         if not in_session:
             continue

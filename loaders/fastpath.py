@@ -49,8 +49,9 @@ def _kernel() -> ModuleType:
     return _fastscan
 
 
-def read_chunk(path: str, start: int = 0, known: Mapping[str, TagInfo] | None = None, *,
-               fast: bool = True) -> FileChunk:
+def read_chunk(
+    path: str, start: int = 0, known: Mapping[str, TagInfo] | None = None, *, fast: bool = True
+) -> FileChunk:
     """Decode the records of path from byte offset start to the last complete record.
 
     Args:
@@ -68,10 +69,17 @@ def read_chunk(path: str, start: int = 0, known: Mapping[str, TagInfo] | None = 
         return _decode(scan_records(path, start, buffer=data), known)
     end, status, bad_crc, tag_bytes, *scalar_columns, histogram_columns, other = _fastscan.scan(data)
     pairs = np.frombuffer(other, dtype=np.int64).reshape(-1, 2)
-    scan = RecordScan(path=path, buffer=data, base=start, starts=pairs[:, 0].copy(), lengths=pairs[:, 1].copy(),
-                      end_offset=start + end, truncated=status == _kernel().STATUS_TRUNCATED,
-                      stopped=status in (_kernel().STATUS_LENGTH_CRC, _kernel().STATUS_BAD_LENGTH),
-                      problems=_problems(path, start, data, end, status, bad_crc))
+    scan = RecordScan(
+        path=path,
+        buffer=data,
+        base=start,
+        starts=pairs[:, 0].copy(),
+        lengths=pairs[:, 1].copy(),
+        end_offset=start + end,
+        truncated=status == _kernel().STATUS_TRUNCATED,
+        stopped=status in (_kernel().STATUS_LENGTH_CRC, _kernel().STATUS_BAD_LENGTH),
+        problems=_problems(path, start, data, end, status, bad_crc),
+    )
     chunk = _decode(scan, known)
     rows = KernelRows(tag_bytes, scalar_columns, histogram_columns)
     if rows.order_matters(known, chunk, start):  # rare: decode the whole range in file order instead
@@ -94,9 +102,14 @@ def _decode(scan: RecordScan, known: Mapping[str, TagInfo]) -> FileChunk:
         from loaders.events import decode_chunk
 
         return decode_chunk(scan, known)
-    return FileChunk(path=scan.path, start=scan.base, end_offset=scan.end_offset,
-                     problems=sorted(scan.problems, key=lambda problem: problem.offset), truncated=scan.truncated,
-                     stopped=scan.stopped)
+    return FileChunk(
+        path=scan.path,
+        start=scan.base,
+        end_offset=scan.end_offset,
+        problems=sorted(scan.problems, key=lambda problem: problem.offset),
+        truncated=scan.truncated,
+        stopped=scan.stopped,
+    )
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
@@ -111,8 +124,9 @@ def _count_distinct_sorted(values: np.ndarray) -> int:
     return int(np.count_nonzero(values[1:] != values[:-1])) + 1 if len(values) else 0
 
 
-def _problems(path: str, start: int, data: bytes, end: int, status: int,
-              bad_crc: list[tuple[str, int]]) -> list[Problem]:
+def _problems(
+    path: str, start: int, data: bytes, end: int, status: int, bad_crc: list[tuple[str, int]]
+) -> list[Problem]:
     """Return the problems of a kernel scan: records with a bad payload checksum, then why it stopped early."""
     problems = [payload_crc_problem(path, start + rel) for _, rel in bad_crc]
     if status == _kernel().STATUS_TRUNCATED:
@@ -126,10 +140,40 @@ def _problems(path: str, start: int, data: bytes, end: int, status: int,
 
 _SCALAR_COLUMNS = ("tag_idx", "step", "wall", "value", "offset", "kind")
 _SCALAR_TYPES = ("<i4", "<i8", "<f8", "<f8", "<i8", "u1")
-_HISTOGRAM_COLUMNS = ("tag_idx", "step", "wall", "min", "max", "num", "sum", "sum_squares", "offset", "kind", "pos",
-                      "limit_end", "limits", "bucket_end", "buckets")
-_HISTOGRAM_TYPES = ("<i4", "<i8", "<f8", "<f8", "<f8", "<f8", "<f8", "<f8", "<i8", "u1", "<i8", "<i4", "<f8", "<i4",
-                    "<f8")
+_HISTOGRAM_COLUMNS = (
+    "tag_idx",
+    "step",
+    "wall",
+    "min",
+    "max",
+    "num",
+    "sum",
+    "sum_squares",
+    "offset",
+    "kind",
+    "pos",
+    "limit_end",
+    "limits",
+    "bucket_end",
+    "buckets",
+)
+_HISTOGRAM_TYPES = (
+    "<i4",
+    "<i8",
+    "<f8",
+    "<f8",
+    "<f8",
+    "<f8",
+    "<f8",
+    "<f8",
+    "<i8",
+    "u1",
+    "<i8",
+    "<i4",
+    "<f8",
+    "<i4",
+    "<f8",
+)
 # Row kinds the kernel writes are its KIND_* constants: legacy values (KIND_SIMPLE, KIND_HISTO)
 # register their tag; tensor rows do when KIND_META is or-ed on.
 
@@ -146,14 +190,18 @@ class KernelRows:
     _scalar_at: slice | np.ndarray  # where each table's rows go in file order
     _histogram_at: slice | np.ndarray
 
-    def __init__(self, tag_bytes: list[bytes], scalar_columns: list[bytes],
-                 histogram_columns: tuple[bytes, ...]) -> None:
+    def __init__(
+        self, tag_bytes: list[bytes], scalar_columns: list[bytes], histogram_columns: tuple[bytes, ...]
+    ) -> None:
         self.tags = [t.decode("utf-8", "replace") for t in tag_bytes]
-        self.scalars = {name: np.frombuffer(raw, dtype=type_)
-                        for name, type_, raw in zip(_SCALAR_COLUMNS, _SCALAR_TYPES, scalar_columns, strict=True)}
-        self.histograms = {name: np.frombuffer(raw, dtype=type_)
-                           for name, type_, raw in zip(_HISTOGRAM_COLUMNS, _HISTOGRAM_TYPES, histogram_columns,
-                                                       strict=True)}
+        self.scalars = {
+            name: np.frombuffer(raw, dtype=type_)
+            for name, type_, raw in zip(_SCALAR_COLUMNS, _SCALAR_TYPES, scalar_columns, strict=True)
+        }
+        self.histograms = {
+            name: np.frombuffer(raw, dtype=type_)
+            for name, type_, raw in zip(_HISTOGRAM_COLUMNS, _HISTOGRAM_TYPES, histogram_columns, strict=True)
+        }
         self._merge_order()
 
     def _merge_order(self) -> None:
@@ -171,16 +219,22 @@ class KernelRows:
         scalar_rows = np.arange(len(s["tag_idx"]))
         self._scalar_at = scalar_rows + np.searchsorted(h["pos"], scalar_rows, side="right")
         total = len(scalar_rows) + len(h["pos"])
-        self.tag_idx, self.kind, self.offset = (np.empty(total, dtype=np.int32), np.empty(total, dtype=np.uint8),
-                                                np.empty(total, dtype=np.int64))
+        self.tag_idx, self.kind, self.offset = (
+            np.empty(total, dtype=np.int32),
+            np.empty(total, dtype=np.uint8),
+            np.empty(total, dtype=np.int64),
+        )
         for name, merged in (("tag_idx", self.tag_idx), ("kind", self.kind), ("offset", self.offset)):
             merged[self._scalar_at] = s[name]
             merged[self._histogram_at] = h[name]
 
     def _registering(self) -> np.ndarray:
         """Return a mask of the rows that register a tag not seen before (legacy values, values with metadata)."""
-        return ((self.kind == _kernel().KIND_SIMPLE) | (self.kind == _kernel().KIND_HISTO)
-                | ((self.kind & _kernel().KIND_META) != 0))
+        return (
+            (self.kind == _kernel().KIND_SIMPLE)
+            | (self.kind == _kernel().KIND_HISTO)
+            | ((self.kind & _kernel().KIND_META) != 0)
+        )
 
     def order_matters(self, known: Mapping[str, TagInfo], chunk: FileChunk, start: int) -> bool:
         """Return True when decoding the other records apart could file a tag new in this range differently.
@@ -246,8 +300,9 @@ class KernelRows:
         for tag_id in np.flatnonzero(first < len(self.tag_idx)).tolist():
             if infos[tag_id] is None:
                 row = int(first[tag_id])
-                infos[tag_id] = self._registration(self.tags[tag_id], int(self.kind[row]), data,
-                                                   int(self.offset[row]), start)
+                infos[tag_id] = self._registration(
+                    self.tags[tag_id], int(self.kind[row]), data, int(self.offset[row]), start
+                )
                 chunk.tags[self.tags[tag_id]] = infos[tag_id]
         ok_scalar = np.array([i is not None and i.plugin == "scalars" for i in infos] + [False])
         ok_histogram = np.array([i is not None and i.plugin == "histograms" for i in infos] + [False])
@@ -266,9 +321,15 @@ class KernelRows:
         length = struct.unpack_from("<Q", data, rel)[0]
         event = event_pb2.Event.FromString(memoryview(data)[rel + HEADER_BYTES : rel + HEADER_BYTES + length])
         metadata = next(v.metadata for v in event.summary.value if v.tag == tag and v.HasField("metadata"))
-        return TagInfo(tag=tag, plugin=metadata.plugin_data.plugin_name, data_class=int(metadata.data_class),
-                       content=metadata.plugin_data.content, offset=start + rel, display_name=metadata.display_name,
-                       description=metadata.summary_description)
+        return TagInfo(
+            tag=tag,
+            plugin=metadata.plugin_data.plugin_name,
+            data_class=int(metadata.data_class),
+            content=metadata.plugin_data.content,
+            offset=start + rel,
+            display_name=metadata.display_name,
+            description=metadata.summary_description,
+        )
 
     def tables(self, keep: np.ndarray, start: int) -> tuple[dict[str, pa.Table], dict[str, dict]]:
         """Return the kept rows as chunk tables by kind (kinds without kept rows left out), and their tag index.
@@ -281,14 +342,17 @@ class KernelRows:
             (kind -> table, kind -> tag -> (rows, min step, max step)).
         """
         out, index = {}, {}
-        for kind, columns, kept in (("scalars", self.scalars, keep[self._scalar_at]),
-                                    ("histograms", self.histograms, keep[self._histogram_at])):
+        for kind, columns, kept in (
+            ("scalars", self.scalars, keep[self._scalar_at]),
+            ("histograms", self.histograms, keep[self._histogram_at]),
+        ):
             if not len(columns["tag_idx"]) or not kept.any():
                 continue
             out[kind] = self._scalar_table(kept, start) if kind == "scalars" else self._histogram_table(kept, start)
             every = bool(kept.all())
-            codes, steps = (columns["tag_idx"], columns["step"]) if every else (columns["tag_idx"][kept],
-                                                                                 columns["step"][kept])
+            codes, steps = (
+                (columns["tag_idx"], columns["step"]) if every else (columns["tag_idx"][kept], columns["step"][kept])
+            )
             index[kind] = self.tag_index(codes, steps)
         return out, index
 
@@ -333,17 +397,24 @@ class KernelRows:
             columns = [s["tag_idx"], s["step"], s["wall"], s["value"], s["offset"] + start if start else s["offset"]]
         else:
             columns = [s[name][keep] for name in ("tag_idx", "step", "wall", "value")] + [s["offset"][keep] + start]
-        return pa.Table.from_arrays([self._tag_column(columns[0]), *(pa.array(c) for c in columns[1:])],
-                                    schema=SCHEMAS["scalars"])
+        return pa.Table.from_arrays(
+            [self._tag_column(columns[0]), *(pa.array(c) for c in columns[1:])], schema=SCHEMAS["scalars"]
+        )
 
     def _histogram_table(self, keep: np.ndarray, start: int) -> pa.Table:
         """Return the kept histogram rows as a histograms chunk table (bucket lists share the kernel's buffers)."""
         h = self.histograms
         zero = np.zeros(1, dtype=np.int32)
-        lists = [pa.ListArray.from_arrays(pa.array(np.concatenate((zero, h[end]))), pa.array(h[values]))
-                 for end, values in (("limit_end", "limits"), ("bucket_end", "buckets"))]
-        columns = [self._tag_column(h["tag_idx"]), *(pa.array(h[name]) for name in
-                   ("step", "wall", "min", "max", "num", "sum", "sum_squares")), *lists, pa.array(h["offset"] + start)]
+        lists = [
+            pa.ListArray.from_arrays(pa.array(np.concatenate((zero, h[end]))), pa.array(h[values]))
+            for end, values in (("limit_end", "limits"), ("bucket_end", "buckets"))
+        ]
+        columns = [
+            self._tag_column(h["tag_idx"]),
+            *(pa.array(h[name]) for name in ("step", "wall", "min", "max", "num", "sum", "sum_squares")),
+            *lists,
+            pa.array(h["offset"] + start),
+        ]
         table = pa.Table.from_arrays(columns, schema=SCHEMAS["histograms"])
         return table if keep.all() else table.filter(pa.array(keep))
 
@@ -394,8 +465,14 @@ def _legacy_tag(tag: str, kind: str, offset: int) -> TagInfo:
 def _records_at(path: str, data: bytes, start: int, rel_offsets: np.ndarray) -> RecordScan:
     """Return a RecordScan of the already-verified records whose headers sit at rel_offsets."""
     lengths = np.array([struct.unpack_from("<Q", data, int(o))[0] for o in rel_offsets], dtype=np.int64)
-    return RecordScan(path=path, buffer=data, base=start, starts=rel_offsets + HEADER_BYTES, lengths=lengths,
-                      end_offset=start + len(data))
+    return RecordScan(
+        path=path,
+        buffer=data,
+        base=start,
+        starts=rel_offsets + HEADER_BYTES,
+        lengths=lengths,
+        end_offset=start + len(data),
+    )
 
 
 def _merge(chunk: FileChunk, kernel: dict[str, pa.Table], index: dict[str, dict], extra: FileChunk | None) -> FileChunk:
@@ -403,8 +480,11 @@ def _merge(chunk: FileChunk, kernel: dict[str, pa.Table], index: dict[str, dict]
 
     The kernel's tag index is kept for the kinds whose rows all came from the kernel.
     """
-    chunk.index = {kind: tags for kind, tags in index.items() if kind not in chunk.tables
-                   and (extra is None or kind not in extra.tables)}
+    chunk.index = {
+        kind: tags
+        for kind, tags in index.items()
+        if kind not in chunk.tables and (extra is None or kind not in extra.tables)
+    }
     parts: dict[str, list[pa.Table]] = {kind: [table] for kind, table in chunk.tables.items()}
     for kind, table in kernel.items():
         parts.setdefault(kind, []).append(table)

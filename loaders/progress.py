@@ -60,8 +60,10 @@ def render(done: int, total: int, done_bytes: int, total_bytes: int) -> str:
     """
     fraction = done_bytes / total_bytes if total_bytes else (done / total if total else 1.0)
     filled = round(_WIDTH * min(max(fraction, 0.0), 1.0))
-    return (f"[{'#' * filled}{'-' * (_WIDTH - filled)}] {done}/{total} files, "
-            f"{_megabytes(done_bytes)}/{_megabytes(total_bytes)} MB")
+    return (
+        f"[{'#' * filled}{'-' * (_WIDTH - filled)}] {done}/{total} files, "
+        f"{_megabytes(done_bytes)}/{_megabytes(total_bytes)} MB"
+    )
 
 
 def _megabytes(count: int) -> str:

@@ -179,9 +179,17 @@ def scan_records(path: str, start: int = 0, *, buffer: bytes | None = None, veri
         pos = end
     if truncated:
         problems.append(truncated_problem(path, start + pos, size - pos))
-    return RecordScan(path=path, buffer=data, base=start, starts=np.asarray(starts, dtype=np.int64),
-                      lengths=np.asarray(lengths, dtype=np.int64), end_offset=start + pos,
-                      truncated=truncated, stopped=stopped, problems=problems)
+    return RecordScan(
+        path=path,
+        buffer=data,
+        base=start,
+        starts=np.asarray(starts, dtype=np.int64),
+        lengths=np.asarray(lengths, dtype=np.int64),
+        end_offset=start + pos,
+        truncated=truncated,
+        stopped=stopped,
+        problems=problems,
+    )
 
 
 def payload_crc_problem(path: str, offset: int) -> Problem:
@@ -200,9 +208,12 @@ def length_crc_problem(path: str, offset: int, unread: int) -> Problem:
     unread = max(unread, _bytes_after(path, offset))
     if offset == 0:
         return Problem(path, offset, "length_crc", f"{path}: {_not_a_record(path)}; nothing read ({unread} bytes)")
-    return Problem(path, offset, "length_crc",
-                   f"{path}: bad length checksum at byte {offset}; stopped reading this file there "
-                   f"({unread} bytes not read)")
+    return Problem(
+        path,
+        offset,
+        "length_crc",
+        f"{path}: bad length checksum at byte {offset}; stopped reading this file there ({unread} bytes not read)",
+    )
 
 
 def _bytes_after(path: str, offset: int) -> int:
@@ -227,14 +238,22 @@ def _not_a_record(path: str) -> str:
 
 def bad_length_problem(path: str, offset: int, length: int) -> Problem:
     """Return the Problem for a file abandoned at an implausible record length."""
-    return Problem(path, offset, "bad_length",
-                   f"{path}: record length {length} at byte {offset} is not plausible; stopped reading this file there")
+    return Problem(
+        path,
+        offset,
+        "bad_length",
+        f"{path}: record length {length} at byte {offset} is not plausible; stopped reading this file there",
+    )
 
 
 def truncated_problem(path: str, offset: int, nbytes: int) -> Problem:
     """Return the Problem for an incomplete last record (normal while a writer is running)."""
-    return Problem(path, offset, "truncated",
-                   f"{path}: incomplete record at byte {offset} ({nbytes} bytes); treated as not yet written")
+    return Problem(
+        path,
+        offset,
+        "truncated",
+        f"{path}: incomplete record at byte {offset} ({nbytes} bytes); treated as not yet written",
+    )
 
 
 def settled_tail_problem(path: str, offset: int, quiet_s: float) -> tuple[Problem, int | None]:
@@ -266,17 +285,25 @@ def settled_tail_problem(path: str, offset: int, quiet_s: float) -> tuple[Proble
     if following is None:
         need = HEADER_BYTES + length + FOOTER_BYTES
         return ends_mid_record_problem(path, offset, f"{size - offset} of the record's {need} bytes", quiet_s), None
-    return Problem(path, offset, "bad_length",
-                   f"{path}: record length {length} at byte {offset} runs past the end of the file ({size} bytes), "
-                   f"but a valid record starts at byte {following}: the length is damaged; skipped the "
-                   f"{following - offset} bytes up to there"), following
+    return Problem(
+        path,
+        offset,
+        "bad_length",
+        f"{path}: record length {length} at byte {offset} runs past the end of the file ({size} bytes), "
+        f"but a valid record starts at byte {following}: the length is damaged; skipped the "
+        f"{following - offset} bytes up to there",
+    ), following
 
 
 def ends_mid_record_problem(path: str, offset: int, left: str, quiet_s: float) -> Problem:
     """Return the Problem for a file that stopped changing with an incomplete last record."""
-    return Problem(path, offset, "ends_mid_record",
-                   f"{path}: the file ends mid-record at byte {offset} ({left} are there) and has not changed for "
-                   f"at least {quiet_s:.0f} s: its writer stopped mid-write; that record is not read")
+    return Problem(
+        path,
+        offset,
+        "ends_mid_record",
+        f"{path}: the file ends mid-record at byte {offset} ({left} are there) and has not changed for "
+        f"at least {quiet_s:.0f} s: its writer stopped mid-write; that record is not read",
+    )
 
 
 def next_record(fd: int, start: int, size: int, limit: int = RESYNC_BYTES) -> int | None:

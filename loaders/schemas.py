@@ -27,33 +27,52 @@ def _schema(*own: pa.Field) -> pa.Schema:
 SCHEMAS: dict[str, pa.Schema] = {
     "scalars": _schema(pa.field("value", pa.float64())),
     "histograms": _schema(
-        pa.field("min", pa.float64()), pa.field("max", pa.float64()), pa.field("num", pa.float64()),
-        pa.field("sum", pa.float64()), pa.field("sum_squares", pa.float64()),
-        pa.field("bucket_limit", _FLOATS), pa.field("bucket", _FLOATS),
+        pa.field("min", pa.float64()),
+        pa.field("max", pa.float64()),
+        pa.field("num", pa.float64()),
+        pa.field("sum", pa.float64()),
+        pa.field("sum_squares", pa.float64()),
+        pa.field("bucket_limit", _FLOATS),
+        pa.field("bucket", _FLOATS),
     ),
     "images": _schema(
-        pa.field("index", pa.int32()), pa.field("width", pa.int32()), pa.field("height", pa.int32()),
-        pa.field("content_type", pa.string()), pa.field("data", pa.binary()),
+        pa.field("index", pa.int32()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("content_type", pa.string()),
+        pa.field("data", pa.binary()),
     ),
     "audio": _schema(
-        pa.field("index", pa.int32()), pa.field("sample_rate", pa.float64()), pa.field("channels", pa.int32()),
-        pa.field("frames", pa.int64()), pa.field("content_type", pa.string()), pa.field("label", pa.string()),
+        pa.field("index", pa.int32()),
+        pa.field("sample_rate", pa.float64()),
+        pa.field("channels", pa.int32()),
+        pa.field("frames", pa.int64()),
+        pa.field("content_type", pa.string()),
+        pa.field("label", pa.string()),
         pa.field("data", pa.binary()),
     ),
     # value: the text of a 0-d tensor, or the elements of an n-d tensor joined by "\n";
     # shape and values (row-major) keep n-d string tensors exactly.
     "text": _schema(
-        pa.field("value", pa.string()), pa.field("shape", pa.list_(pa.int64())),
+        pa.field("value", pa.string()),
+        pa.field("shape", pa.list_(pa.int64())),
         pa.field("values", pa.list_(pa.string())),
     ),
     # Anything no other table covers; data is the serialized TensorProto (lossless).
     "tensors": _schema(
-        pa.field("plugin", pa.string()), pa.field("dtype", pa.string()), pa.field("shape", pa.list_(pa.int64())),
+        pa.field("plugin", pa.string()),
+        pa.field("dtype", pa.string()),
+        pa.field("shape", pa.list_(pa.int64())),
         pa.field("data", pa.binary()),
     ),
     "pr_curves": _schema(
-        pa.field("threshold", _FLOATS), pa.field("tp", _FLOATS), pa.field("fp", _FLOATS), pa.field("tn", _FLOATS),
-        pa.field("fn", _FLOATS), pa.field("precision", _FLOATS), pa.field("recall", _FLOATS),
+        pa.field("threshold", _FLOATS),
+        pa.field("tp", _FLOATS),
+        pa.field("fp", _FLOATS),
+        pa.field("tn", _FLOATS),
+        pa.field("fn", _FLOATS),
+        pa.field("precision", _FLOATS),
+        pa.field("recall", _FLOATS),
     ),
     # kind: "experiment" | "session_start" | "session_end"; data: the HParamsPluginData bytes.
     "hparams": _schema(pa.field("kind", pa.string()), pa.field("data", pa.binary())),

@@ -113,8 +113,9 @@ def decode_tensor(tensor: tensor_pb2.TensorProto) -> np.ndarray:
         raise ValueError(f"cannot decode a {name} tensor of unknown shape {shape}")
     size = math.prod(shape)  # Python ints: a damaged shape cannot wrap around
     if size > MAX_ELEMENTS:
-        raise ValueError(f"{name} tensor of shape {shape} has {size} elements, more than the {MAX_ELEMENTS} "
-                         f"this reader expands")
+        raise ValueError(
+            f"{name} tensor of shape {shape} has {size} elements, more than the {MAX_ELEMENTS} this reader expands"
+        )
     if raw is not None and tensor.tensor_content:
         flat = _from_content(tensor.tensor_content, raw, name, shape, size)
     else:
@@ -125,8 +126,9 @@ def decode_tensor(tensor: tensor_pb2.TensorProto) -> np.ndarray:
 def _from_content(content: bytes, raw: str, name: str, shape: list[int], size: int) -> np.ndarray:
     item = np.dtype(raw).itemsize
     if len(content) != size * item:
-        raise ValueError(f"{name} tensor of shape {shape} needs {size * item} bytes of tensor_content, "
-                         f"got {len(content)}")
+        raise ValueError(
+            f"{name} tensor of shape {shape} needs {size * item} bytes of tensor_content, got {len(content)}"
+        )
     return np.frombuffer(content, dtype=raw)
 
 

@@ -12,8 +12,14 @@ GRAPH_CONFIG: Any = {
     "displaylogo": False,
     "scrollZoom": False,
     "doubleClick": "reset",
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "sendDataToCloud",
-                               "editInChartStudio"],
+    "modeBarButtonsToRemove": [
+        "select2d",
+        "lasso2d",
+        "autoScale2d",
+        "toggleSpikelines",
+        "sendDataToCloud",
+        "editInChartStudio",
+    ],
     # No chart offers to send its data anywhere (training data is often confidential): local actions only.
     "showSendToCloud": False,
     "showEditInChartStudio": False,
@@ -24,9 +30,16 @@ GRAPH_CONFIG: Any = {
 }
 
 
-def chart_card(title: str, graph_id: dict[str, Any], figure: go.Figure, *, actions: list[Component] | None = None,
-               subtitle: str | list[Component | str] = "", height: int | None = None,
-               class_name: str = "") -> html.Div:
+def chart_card(
+    title: str,
+    graph_id: dict[str, Any],
+    figure: go.Figure,
+    *,
+    actions: list[Component] | None = None,
+    subtitle: str | list[Component | str] = "",
+    height: int | None = None,
+    class_name: str = "",
+) -> html.Div:
     """Return a card holding one chart.
 
     Args:
@@ -41,16 +54,30 @@ def chart_card(title: str, graph_id: dict[str, Any], figure: go.Figure, *, actio
     Returns:
         The card.
     """
-    header = [html.Div([html.Span(title, className="card-title", title=title),
-                        html.Span(subtitle, className="card-subtitle")], className="card-heading")]
+    header = [
+        html.Div(
+            [html.Span(title, className="card-title", title=title), html.Span(subtitle, className="card-subtitle")],
+            className="card-heading",
+        )
+    ]
     if actions:
         header.append(html.Div(actions, className="card-actions"))
-    graph = dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, className="card-graph",
-                      style=None if height is None else {"height": f"{height}px"})
+    graph = dcc.Graph(
+        id=graph_id,
+        figure=figure,
+        config=GRAPH_CONFIG,
+        className="card-graph",
+        style=None if height is None else {"height": f"{height}px"},
+    )
     return html.Div([html.Div(header, className="card-header"), graph], className=f"card {class_name}".strip())
 
 
 def run_label(run: str, color: str) -> html.Span:
     """Return a run name with its colour swatch, as in the run picker."""
-    return html.Span([html.Span(className="swatch", style={"backgroundColor": color}),
-                      html.Span(run, className="run-name", title=run)], className="run-label")
+    return html.Span(
+        [
+            html.Span(className="swatch", style={"backgroundColor": color}),
+            html.Span(run, className="run-name", title=run),
+        ],
+        className="run-label",
+    )

@@ -30,34 +30,73 @@ def smoothing_control(slider_id: Any, input_id: Any, value: float) -> html.Div:
     Returns:
         The field.
     """
-    slider = dcc.Slider(id=slider_id, min=0, max=SMOOTHING_MAX, step=0.001, value=value, updatemode="mouseup",
-                        marks={0: "0", 0.5: "0.5", SMOOTHING_MAX: "0.999"}, className="smoothing-slider")
-    box = dcc.Input(id=input_id, type="number", min=0, max=SMOOTHING_MAX, step=0.001, value=value, debounce=0.4,
-                    className="number-input smoothing-input")
-    return field("Smoothing", html.Div([html.Div(slider, className="smoothing-slider-wrap"), box],
-                                      className="smoothing-row"),
-                 help_text="Debiased exponential moving average, as in TensorBoard, on every point")
+    slider = dcc.Slider(
+        id=slider_id,
+        min=0,
+        max=SMOOTHING_MAX,
+        step=0.001,
+        value=value,
+        updatemode="mouseup",
+        marks={0: "0", 0.5: "0.5", SMOOTHING_MAX: "0.999"},
+        className="smoothing-slider",
+    )
+    box = dcc.Input(
+        id=input_id,
+        type="number",
+        min=0,
+        max=SMOOTHING_MAX,
+        step=0.001,
+        value=value,
+        debounce=0.4,
+        className="number-input smoothing-input",
+    )
+    return field(
+        "Smoothing",
+        html.Div([html.Div(slider, className="smoothing-slider-wrap"), box], className="smoothing-row"),
+        help_text="Debiased exponential moving average, as in TensorBoard, on every point",
+    )
 
 
 def radio_control(label: str, control_id: Any, options: Mapping[str, str], value: str) -> html.Div:
     """Return a labelled vertical radio group (value -> label options)."""
-    return field(label, dcc.RadioItems(id=control_id, value=value, className="radio-list",
-                                       options=[{"label": text, "value": key} for key, text in options.items()]))
+    return field(
+        label,
+        dcc.RadioItems(
+            id=control_id,
+            value=value,
+            className="radio-list",
+            options=[{"label": text, "value": key} for key, text in options.items()],
+        ),
+    )
 
 
 def toggles(control_id: Any, options: Mapping[str, str], value: Sequence[str]) -> dcc.Checklist:
     """Return a list of on/off switches as one checklist (value: the keys that are on)."""
-    return dcc.Checklist(id=control_id, value=list(value), className="toggle-list",
-                         options=[{"label": text, "value": key} for key, text in options.items()])
+    return dcc.Checklist(
+        id=control_id,
+        value=list(value),
+        className="toggle-list",
+        options=[{"label": text, "value": key} for key, text in options.items()],
+    )
 
 
 def range_inputs(label: str, low_id: Any, high_id: Any, low: float | None, high: float | None) -> html.Div:
     """Return a labelled pair of number boxes (empty means "from the data")."""
-    return field(label, html.Div([
-        dcc.Input(id=low_id, type="number", value=low, placeholder="min", debounce=0.6, className="number-input"),
-        html.Span("–", className="range-dash"),
-        dcc.Input(id=high_id, type="number", value=high, placeholder="max", debounce=0.6, className="number-input"),
-    ], className="range-row"))
+    return field(
+        label,
+        html.Div(
+            [
+                dcc.Input(
+                    id=low_id, type="number", value=low, placeholder="min", debounce=0.6, className="number-input"
+                ),
+                html.Span("–", className="range-dash"),
+                dcc.Input(
+                    id=high_id, type="number", value=high, placeholder="max", debounce=0.6, className="number-input"
+                ),
+            ],
+            className="range-row",
+        ),
+    )
 
 
 def clamp_smoothing(value: Any, default: float) -> float:

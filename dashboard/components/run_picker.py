@@ -70,9 +70,16 @@ class ids:  # noqa: N801 - a namespace, named like the other pages' `ids`
 def run_options(runs: Sequence[str], colors: Mapping[str, str]) -> list[dict[str, Any]]:
     """Return checklist options: each run labelled with its colour swatch (colors: run -> colour)."""
     return [
-        {"label": html.Span([html.Span(className="swatch", style={"backgroundColor": colors.get(run, FALLBACK)}),
-                             html.Span(run, className="run-name", title=run)], className="run-label"),
-         "value": run}
+        {
+            "label": html.Span(
+                [
+                    html.Span(className="swatch", style={"backgroundColor": colors.get(run, FALLBACK)}),
+                    html.Span(run, className="run-name", title=run),
+                ],
+                className="run-label",
+            ),
+            "value": run,
+        }
         for run in runs
     ]
 
@@ -96,11 +103,22 @@ def plotted_runs(runs: Sequence[str], ticked: Sequence[str], run_regex: str | No
 def tag_filter_input(page: str, tag_regex: str) -> html.Div:
     """Return the "Filter tags (regex)" box with its error line."""
     _, error = compile_filter(tag_regex)
-    return html.Div([
-        dcc.Input(id=ids.tag_regex(page), type="text", value=tag_regex, placeholder="Filter tags (regex)",
-                  debounce=0.4, className="text-input", spellCheck=False, autoComplete="off"),
-        html.Div(error, id=ids.tag_error(page), className="field-error"),
-    ], className="tag-filter")
+    return html.Div(
+        [
+            dcc.Input(
+                id=ids.tag_regex(page),
+                type="text",
+                value=tag_regex,
+                placeholder="Filter tags (regex)",
+                debounce=0.4,
+                className="text-input",
+                spellCheck=False,
+                autoComplete="off",
+            ),
+            html.Div(error, id=ids.tag_error(page), className="field-error"),
+        ],
+        className="tag-filter",
+    )
 
 
 def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex: str = "") -> html.Section:
@@ -118,21 +136,46 @@ def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex:
     pattern, error = compile_filter(run_regex)
     visible = [run for run in runs if pattern is None or pattern.search(run)]
     plotted = plotted_runs(runs, ticked, run_regex)
-    return html.Section([
-        html.Div([html.H4("Runs", className="sidebar-heading"),
-                  html.Span(_count_text(plotted, runs), id=ids.count(page), className="muted")],
-                 className="sidebar-heading-row"),
-        dcc.Input(id=ids.run_regex(page), type="text", value=run_regex, placeholder="Filter runs (regex)",
-                  debounce=0.4, className="text-input", spellCheck=False, autoComplete="off"),
-        html.Div(error, id=ids.run_error(page), className="field-error"),
-        html.Div([html.Button("All", id=ids.select_all(page), className="small-button", n_clicks=0),
-                  html.Button("None", id=ids.select_none(page), className="small-button", n_clicks=0)],
-                 className="button-row"),
-        dcc.Checklist(id=ids.runs(page), options=run_options(visible, run_colors(runs)), value=list(ticked),
-                      className="run-list", inputClassName="run-checkbox", labelClassName="run-option"),
-        dcc.Store(id=ids.plotted(page), data=plotted),
-        dcc.Store(id=ids.known(page), data=list(runs)),
-    ], className="run-picker")
+    return html.Section(
+        [
+            html.Div(
+                [
+                    html.H4("Runs", className="sidebar-heading"),
+                    html.Span(_count_text(plotted, runs), id=ids.count(page), className="muted"),
+                ],
+                className="sidebar-heading-row",
+            ),
+            dcc.Input(
+                id=ids.run_regex(page),
+                type="text",
+                value=run_regex,
+                placeholder="Filter runs (regex)",
+                debounce=0.4,
+                className="text-input",
+                spellCheck=False,
+                autoComplete="off",
+            ),
+            html.Div(error, id=ids.run_error(page), className="field-error"),
+            html.Div(
+                [
+                    html.Button("All", id=ids.select_all(page), className="small-button", n_clicks=0),
+                    html.Button("None", id=ids.select_none(page), className="small-button", n_clicks=0),
+                ],
+                className="button-row",
+            ),
+            dcc.Checklist(
+                id=ids.runs(page),
+                options=run_options(visible, run_colors(runs)),
+                value=list(ticked),
+                className="run-list",
+                inputClassName="run-checkbox",
+                labelClassName="run-option",
+            ),
+            dcc.Store(id=ids.plotted(page), data=plotted),
+            dcc.Store(id=ids.known(page), data=list(runs)),
+        ],
+        className="run-picker",
+    )
 
 
 def _count_text(plotted: Sequence[str], runs: Sequence[str]) -> str:
@@ -154,8 +197,14 @@ def _count_text(plotted: Sequence[str], runs: Sequence[str]) -> str:
     State(ids.known(MATCH), "data"),
     prevent_initial_call=True,
 )
-def update_runs(run_regex: str | None, ticked: list[str] | None, _all: int, _none: int, every_run: list[str] | None,
-                known: list[str] | None) -> tuple[Any, ...]:
+def update_runs(
+    run_regex: str | None,
+    ticked: list[str] | None,
+    _all: int,
+    _none: int,
+    every_run: list[str] | None,
+    known: list[str] | None,
+) -> tuple[Any, ...]:
     """Filter the checklist, apply all/none, tick runs that appeared since, and publish the runs to plot."""
     runs = _names(every_run)
     ticked = _names(ticked)
@@ -185,4 +234,3 @@ def _names(value: Any) -> list[str]:
 
 def _trigger_type(triggered: Any) -> str | None:
     return triggered.get("type") if isinstance(triggered, dict) else None
-

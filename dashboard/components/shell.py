@@ -53,8 +53,15 @@ class NavItem:
     active: bool
 
 
-def shell(*, version: str, runs: Sequence[str], last_loaded: str, problems: Sequence[dict[str, Any]],
-          demo_logdir: str | None, reload_interval: float) -> html.Div:
+def shell(
+    *,
+    version: str,
+    runs: Sequence[str],
+    last_loaded: str,
+    problems: Sequence[dict[str, Any]],
+    demo_logdir: str | None,
+    reload_interval: float,
+) -> html.Div:
     """Return the layout around the pages (rebuilt on every full page load).
 
     Args:
@@ -68,35 +75,55 @@ def shell(*, version: str, runs: Sequence[str], last_loaded: str, problems: Sequ
     Returns:
         The layout; dash.page_container holds the page.
     """
-    return html.Div([
-        dcc.Store(id=ids.version, data=version),
-        dcc.Store(id=ids.runs, data=list(runs)),
-        dcc.Store(id=ids.url_sink, data=None),
-        dcc.Interval(id=ids.interval, interval=max(reload_interval, 1.0) * 1000, disabled=reload_interval <= 0),
-        html.Header([
-            dcc.Link([html.Img(src=dash.get_asset_url("logo.svg"), className="brand-logo", alt=""),
-                      html.Span("Eventscope", className="brand-name")],
-                     href=dash.get_relative_path("/"), className="brand"),
-            html.Nav(id=ids.nav, className="nav"),
-            html.Div([
-                html.Span(f"Last loaded {last_loaded}", id=ids.last_loaded, className="last-loaded"),
-                html.Button("↻", id=ids.reload, n_clicks=0, className="reload-button", title="Reload data now"),
-            ], className="topbar-right"),
-        ], className="topbar"),
-        _demo_banner(demo_logdir) if demo_logdir is not None else None,
-        html.Div(problems_banner(problems), id=ids.problems),
-        html.Div(dash.page_container, className="page-area"),
-    ], className="app")
+    return html.Div(
+        [
+            dcc.Store(id=ids.version, data=version),
+            dcc.Store(id=ids.runs, data=list(runs)),
+            dcc.Store(id=ids.url_sink, data=None),
+            dcc.Interval(id=ids.interval, interval=max(reload_interval, 1.0) * 1000, disabled=reload_interval <= 0),
+            html.Header(
+                [
+                    dcc.Link(
+                        [
+                            html.Img(src=dash.get_asset_url("logo.svg"), className="brand-logo", alt=""),
+                            html.Span("Eventscope", className="brand-name"),
+                        ],
+                        href=dash.get_relative_path("/"),
+                        className="brand",
+                    ),
+                    html.Nav(id=ids.nav, className="nav"),
+                    html.Div(
+                        [
+                            html.Span(f"Last loaded {last_loaded}", id=ids.last_loaded, className="last-loaded"),
+                            html.Button(
+                                "↻", id=ids.reload, n_clicks=0, className="reload-button", title="Reload data now"
+                            ),
+                        ],
+                        className="topbar-right",
+                    ),
+                ],
+                className="topbar",
+            ),
+            _demo_banner(demo_logdir) if demo_logdir is not None else None,
+            html.Div(problems_banner(problems), id=ids.problems),
+            html.Div(dash.page_container, className="page-area"),
+        ],
+        className="app",
+    )
 
 
 def _demo_banner(logdir: str) -> html.Div:
-    return html.Div([
-        html.Strong("demo data"),
-        html.Span(" — generated example runs (kept in "),
-        html.Code(logdir),
-        html.Span("). To see your own runs: "),
-        html.Code("python -m dashboard --logdir runs/"),
-    ], className="banner demo-banner", id="demo-banner")
+    return html.Div(
+        [
+            html.Strong("demo data"),
+            html.Span(" — generated example runs (kept in "),
+            html.Code(logdir),
+            html.Span("). To see your own runs: "),
+            html.Code("python -m dashboard --logdir runs/"),
+        ],
+        className="banner demo-banner",
+        id="demo-banner",
+    )
 
 
 def problems_banner(problems: Sequence[dict[str, Any]]) -> Component | None:
@@ -118,8 +145,10 @@ def problems_banner(problems: Sequence[dict[str, Any]]) -> Component | None:
     if len(problems) > _MAX_PROBLEMS_SHOWN:
         items.append(html.Li(f"… and {len(problems) - _MAX_PROBLEMS_SHOWN} more (python -m loaders inspect LOGDIR)"))
     noun = "problem" if len(problems) == 1 else "problems"
-    return html.Details([html.Summary(f"{len(problems)} {noun} reading the event files (everything else was read)"),
-                         html.Ul(items)], className="banner problems-banner")
+    return html.Details(
+        [html.Summary(f"{len(problems)} {noun} reading the event files (everything else was read)"), html.Ul(items)],
+        className="banner problems-banner",
+    )
 
 
 def nav_links(items: Iterable[NavItem], *, current: str, query: str) -> list[Component]:
@@ -137,14 +166,21 @@ def nav_links(items: Iterable[NavItem], *, current: str, query: str) -> list[Com
     active: list[Component] = []
     inactive: list[dcc.Link] = []
     for item in items:
-        link = dcc.Link(item.title, href=dash.get_relative_path(item.path) + query,
-                        className="nav-link current" if item.path == current else "nav-link")
+        link = dcc.Link(
+            item.title,
+            href=dash.get_relative_path(item.path) + query,
+            className="nav-link current" if item.path == current else "nav-link",
+        )
         (active if item.active else inactive).append(link)
     if inactive:
         here = any(str(getattr(link, "className", "")).endswith("current") for link in inactive)
         summary_class = "nav-link nav-inactive-summary" + (" current" if here else "")
-        active.append(html.Details([html.Summary("Inactive", className=summary_class),
-                                    html.Div(inactive, className="nav-inactive-menu")], className="nav-inactive"))
+        active.append(
+            html.Details(
+                [html.Summary("Inactive", className=summary_class), html.Div(inactive, className="nav-inactive-menu")],
+                className="nav-inactive",
+            )
+        )
     return active
 
 

@@ -81,8 +81,9 @@ def page_slice(tags: Sequence[str], page: int | None) -> list[str]:
     return list(tags[index * PAGE_SIZE : (index + 1) * PAGE_SIZE])
 
 
-def sections(page: str, groups: Mapping[str, list[str]], previous: Mapping[str, bool], *,
-             split: bool = False) -> list[html.Details]:
+def sections(
+    page: str, groups: Mapping[str, list[str]], previous: Mapping[str, bool], *, split: bool = False
+) -> list[html.Details]:
     """Return one collapsible section per group; sections keep their open state across re-renders.
 
     New sections open while the cards of the open ones stay within OPEN_CARDS (the first always
@@ -109,26 +110,54 @@ def sections(page: str, groups: Mapping[str, list[str]], previous: Mapping[str, 
 def _section(page: str, group: str, tags: list[str], opened: bool, split: bool) -> html.Details:
     pages = max(1, math.ceil(len(tags) / PAGE_SIZE))
     pager = dcc.RadioItems(
-        id=ids.pager(page, group), value=0, inline=True, className="pager",
+        id=ids.pager(page, group),
+        value=0,
+        inline=True,
+        className="pager",
         options=[{"label": str(index + 1), "value": index} for index in range(pages)],
         style=None if pages > 1 else {"display": "none"},
     )
-    return html.Details([
-        html.Summary([html.Span(group, className="section-name"), html.Span(str(len(tags)), className="section-count")],
-                     id=ids.summary(page, group), n_clicks=0, className="section-summary"),
-        dcc.Store(id=ids.state(page, group), data={"group": group, "tags": tags, "open": opened}),
-        pager,
-        html.Div([  # one grid: the body, its Loading wrappers and the rest lay their cards out with display: contents
-            dcc.Loading(html.Div(id=ids.body(page, group), className="card-grid-part"), delay_show=400, type="dot",
-                        className="section-loading", parent_className="card-grid-loading"),
-            *([html.Div(id=ids.rest(page, group), className="card-grid-part")] if split else []),
-        ], className="card-grid"),
-    ], open=opened, className="section")
+    return html.Details(
+        [
+            html.Summary(
+                [html.Span(group, className="section-name"), html.Span(str(len(tags)), className="section-count")],
+                id=ids.summary(page, group),
+                n_clicks=0,
+                className="section-summary",
+            ),
+            dcc.Store(id=ids.state(page, group), data={"group": group, "tags": tags, "open": opened}),
+            pager,
+            html.Div(
+                [  # one grid: the body, its Loading wrappers and the rest lay their cards out with display: contents
+                    dcc.Loading(
+                        html.Div(id=ids.body(page, group), className="card-grid-part"),
+                        delay_show=400,
+                        type="dot",
+                        className="section-loading",
+                        parent_className="card-grid-loading",
+                    ),
+                    *([html.Div(id=ids.rest(page, group), className="card-grid-part")] if split else []),
+                ],
+                className="card-grid",
+            ),
+        ],
+        open=opened,
+        className="section",
+    )
 
 
-def main_view(page: str, state: str, message: str, has_data: bool, no_data: Callable[[], Component],
-              tags: Sequence[str], previous: Mapping[str, bool],
-              hint: str = NO_MATCH_HINT, *, split: bool = False) -> tuple[list[Component], str]:
+def main_view(
+    page: str,
+    state: str,
+    message: str,
+    has_data: bool,
+    no_data: Callable[[], Component],
+    tags: Sequence[str],
+    previous: Mapping[str, bool],
+    hint: str = NO_MATCH_HINT,
+    *,
+    split: bool = False,
+) -> tuple[list[Component], str]:
     """Return a sectioned page's main content and its summary line, or the empty state that applies.
 
     Args:

@@ -19,5 +19,14 @@ from dashboard.data.source import (
     install,
 )
 
-__all__ = ["CONFIG_KEY", "DEMO_DIRNAME", "SCALAR_COLUMNS", "TAG_COLUMNS", "DataSource", "Status", "current",
-           "demo_logdir", "install"]
+__all__ = [
+    "CONFIG_KEY",
+    "DEMO_DIRNAME",
+    "SCALAR_COLUMNS",
+    "TAG_COLUMNS",
+    "DataSource",
+    "Status",
+    "current",
+    "demo_logdir",
+    "install",
+]

@@ -12,8 +12,19 @@ from dashboard.data.source import DataSource
 
 PLUGIN = "histograms"
 COLUMNS = ["run", "tag", "step", "wall_time", "min", "max", "num", "sum", "sum_squares", "bucket_limit", "bucket"]
-_DTYPES = {"run": "str", "tag": "str", "step": "int64", "wall_time": "float64", "min": "float64", "max": "float64",
-           "num": "float64", "sum": "float64", "sum_squares": "float64", "bucket_limit": "object", "bucket": "object"}
+_DTYPES = {
+    "run": "str",
+    "tag": "str",
+    "step": "int64",
+    "wall_time": "float64",
+    "min": "float64",
+    "max": "float64",
+    "num": "float64",
+    "sum": "float64",
+    "sum_squares": "float64",
+    "bucket_limit": "object",
+    "bucket": "object",
+}
 
 
 def has_histograms(source: DataSource) -> bool:
@@ -104,8 +115,11 @@ def steps(source: DataSource, runs: Iterable[str], tags: Iterable[str]) -> list[
 
 
 def _steps(source: DataSource, runs: tuple[str, ...], tags: tuple[str, ...]) -> list[int]:
-    found = [series(source, run, tag)["step"].to_numpy(np.int64)
-             for tag, names in runs_by_tag(source, runs, tags).items() for run in names]
+    found = [
+        series(source, run, tag)["step"].to_numpy(np.int64)
+        for tag, names in runs_by_tag(source, runs, tags).items()
+        for run in names
+    ]
     return np.unique(np.concatenate(found)).tolist() if found else []
 
 

@@ -20,9 +20,20 @@ META_COLUMNS: dict[str, list[str]] = {
     "images": [*KEY_COLUMNS, "width", "height", "content_type"],
     "audio": [*KEY_COLUMNS, "sample_rate", "channels", "frames", "content_type", "label"],
 }
-_DTYPES = {"run": "str", "tag": "str", "step": "int64", "wall_time": "float64", "index": "int64", "width": "int64",
-           "height": "int64", "content_type": "str", "sample_rate": "float64", "channels": "int64",
-           "frames": "int64", "label": "str"}
+_DTYPES = {
+    "run": "str",
+    "tag": "str",
+    "step": "int64",
+    "wall_time": "float64",
+    "index": "int64",
+    "width": "int64",
+    "height": "int64",
+    "content_type": "str",
+    "sample_rate": "float64",
+    "channels": "int64",
+    "frames": "int64",
+    "label": "str",
+}
 
 
 @dataclass(frozen=True)
@@ -115,14 +126,19 @@ def blob(source: DataSource, kind: str, run: str, tag: str, step: int, index: in
     table = _table(source, kind, [run], [tag])
     if table is None:
         return None
-    mask = pc.and_(pc.and_(pc.equal(table["tag"], tag), pc.equal(table["step"], pa.scalar(step, pa.int64()))),
-                   pc.equal(table["index"], pa.scalar(index, table.schema.field("index").type)))
+    mask = pc.and_(
+        pc.and_(pc.equal(table["tag"], tag), pc.equal(table["step"], pa.scalar(step, pa.int64()))),
+        pc.equal(table["index"], pa.scalar(index, table.schema.field("index").type)),
+    )
     hits = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
     if not len(hits):
         return None
     row = int(hits[-1])  # only this row's bytes leave the memory-mapped cache
-    return Blob(table["data"][row].as_py(), str(table["content_type"][row].as_py() or ""),
-                float(table["wall_time"][row].as_py()))
+    return Blob(
+        table["data"][row].as_py(),
+        str(table["content_type"][row].as_py() or ""),
+        float(table["wall_time"][row].as_py()),
+    )
 
 
 def _table(source: DataSource, kind: str, runs: Iterable[str], tags: Iterable[str]) -> pa.Table | None:

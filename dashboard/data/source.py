@@ -46,7 +46,6 @@ T = TypeVar("T")
 MEMO_SIZE = 512
 
 
-
 class DataSource:
     """Owns one loaders.Logdir; refreshes it at most every reload_interval seconds; thread-safe.
 
@@ -148,8 +147,10 @@ class DataSource:
         if self._logdir is None:
             return Status("missing", self._logdir_path, self._error or f"cannot open logdir {self._logdir_path!r}")
         if not self._logdir.runs():
-            message = (f"No event files under {self._logdir.path}: a run is a directory holding a file "
-                       f"named *tfevents*. Point --logdir at the directory your SummaryWriter writes to.")
+            message = (
+                f"No event files under {self._logdir.path}: a run is a directory holding a file "
+                f"named *tfevents*. Point --logdir at the directory your SummaryWriter writes to."
+            )
             return Status("empty", self._logdir.path, message)
         return Status("ok", self._logdir.path)
 
@@ -249,8 +250,10 @@ class DataSource:
             return {}
         have_runs, have_tags = set(present["run"].astype(str)), set(present["tag"].astype(str))
         try:
-            return self._logdir.scalar_series([run for run in dict.fromkeys(runs) if run in have_runs],
-                                              [tag for tag in wanted_tags if tag in have_tags])
+            return self._logdir.scalar_series(
+                [run for run in dict.fromkeys(runs) if run in have_runs],
+                [tag for tag in wanted_tags if tag in have_tags],
+            )
         except ValueError:  # a run or tag went away between tags() and this read
             return {}
 
@@ -262,8 +265,11 @@ class DataSource:
             The started thread (join it to wait; the work is the one the first request would do).
         """
         logdir = self._logdir
-        thread = threading.Thread(target=logdir.warm_scalar_series if logdir is not None else (lambda: None),
-                                  name="eventscope-warm-scalars", daemon=True)
+        thread = threading.Thread(
+            target=logdir.warm_scalar_series if logdir is not None else (lambda: None),
+            name="eventscope-warm-scalars",
+            daemon=True,
+        )
         thread.start()
         return thread
 

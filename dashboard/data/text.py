@@ -13,8 +13,15 @@ from dashboard.data.source import DataSource
 PLUGIN = "text"
 PAGE_SIZE = 10
 TEXT_COLUMNS = ["run", "tag", "step", "wall_time", "value", "shape", "values"]
-_DTYPES = {"run": "str", "tag": "str", "step": "int64", "wall_time": "float64", "value": "str",
-           "shape": "object", "values": "object"}
+_DTYPES = {
+    "run": "str",
+    "tag": "str",
+    "step": "int64",
+    "wall_time": "float64",
+    "value": "str",
+    "shape": "object",
+    "values": "object",
+}
 
 CardKey = tuple[str, str]
 """(run, tag): one card of the Text page."""
@@ -81,8 +88,10 @@ def text_cards(source: DataSource, runs: Sequence[str], tags: Sequence[str]) -> 
     """
     frame = source.tags(PLUGIN)
     frame = frame[frame["run"].isin(set(runs)) & frame["tag"].isin(set(tags))]
-    index = {(str(run), str(tag)): (int(count), int(last))
-             for run, tag, count, last in zip(frame["run"], frame["tag"], frame["count"], frame["last_step"])}
+    index = {
+        (str(run), str(tag)): (int(count), int(last))
+        for run, tag, count, last in zip(frame["run"], frame["tag"], frame["count"], frame["last_step"])
+    }
     return [TextCard(run, tag, *index[run, tag]) for tag in tags for run in runs if (run, tag) in index]
 
 
@@ -108,8 +117,9 @@ def text_rows(source: DataSource, keys: Iterable[CardKey]) -> pd.DataFrame:
     return order[TEXT_COLUMNS].reset_index(drop=True)
 
 
-def text_pages(source: DataSource, pages: Mapping[CardKey, int], *,
-               page_size: int = PAGE_SIZE) -> dict[CardKey, TextPage]:
+def text_pages(
+    source: DataSource, pages: Mapping[CardKey, int], *, page_size: int = PAGE_SIZE
+) -> dict[CardKey, TextPage]:
     """Return the asked-for page of each card, loading the text of those cards only.
 
     Args:

@@ -195,21 +195,32 @@ def layout(page: GridPage, query: Mapping[str, Any]) -> html.Div:
     view = page.settle(view, context)
     content, summary = _main_view(page, status, has_data, tags, {})
     main = {"className": "main", **page.main(view)}
-    return html.Div([
-        html.Aside([
-            run_picker.tag_filter_input(page.key, view.tag_regex),
-            *page.sidebar(view, context),
-            run_picker.run_picker(page.key, runs, view.ticked, view.run_regex),
-        ], className="sidebar"),
-        html.Main([
-            html.Div(summary, id=ids.summary(page.key), className="summary-line"),
-            dcc.Loading(html.Div(content, id=ids.sections(page.key)), delay_show=400, type="circle"),
-        ], id=ids.main(page.key), **main),
-        dcc.Store(id=ids.view(page.key), data=view.controls()),
-        dcc.Store(id=ids.display(page.key), data=page.display(view)),
-        dcc.Store(id=shell_ids.page_query(page.key), data=view.to_query(runs)),
-        *page.extra(),
-    ], id=ids.root(page.key), className=page_class(page, status.state, has_data))
+    return html.Div(
+        [
+            html.Aside(
+                [
+                    run_picker.tag_filter_input(page.key, view.tag_regex),
+                    *page.sidebar(view, context),
+                    run_picker.run_picker(page.key, runs, view.ticked, view.run_regex),
+                ],
+                className="sidebar",
+            ),
+            html.Main(
+                [
+                    html.Div(summary, id=ids.summary(page.key), className="summary-line"),
+                    dcc.Loading(html.Div(content, id=ids.sections(page.key)), delay_show=400, type="circle"),
+                ],
+                id=ids.main(page.key),
+                **main,
+            ),
+            dcc.Store(id=ids.view(page.key), data=view.controls()),
+            dcc.Store(id=ids.display(page.key), data=page.display(view)),
+            dcc.Store(id=shell_ids.page_query(page.key), data=view.to_query(runs)),
+            *page.extra(),
+        ],
+        id=ids.root(page.key),
+        className=page_class(page, status.state, has_data),
+    )
 
 
 def page_class(page: GridPage, state: str, has_data: bool) -> str:
@@ -217,12 +228,21 @@ def page_class(page: GridPage, state: str, has_data: bool) -> str:
     return f"page page-grid page-{page.key}" + ("" if state == "ok" and has_data else " page-empty")
 
 
-def _main_view(page: GridPage, status: data.Status, has_data: bool, tags: Sequence[str],
-               previous: Mapping[str, bool]) -> tuple[list[Component], str]:
+def _main_view(
+    page: GridPage, status: data.Status, has_data: bool, tags: Sequence[str], previous: Mapping[str, bool]
+) -> tuple[list[Component], str]:
     empty = page.empty
-    return tag_sections.main_view(page.key, status.state, status.message, has_data,
-                                  lambda: empty_state(empty.title, hint=empty.hint, code=empty.code), tags, previous,
-                                  page.no_match, split=page.first_cards > 0)
+    return tag_sections.main_view(
+        page.key,
+        status.state,
+        status.message,
+        has_data,
+        lambda: empty_state(empty.title, hint=empty.hint, code=empty.code),
+        tags,
+        previous,
+        page.no_match,
+        split=page.first_cards > 0,
+    )
 
 
 def collect(page: str, **controls: Input | State) -> Clientside:
@@ -270,16 +290,20 @@ def _collect(store: dict[str, Any], controls: Mapping[str, Input | State]) -> Cl
     State(ids.root(MATCH), "id"),
     prevent_initial_call=True,
 )
-def render_sections(plotted: Any, tag_regex: Any, _version: Any, states: Any, clicks: Any,
-                    root: dict[str, Any]) -> tuple[Any, Any, Any]:
+def render_sections(
+    plotted: Any, tag_regex: Any, _version: Any, states: Any, clicks: Any, root: dict[str, Any]
+) -> tuple[Any, Any, Any]:
     """Rebuild the sections when the runs, the tag filter or the data change (kept if the tags did not)."""
     page = spec(root["page"])
     source = data.current()
     status = source.status()
     tags = page.tags_of(source, names(plotted), tag_regex)
     states = [state for state in states or [] if isinstance(state, dict)]
-    if status.state == "ok" and tags and [(s.get("group"), s.get("tags")) for s in states] == list(
-            tag_sections.group_by_prefix(tags).items()):
+    if (
+        status.state == "ok"
+        and tags
+        and [(s.get("group"), s.get("tags")) for s in states] == list(tag_sections.group_by_prefix(tags).items())
+    ):
         return no_update, no_update, no_update
     has_data = page.has_data(source)
     content, summary = _main_view(page, status, has_data, tags, tag_sections.open_groups(states, clicks or []))
@@ -298,28 +322,33 @@ _SECTION = [
 ]
 
 
-@callback(Output(tag_sections.ids.body(MATCH, MATCH), "children"), *_SECTION,
-          State(tag_sections.ids.body(MATCH, MATCH), "id"))
-def render_body(clicks: Any, pager: Any, view: Any, plotted: Any, _version: Any, state: Any, shown: Any,
-                section: dict[str, Any]) -> Any:
+@callback(
+    Output(tag_sections.ids.body(MATCH, MATCH), "children"), *_SECTION, State(tag_sections.ids.body(MATCH, MATCH), "id")
+)
+def render_body(
+    clicks: Any, pager: Any, view: Any, plotted: Any, _version: Any, state: Any, shown: Any, section: dict[str, Any]
+) -> Any:
     """Build the cards of one open section's current page (the first ones, for a page that splits them)."""
     page = spec(section["page"])
     part = slice(0, page.first_cards) if page.first_cards > 0 else slice(None)
     return section_cards(page, clicks, pager, view, plotted, state, shown, part)
 
 
-@callback(Output(tag_sections.ids.rest(MATCH, MATCH), "children"), *_SECTION,
-          State(tag_sections.ids.rest(MATCH, MATCH), "id"))
-def render_rest(clicks: Any, pager: Any, view: Any, plotted: Any, _version: Any, state: Any, shown: Any,
-                section: dict[str, Any]) -> Any:
+@callback(
+    Output(tag_sections.ids.rest(MATCH, MATCH), "children"), *_SECTION, State(tag_sections.ids.rest(MATCH, MATCH), "id")
+)
+def render_rest(
+    clicks: Any, pager: Any, view: Any, plotted: Any, _version: Any, state: Any, shown: Any, section: dict[str, Any]
+) -> Any:
     """Build the other cards of that page, in a request of its own: the browser paints the first cards
     while the server still builds these (only pages with first_cards have this part)."""
     page = spec(section["page"])
     return section_cards(page, clicks, pager, view, plotted, state, shown, slice(page.first_cards, None))
 
 
-def section_cards(page: GridPage, clicks: Any, pager: Any, view: Any, plotted: Any, state: Any, shown: Any,
-                  part: slice) -> Any:
+def section_cards(
+    page: GridPage, clicks: Any, pager: Any, view: Any, plotted: Any, state: Any, shown: Any, part: slice
+) -> Any:
     """Return the cards of one part of an open section's current page ([] for a closed section).
 
     Args:
@@ -342,8 +371,14 @@ def section_cards(page: GridPage, clicks: Any, pager: Any, view: Any, plotted: A
         return []
     wanted = set(tags)
     on_screen = [card for card in shown or [] if isinstance(card, dict) and card.get("tag") in wanted]
-    request = CardRequest(data.current(), tags, page.view.from_controls(view), names(plotted), on_screen,
-                          ctx.triggered_id == shell_ids.version)
+    request = CardRequest(
+        data.current(),
+        tags,
+        page.view.from_controls(view),
+        names(plotted),
+        on_screen,
+        ctx.triggered_id == shell_ids.version,
+    )
     return page.cards(request)
 
 
@@ -358,8 +393,9 @@ def section_cards(page: GridPage, clicks: Any, pager: Any, view: Any, plotted: A
     State(ids.root(MATCH), "id"),
     prevent_initial_call=True,
 )
-def sync_query(view: Any, display: Any, run_regex: Any, tag_regex: Any, ticked: Any, known: Any,
-               root: dict[str, Any]) -> str:
+def sync_query(
+    view: Any, display: Any, run_regex: Any, tag_regex: Any, ticked: Any, known: Any, root: dict[str, Any]
+) -> str:
     """Put the view in the page's query store (the shell writes it into the address bar)."""
     page = spec(root["page"])
     options = {**(display if isinstance(display, dict) else {}), **(view if isinstance(view, dict) else {})}

@@ -30,12 +30,18 @@ DEFAULT_DISTRIBUTION_STEPS = 500  # TensorBoard keeps 500 histograms per tag for
 LOG_HINT = 'writer.add_histogram("layer1/weight", model.layer1.weight, step)'
 NORMALIZE = {"normalize": "Normalize (fraction of each run's count)"}
 CARD_CLASS = "histogram-card"
-_HOW = ("TensorBoard's SummaryWriter (torch.utils.tensorboard, tensorboardX or tf.summary.histogram); new steps "
-        "show up here while training runs.")
-HISTOGRAMS_EMPTY = EmptyText("No histogram data was found",
-                             f"Log a histogram of weights, activations or gradients with {_HOW}", LOG_HINT)
-DISTRIBUTIONS_EMPTY = EmptyText("No distribution data was found", "Distributions are drawn from histograms: log one "
-                                f"of weights, activations or gradients with {_HOW}", LOG_HINT)
+_HOW = (
+    "TensorBoard's SummaryWriter (torch.utils.tensorboard, tensorboardX or tf.summary.histogram); new steps "
+    "show up here while training runs."
+)
+HISTOGRAMS_EMPTY = EmptyText(
+    "No histogram data was found", f"Log a histogram of weights, activations or gradients with {_HOW}", LOG_HINT
+)
+DISTRIBUTIONS_EMPTY = EmptyText(
+    "No distribution data was found",
+    f"Distributions are drawn from histograms: log one of weights, activations or gradients with {_HOW}",
+    LOG_HINT,
+)
 
 
 @dataclass(frozen=True)
@@ -87,32 +93,44 @@ class HistogramView(DistributionView):
     @classmethod
     def options_from_query(cls, query: Mapping[str, urlstate.QueryValue]) -> dict[str, Any]:
         """Return mode, time axis, compare step and normalize from a URL query."""
-        return {**super().options_from_query(query),
-                "mode": urlstate.as_choice(query.get("mode"), tuple(MODES), "offset"),
-                "step": _as_step(urlstate.as_optional_float(query.get("step"))),
-                "normalize": urlstate.as_bool(query.get("norm"), False)}
+        return {
+            **super().options_from_query(query),
+            "mode": urlstate.as_choice(query.get("mode"), tuple(MODES), "offset"),
+            "step": _as_step(urlstate.as_optional_float(query.get("step"))),
+            "normalize": urlstate.as_bool(query.get("norm"), False),
+        }
 
     @classmethod
     def options_from_controls(cls, values: Mapping[str, Any]) -> dict[str, Any]:
         """Return mode, time axis, compare step (and the slider's last step) and normalize from the controls."""
-        return {**super().options_from_controls(values), "mode": _choice(values.get("mode"), MODES, "offset"),
-                "step": _as_step(number(values.get("step"))),
-                "normalize": "normalize" in switched(values.get("toggles")),
-                "step_max": _as_step(number(values.get("step_max")))}
+        return {
+            **super().options_from_controls(values),
+            "mode": _choice(values.get("mode"), MODES, "offset"),
+            "step": _as_step(number(values.get("step"))),
+            "normalize": "normalize" in switched(values.get("toggles")),
+            "step_max": _as_step(number(values.get("step_max"))),
+        }
 
     def controls(self) -> dict[str, Any]:
         """Return the sidebar controls' values for this view."""
-        return {"mode": self.mode, "x": self.time_axis, "step": self.step,
-                "toggles": ["normalize"] if self.normalize else [], "step_max": self.step_max}
+        return {
+            "mode": self.mode,
+            "x": self.time_axis,
+            "step": self.step,
+            "toggles": ["normalize"] if self.normalize else [],
+            "step_max": self.step_max,
+        }
 
     def options_query(self) -> dict[str, object]:
         """Return the query parameters that differ from the defaults (step and norm only in compare mode)."""
         compare = self.mode == "compare"
         at_end = self.step is None or (self.step_max is not None and self.step >= self.step_max)
-        return {"mode": None if self.mode == "offset" else self.mode,
-                "x": None if self.time_axis == "step" else self.time_axis,
-                "step": self.step if compare and not at_end else None,
-                "norm": True if compare and self.normalize else None}
+        return {
+            "mode": None if self.mode == "offset" else self.mode,
+            "x": None if self.time_axis == "step" else self.time_axis,
+            "step": self.step if compare and not at_end else None,
+            "norm": True if compare and self.normalize else None,
+        }
 
 
 def _choice(value: Any, choices: Mapping[str, str], default: str) -> str:
@@ -147,8 +165,14 @@ def step_range(steps: Sequence[int], wanted: int | None) -> dict[str, Any]:
     gaps = np.diff(logged)
     increment = int(np.gcd.reduce(gaps)) if gaps.size else 1
     value = high if wanted is None else int(logged[np.argmin(np.abs(logged - int(wanted)))])
-    return {"min": low, "max": high, "step": max(increment, 1), "value": value,
-            "marks": {low: f"{low:,}", high: f"{high:,}"}, "disabled": low == high}
+    return {
+        "min": low,
+        "max": high,
+        "step": max(increment, 1),
+        "value": value,
+        "marks": {low: f"{low:,}", high: f"{high:,}"},
+        "disabled": low == high,
+    }
 
 
 def compare_slider(view: HistogramView, context: Context) -> dict[str, Any]:
@@ -195,12 +219,14 @@ def max_steps(source: DataSource, plugin: str) -> int:
 
 def card(title: str, subtitle: list[Component | str], graph_id: dict[str, Any], figure: go.Figure) -> html.Div:
     """Return a histogram chart card: the chart at its figure's own height."""
-    return chart_card(title, graph_id, figure, subtitle=subtitle, height=figure.layout.height or 250,
-                      class_name=CARD_CLASS)
+    return chart_card(
+        title, graph_id, figure, subtitle=subtitle, height=figure.layout.height or 250, class_name=CARD_CLASS
+    )
 
 
-def ridge_card(source: DataSource, tag: str, run: str, view: HistogramView, limit: int,
-               graph_id: dict[str, Any]) -> html.Div:
+def ridge_card(
+    source: DataSource, tag: str, run: str, view: HistogramView, limit: int, graph_id: dict[str, Any]
+) -> html.Div:
     """Return one (tag, run) card in offset or overlay mode (at most limit steps drawn)."""
     figure = ridge_figure(source, run, tag, view.mode, view.time_axis, limit)
     meta = figure.layout.meta or {}
@@ -208,8 +234,9 @@ def ridge_card(source: DataSource, tag: str, run: str, view: HistogramView, limi
     return card(tag, [run_label(run, _color(source, run)), note], graph_id, figure)
 
 
-def compare_card(source: DataSource, tag: str, runs: Sequence[str], step: int | None, normalize: bool,
-                 graph_id: dict[str, Any]) -> html.Div:
+def compare_card(
+    source: DataSource, tag: str, runs: Sequence[str], step: int | None, normalize: bool, graph_id: dict[str, Any]
+) -> html.Div:
     """Return one tag's compare-runs card: every run's histogram at the chosen step (None: the tag's latest)."""
     if step is None:
         logged = hist_data.steps(source, runs, [tag])
@@ -223,8 +250,9 @@ def compare_card(source: DataSource, tag: str, runs: Sequence[str], step: int | 
     return card(tag, [html.Span(note, className="steps-note")], graph_id, figure)
 
 
-def distribution_card(source: DataSource, tag: str, run: str, time_axis: str, limit: int,
-                      graph_id: dict[str, Any]) -> html.Div:
+def distribution_card(
+    source: DataSource, tag: str, run: str, time_axis: str, limit: int, graph_id: dict[str, Any]
+) -> html.Div:
     """Return one (tag, run) distribution card (at most limit steps drawn)."""
     figure, shown, total = distribution_chart(source, run, tag, time_axis, limit)
     note = html.Span(" · " + steps_note(shown, total), className="steps-note")
@@ -240,40 +268,57 @@ def _color(source: DataSource, run: str) -> str:
 
 def ridge_figure(source: DataSource, run: str, tag: str, mode: str, time_axis: str, limit: int) -> go.Figure:
     """Return the offset or overlay figure of one (run, tag); layout.meta says how many steps it shows."""
+
     def build() -> go.Figure:
         frame = hist_data.series(source, run, tag)
         draw = overlay_figure if mode == "overlay" else offset_figure
-        return draw(frame, time_axis=time_axis, max_steps=_limit(frame, limit), color=_color(source, run),
-                    uirevision=f"{tag}|{run}|{mode}|{time_axis}")
+        return draw(
+            frame,
+            time_axis=time_axis,
+            max_steps=_limit(frame, limit),
+            color=_color(source, run),
+            uirevision=f"{tag}|{run}|{mode}|{time_axis}",
+        )
 
     return source.memo(("histogram-ridge", run, tag, mode, time_axis, limit), build)
 
 
 def compare_runs_figure(source: DataSource, tag: str, runs: tuple[str, ...], step: int, normalize: bool) -> go.Figure:
     """Return the compare-runs figure of one tag at one step."""
+
     def build() -> go.Figure:
         frames = {run: hist_data.series(source, run, tag) for run in runs}
-        return compare_figure(frames, step, {run: _color(source, run) for run in runs}, normalize=normalize,
-                              uirevision=f"{tag}|compare|{normalize}")
+        return compare_figure(
+            frames,
+            step,
+            {run: _color(source, run) for run in runs},
+            normalize=normalize,
+            uirevision=f"{tag}|compare|{normalize}",
+        )
 
     return source.memo(("histogram-compare", tag, runs, step, normalize), build)
 
 
 def distribution_points(source: DataSource, run: str, tag: str) -> pd.DataFrame:
     """Return every step of one (run, tag) compressed to basis points (the last row of a repeated step wins)."""
-    return source.memo(("distribution-points", run, tag), lambda: distribution_frame(
-        hist_data.series(source, run, tag).drop_duplicates("step", keep="last")))
+    return source.memo(
+        ("distribution-points", run, tag),
+        lambda: distribution_frame(hist_data.series(source, run, tag).drop_duplicates("step", keep="last")),
+    )
 
 
-def distribution_chart(source: DataSource, run: str, tag: str, time_axis: str,
-                       limit: int) -> tuple[go.Figure, int, int]:
+def distribution_chart(
+    source: DataSource, run: str, tag: str, time_axis: str, limit: int
+) -> tuple[go.Figure, int, int]:
     """Return the distribution figure of one (run, tag), the steps it shows and the steps logged."""
+
     def build() -> tuple[go.Figure, int, int]:
         points = distribution_points(source, run, tag)
         chosen, total = pick_steps(points["step"].to_numpy(), _limit(points, limit))
         shown = points[points["step"].isin(chosen)].reset_index(drop=True)
-        figure = distribution_figure(shown, time_axis=time_axis, color=_color(source, run),
-                                     uirevision=f"{tag}|{run}|{time_axis}")
+        figure = distribution_figure(
+            shown, time_axis=time_axis, color=_color(source, run), uirevision=f"{tag}|{run}|{time_axis}"
+        )
         return figure, len(shown), total
 
     return source.memo(("distribution-figure", run, tag, time_axis, limit), build)

@@ -36,8 +36,9 @@ def cards(kind: str, request: _grid.CardRequest) -> Any:
     frame = media.samples(source, kind, request.runs, request.tags)
     if request.data_only and media_cards.card_keys(frame) == media_cards.shown_keys(request.shown):
         return no_update
-    return media_cards.cards(kind, frame, source.run_colors(), address(kind, source.settings.path_prefix),
-                             partial(_grid.ids.card, kind))
+    return media_cards.cards(
+        kind, frame, source.run_colors(), address(kind, source.settings.path_prefix), partial(_grid.ids.card, kind)
+    )
 
 
 def show_step(kind: str, position: Any, typed: Any, old_last: Any, card_id: Any) -> tuple[Any, ...]:

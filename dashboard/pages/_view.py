@@ -41,12 +41,17 @@ class View:
         Returns:
             The view.
         """
-        return cls(run_regex=urlstate.as_text(query.get("runs")), tag_regex=urlstate.as_text(query.get("tags")),
-                   ticked=tuple(urlstate.decode_runs(query, runs)), **cls.options_from_query(query))
+        return cls(
+            run_regex=urlstate.as_text(query.get("runs")),
+            tag_regex=urlstate.as_text(query.get("tags")),
+            ticked=tuple(urlstate.decode_runs(query, runs)),
+            **cls.options_from_query(query),
+        )
 
     @classmethod
-    def from_controls(cls: type[V], options: Any = None, run_regex: Any = "", tag_regex: Any = "",
-                      ticked: Any = ()) -> V:
+    def from_controls(
+        cls: type[V], options: Any = None, run_regex: Any = "", tag_regex: Any = "", ticked: Any = ()
+    ) -> V:
         """Build the view from what the controls sent (the page's options dict and the run picker's values).
 
         Args:
@@ -58,8 +63,12 @@ class View:
         Returns:
             The view.
         """
-        return cls(run_regex=_text(run_regex), tag_regex=_text(tag_regex), ticked=tuple(names(ticked)),
-                   **cls.options_from_controls(options if isinstance(options, dict) else {}))
+        return cls(
+            run_regex=_text(run_regex),
+            tag_regex=_text(tag_regex),
+            ticked=tuple(names(ticked)),
+            **cls.options_from_controls(options if isinstance(options, dict) else {}),
+        )
 
     @classmethod
     def options_from_query(cls, query: Mapping[str, urlstate.QueryValue]) -> dict[str, Any]:
@@ -81,8 +90,14 @@ class View:
 
     def to_query(self, runs: Sequence[str]) -> str:
         """Return the shortest query string that reproduces this view ("" for all defaults)."""
-        return urlstate.encode({"runs": self.run_regex, "tags": self.tag_regex, **self.options_query(),
-                                **urlstate.encode_runs(self.ticked, runs)})
+        return urlstate.encode(
+            {
+                "runs": self.run_regex,
+                "tags": self.tag_regex,
+                **self.options_query(),
+                **urlstate.encode_runs(self.ticked, runs),
+            }
+        )
 
 
 def _text(value: Any) -> str:

@@ -25,7 +25,7 @@ PAGE = "audio"
 EMPTY = _grid.EmptyText(
     "No audio data was found",
     hint="Log an audio clip with TensorBoard's SummaryWriter (torch.utils.tensorboard, tensorboardX or tf.summary); "
-         "new steps show up here while training runs.",
+    "new steps show up here while training runs.",
     code='writer.add_audio("samples/speech", waveform, step, sample_rate=16000)',
 )
 
@@ -46,9 +46,15 @@ def layout(**query: Any) -> html.Div:
 _CARD = (PAGE, MATCH, MATCH, MATCH)
 
 
-@callback(*step_outputs(*_CARD), Input(card_ids.slider(*_CARD), "value"), Input(card_ids.step_input(*_CARD), "value"),
-          Input(shell_ids.version, "data"), State(card_ids.slider(*_CARD), "max"), State(card_ids.slider(*_CARD), "id"),
-          prevent_initial_call=True)
+@callback(
+    *step_outputs(*_CARD),
+    Input(card_ids.slider(*_CARD), "value"),
+    Input(card_ids.step_input(*_CARD), "value"),
+    Input(shell_ids.version, "data"),
+    State(card_ids.slider(*_CARD), "max"),
+    State(card_ids.slider(*_CARD), "id"),
+    prevent_initial_call=True,
+)
 def show_step(position: Any, typed: Any, _version: Any, old_last: Any, card_id: Any) -> tuple[Any, ...]:
     """Show the step the slider or the step box picked, or follow new data (stays on the newest step)."""
     return _media.show_step(PAGE, position, typed, old_last, card_id)

@@ -44,8 +44,11 @@ def cards(request: _grid.CardRequest) -> list[Component]:
     """Return the (tag, run) cards of these tags (runs without the tag get none)."""
     source = request.source
     limit = max_steps(source, "distributions")
-    return [distribution_card(source, tag, run, request.view.time_axis, limit, ids.graph(tag, run))
-            for tag, runs in hist_data.runs_by_tag(source, request.runs, request.tags).items() for run in runs]
+    return [
+        distribution_card(source, tag, run, request.view.time_axis, limit, ids.graph(tag, run))
+        for tag, runs in hist_data.runs_by_tag(source, request.runs, request.tags).items()
+        for run in runs
+    ]
 
 
 GRID = _grid.GridPage(PAGE, hist_data.PLUGIN, DistributionView, DISTRIBUTIONS_EMPTY, cards, sidebar=sidebar)

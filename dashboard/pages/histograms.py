@@ -67,20 +67,32 @@ def sidebar(view: HistogramView, context: _grid.Context) -> list[Component]:
     slider = compare_slider(view, context)
     step = dcc.Slider(id=ids.step, updatemode="mouseup", className="step-slider", allow_direct_input=False, **slider)
     # No min/max on the box: the browser would send out-of-range typing as null; update_step snaps it instead.
-    box = dcc.Input(id=ids.step_input, type="number", value=slider["value"], debounce=0.4,
-                    className="number-input step-input")
+    box = dcc.Input(
+        id=ids.step_input, type="number", value=slider["value"], debounce=0.4, className="number-input step-input"
+    )
     return [
         controls.radio_control("Histogram mode", ids.mode, MODES, view.mode),
-        html.Div([
-            html.Div(controls.radio_control("Time axis", ids.x_axis, controls.TIME_AXIS_LABELS, view.time_axis),
-                     className="only-ridges"),
-            html.Div([
-                controls.field("Step", html.Div([html.Div(step, className="step-slider-wrap"), box],
-                                                className="step-row"),
-                               help_text="Runs that did not log this step show their nearest logged step"),
-                controls.toggles(ids.toggles, NORMALIZE, ["normalize"] if view.normalize else []),
-            ], className="only-compare"),
-        ], id=ids.controls, className=controls_class(view.mode)),
+        html.Div(
+            [
+                html.Div(
+                    controls.radio_control("Time axis", ids.x_axis, controls.TIME_AXIS_LABELS, view.time_axis),
+                    className="only-ridges",
+                ),
+                html.Div(
+                    [
+                        controls.field(
+                            "Step",
+                            html.Div([html.Div(step, className="step-slider-wrap"), box], className="step-row"),
+                            help_text="Runs that did not log this step show their nearest logged step",
+                        ),
+                        controls.toggles(ids.toggles, NORMALIZE, ["normalize"] if view.normalize else []),
+                    ],
+                    className="only-compare",
+                ),
+            ],
+            id=ids.controls,
+            className=controls_class(view.mode),
+        ),
     ]
 
 
@@ -94,16 +106,20 @@ def cards(request: _grid.CardRequest) -> list[Component]:
     source, view = request.source, request.view
     pairs = hist_data.runs_by_tag(source, request.runs, request.tags)
     if view.mode == "compare":
-        return [compare_card(source, tag, runs, view.step, view.normalize, ids.compare_graph(tag))
-                for tag, runs in pairs.items()]
+        return [
+            compare_card(source, tag, runs, view.step, view.normalize, ids.compare_graph(tag))
+            for tag, runs in pairs.items()
+        ]
     limit = max_steps(source, "histograms")
-    return [ridge_card(source, tag, run, view, limit, ids.graph(tag, run))
-            for tag, runs in pairs.items() for run in runs]
+    return [
+        ridge_card(source, tag, run, view, limit, ids.graph(tag, run)) for tag, runs in pairs.items() for run in runs
+    ]
 
 
 # settle_step: a compare link opens at its step snapped to a logged one (the slider, cards and link agree).
-GRID = _grid.GridPage(PAGE, hist_data.PLUGIN, HistogramView, HISTOGRAMS_EMPTY, cards, sidebar=sidebar,
-                      settle=settle_step)
+GRID = _grid.GridPage(
+    PAGE, hist_data.PLUGIN, HistogramView, HISTOGRAMS_EMPTY, cards, sidebar=sidebar, settle=settle_step
+)
 _PLOTTED = run_picker.ids.plotted(PAGE)
 
 
@@ -113,9 +129,14 @@ def layout(**query: Any) -> html.Div:
 
 
 # The slider's max comes along so the link leaves out a step at the end (it follows new steps).
-collect_view = _grid.collect(PAGE, mode=Input(ids.mode, "value"), x=Input(ids.x_axis, "value"),
-                             step=Input(ids.step, "value"), toggles=Input(ids.toggles, "value"),
-                             step_max=State(ids.step, "max"))
+collect_view = _grid.collect(
+    PAGE,
+    mode=Input(ids.mode, "value"),
+    x=Input(ids.x_axis, "value"),
+    step=Input(ids.step, "value"),
+    toggles=Input(ids.toggles, "value"),
+    step_max=State(ids.step, "max"),
+)
 
 
 @callback(
@@ -135,8 +156,9 @@ collect_view = _grid.collect(PAGE, mode=Input(ids.mode, "value"), x=Input(ids.x_
     State(ids.step, "max"),
     prevent_initial_call=True,
 )
-def update_step(plotted: Any, tag_regex: Any, _version: Any, mode: Any, value: Any, typed: Any,
-                old_max: Any) -> tuple[Any, ...]:
+def update_step(
+    plotted: Any, tag_regex: Any, _version: Any, mode: Any, value: Any, typed: Any, old_max: Any
+) -> tuple[Any, ...]:
     """Keep the compare step on a logged step of the shown runs and tags, the slider and the box equal.
 
     A step typed in the box moves the slider (snapped to the nearest logged step); new data or
@@ -155,8 +177,15 @@ def update_step(plotted: Any, tag_regex: Any, _version: Any, mode: Any, value: A
         wanted = follow_latest(value, old_max)
     slider = step_range(hist_data.steps(source, runs, GRID.tags_of(source, runs, tag_regex)), wanted)
     chosen = slider["value"]
-    return (slider["min"], slider["max"], slider["step"], slider["marks"], slider["disabled"],
-            chosen if chosen != value else no_update, chosen if chosen != typed else no_update)
+    return (
+        slider["min"],
+        slider["max"],
+        slider["step"],
+        slider["marks"],
+        slider["disabled"],
+        chosen if chosen != value else no_update,
+        chosen if chosen != typed else no_update,
+    )
 
 
 # Show the controls of the chosen mode (time axis for offset/overlay; step and normalize for compare).

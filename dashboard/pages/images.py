@@ -32,7 +32,7 @@ FILTER_STEP = 0.05
 EMPTY = _grid.EmptyText(
     "No image data was found",
     hint="Log an image with TensorBoard's SummaryWriter (torch.utils.tensorboard, tensorboardX or tf.summary); "
-         "new steps show up here while training runs.",
+    "new steps show up here while training runs.",
     code='writer.add_image("inputs/sample", img_tensor, step)  # CHW float in [0, 1] or uint8',
 )
 
@@ -64,26 +64,36 @@ class ImageView(View):
     def options_from_query(cls, query: Mapping[str, urlstate.QueryValue]) -> dict[str, Any]:
         """Return brightness, contrast and actual size from a URL query."""
         low, high = FILTER_RANGE
-        return {"brightness": urlstate.as_float(query.get("brightness"), 1.0, low=low, high=high),
-                "contrast": urlstate.as_float(query.get("contrast"), 1.0, low=low, high=high),
-                "actual_size": urlstate.as_bool(query.get("actual"), False)}
+        return {
+            "brightness": urlstate.as_float(query.get("brightness"), 1.0, low=low, high=high),
+            "contrast": urlstate.as_float(query.get("contrast"), 1.0, low=low, high=high),
+            "actual_size": urlstate.as_bool(query.get("actual"), False),
+        }
 
     @classmethod
     def options_from_controls(cls, values: Mapping[str, Any]) -> dict[str, Any]:
         """Return brightness, contrast and actual size from the sidebar's controls (see display)."""
-        return {"brightness": _multiplier(values.get("brightness")), "contrast": _multiplier(values.get("contrast")),
-                "actual_size": "actual" in switched(values.get("actual"))}
+        return {
+            "brightness": _multiplier(values.get("brightness")),
+            "contrast": _multiplier(values.get("contrast")),
+            "actual_size": "actual" in switched(values.get("actual")),
+        }
 
     def display(self) -> dict[str, Any]:
         """Return the sidebar controls' values for this view (only the URL and the CSS depend on them)."""
-        return {"brightness": self.brightness, "contrast": self.contrast,
-                "actual": ["actual"] if self.actual_size else []}
+        return {
+            "brightness": self.brightness,
+            "contrast": self.contrast,
+            "actual": ["actual"] if self.actual_size else [],
+        }
 
     def options_query(self) -> dict[str, object]:
         """Return the query parameters of the options that differ from the defaults."""
-        return {"brightness": None if self.brightness == 1.0 else f"{self.brightness:g}",
-                "contrast": None if self.contrast == 1.0 else f"{self.contrast:g}",
-                "actual": True if self.actual_size else None}
+        return {
+            "brightness": None if self.brightness == 1.0 else f"{self.brightness:g}",
+            "contrast": None if self.contrast == 1.0 else f"{self.contrast:g}",
+            "actual": True if self.actual_size else None,
+        }
 
 
 def _multiplier(value: Any) -> float:
@@ -93,8 +103,10 @@ def _multiplier(value: Any) -> float:
 
 def view_style(view: ImageView) -> dict[str, Any]:
     """Return the main area's style (the image filter as a CSS variable) and class (actual size or fitted)."""
-    return {"style": {"--media-filter": css_filter(view.brightness, view.contrast)},
-            "className": "main media-main" + (" media-actual" if view.actual_size else "")}
+    return {
+        "style": {"--media-filter": css_filter(view.brightness, view.contrast)},
+        "className": "main media-main" + (" media-actual" if view.actual_size else ""),
+    }
 
 
 def controls(view: ImageView, _context: object = None) -> list[Component]:
@@ -102,16 +114,30 @@ def controls(view: ImageView, _context: object = None) -> list[Component]:
     marks = {0: "0", 1: "1×", 5: "5×"}
 
     def slider(control_id: str, value: float) -> dcc.Slider:
-        return dcc.Slider(id=control_id, min=FILTER_RANGE[0], max=FILTER_RANGE[1], step=FILTER_STEP, value=value,
-                          marks=marks, updatemode="drag", className="media-filter-slider")
+        return dcc.Slider(
+            id=control_id,
+            min=FILTER_RANGE[0],
+            max=FILTER_RANGE[1],
+            step=FILTER_STEP,
+            value=value,
+            marks=marks,
+            updatemode="drag",
+            className="media-filter-slider",
+        )
 
     return [
         field("Brightness", slider(ids.brightness, view.brightness)),
         field("Contrast", slider(ids.contrast, view.contrast)),
-        html.Div(html.Button("Reset brightness and contrast", id=ids.reset, n_clicks=0, className="small-button"),
-                 className="button-row media-reset-row"),
-        dcc.Checklist(id=ids.actual, value=view.display()["actual"], className="toggle-list",
-                      options=[{"label": "Show actual image size", "value": "actual"}]),
+        html.Div(
+            html.Button("Reset brightness and contrast", id=ids.reset, n_clicks=0, className="small-button"),
+            className="button-row media-reset-row",
+        ),
+        dcc.Checklist(
+            id=ids.actual,
+            value=view.display()["actual"],
+            className="toggle-list",
+            options=[{"label": "Show actual image size", "value": "actual"}],
+        ),
     ]
 
 
@@ -120,8 +146,9 @@ def cards(request: _grid.CardRequest) -> Any:
     return _media.cards(PAGE, request)
 
 
-GRID = _grid.GridPage(PAGE, "images", ImageView, EMPTY, cards, sidebar=controls, main=view_style,
-                      display=ImageView.display)
+GRID = _grid.GridPage(
+    PAGE, "images", ImageView, EMPTY, cards, sidebar=controls, main=view_style, display=ImageView.display
+)
 
 
 def layout(**query: Any) -> html.Div:
@@ -129,8 +156,12 @@ def layout(**query: Any) -> html.Div:
     return _grid.layout(GRID, query)
 
 
-collect_display = _grid.collect_display(PAGE, brightness=Input(ids.brightness, "value"),
-                                        contrast=Input(ids.contrast, "value"), actual=Input(ids.actual, "value"))
+collect_display = _grid.collect_display(
+    PAGE,
+    brightness=Input(ids.brightness, "value"),
+    contrast=Input(ids.contrast, "value"),
+    actual=Input(ids.actual, "value"),
+)
 
 
 @callback(
@@ -159,9 +190,15 @@ def reset_filters(clicks: int | None) -> tuple[Any, Any]:
 _CARD = (PAGE, MATCH, MATCH, MATCH)
 
 
-@callback(*step_outputs(*_CARD), Input(card_ids.slider(*_CARD), "value"), Input(card_ids.step_input(*_CARD), "value"),
-          Input(shell_ids.version, "data"), State(card_ids.slider(*_CARD), "max"), State(card_ids.slider(*_CARD), "id"),
-          prevent_initial_call=True)
+@callback(
+    *step_outputs(*_CARD),
+    Input(card_ids.slider(*_CARD), "value"),
+    Input(card_ids.step_input(*_CARD), "value"),
+    Input(shell_ids.version, "data"),
+    State(card_ids.slider(*_CARD), "max"),
+    State(card_ids.slider(*_CARD), "id"),
+    prevent_initial_call=True,
+)
 def show_step(position: Any, typed: Any, _version: Any, old_last: Any, card_id: Any) -> tuple[Any, ...]:
     """Show the step the slider or the step box picked, or follow new data (stays on the newest step); also the
     image's alt text and class."""

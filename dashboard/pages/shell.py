@@ -26,16 +26,26 @@ def layout(source: data.DataSource, *, reload_interval: float) -> html.Div:
         The layout; dash.page_container holds the page.
     """
     return shell_component.shell(
-        version=source.version(), runs=source.runs(), last_loaded=source.last_loaded(),
-        problems=_records(source), reload_interval=reload_interval,
-        demo_logdir=source.logdir if source.settings.demo else None)
+        version=source.version(),
+        runs=source.runs(),
+        last_loaded=source.last_loaded(),
+        problems=_records(source),
+        reload_interval=reload_interval,
+        demo_logdir=source.logdir if source.settings.demo else None,
+    )
 
 
 def nav_items(source: data.DataSource) -> list[NavItem]:
     """Return every dashboard of the registry as a tab: active when it has a page and data to show."""
     plugins, has_runs = source.plugins_with_data(), bool(source.runs())
-    return [NavItem(page.title, page.path, page.module is not None and (
-        has_runs if "*" in page.plugins else bool(plugins.intersection(page.plugins)))) for page in REGISTRY]
+    return [
+        NavItem(
+            page.title,
+            page.path,
+            page.module is not None and (has_runs if "*" in page.plugins else bool(plugins.intersection(page.plugins))),
+        )
+        for page in REGISTRY
+    ]
 
 
 @callback(
@@ -69,8 +79,11 @@ def reload_data(_ticks: Any, _clicks: Any, shown_version: Any) -> tuple[Any, Any
 def update_nav(_version: Any, pathname: Any, queries: Any) -> list[Component]:
     """Rebuild the tabs when data arrives, the page changes or the page's selection (query) changes."""
     current = "/" + dash.strip_relative_path(pathname if isinstance(pathname, str) else "/")
-    return shell_component.nav_links(nav_items(data.current()), current=current,
-                                     query=shell_component.page_query(queries if isinstance(queries, list) else []))
+    return shell_component.nav_links(
+        nav_items(data.current()),
+        current=current,
+        query=shell_component.page_query(queries if isinstance(queries, list) else []),
+    )
 
 
 def _records(source: data.DataSource) -> list[dict[str, Any]]:

@@ -22,8 +22,19 @@ from dash.development.base_component import Component
 from dashboard.figures.audio import describe
 from dashboard.figures.images import is_small, nearest_index, step_caption, step_marks
 
-__all__ = ["Address", "CardUpdate", "card_key", "card_keys", "card_update", "cards", "choose_position", "ids",
-           "shown_keys", "step_outputs", "trigger_of"]
+__all__ = [
+    "Address",
+    "CardUpdate",
+    "card_key",
+    "card_keys",
+    "card_update",
+    "cards",
+    "choose_position",
+    "ids",
+    "shown_keys",
+    "step_outputs",
+    "trigger_of",
+]
 
 # The blob address of one logged sample: (run, tag, step, index, wall_time) -> URL (see dashboard.blobs.url).
 Address = Callable[[str, str, int, int, float], str]
@@ -59,8 +70,13 @@ class ids:  # noqa: N801 - a namespace
         return {"type": "media-info", "page": page, "run": run, "tag": tag, "index": index}
 
 
-def cards(page: str, frame: pd.DataFrame, colors: Mapping[str, str], address: Address,
-          store_id: Callable[[str], dict[str, Any]]) -> list[html.Div]:
+def cards(
+    page: str,
+    frame: pd.DataFrame,
+    colors: Mapping[str, str],
+    address: Address,
+    store_id: Callable[[str], dict[str, Any]],
+) -> list[html.Div]:
     """Return one card per (tag, run, sample index) of a samples frame, each at its newest step.
 
     Args:
@@ -98,40 +114,83 @@ def shown_keys(shown: Sequence[Any] | None) -> set[tuple[str, str, int]]:
     """Return the (run, tag, index) of the cards on screen, from their stores' data (anything malformed is left out)."""
     keys = set()
     for item in shown or ():
-        if isinstance(item, Mapping) and isinstance(item.get("run"), str) and isinstance(item.get("tag"), str) \
-                and isinstance(item.get("index"), int) and not isinstance(item.get("index"), bool):
+        if (
+            isinstance(item, Mapping)
+            and isinstance(item.get("run"), str)
+            and isinstance(item.get("tag"), str)
+            and isinstance(item.get("index"), int)
+            and not isinstance(item.get("index"), bool)
+        ):
             keys.add((item["run"], item["tag"], item["index"]))
     return keys
 
 
-def _card(page: str, rows: pd.DataFrame, color: str, samples: int, address: Address,
-          store_id: Callable[[str], dict[str, Any]]) -> html.Div:
+def _card(
+    page: str, rows: pd.DataFrame, color: str, samples: int, address: Address, store_id: Callable[[str], dict[str, Any]]
+) -> html.Div:
     """Return one sample's card at its newest step: title, run, image or player, caption, step box, slider."""
     run, tag, index = str(rows["run"].iloc[0]), str(rows["tag"].iloc[0]), int(rows["index"].iloc[0])
     key = (page, run, tag, index)
     shown = card_update(page, rows, len(rows) - 1, address)
     sample = [html.Span(f"· sample {index + 1} of {samples}", className="media-sample")] if samples > 1 else []
-    header = html.Div(html.Div([
-        html.Span(tag, className="card-title", title=tag),
-        html.Span([html.Span(className="swatch", style={"backgroundColor": color}),
-                   html.Span(run, title=run, className="media-run-name"), *sample],
-                  className="card-subtitle media-run"),
-    ], className="card-heading"), className="card-header")
-    return html.Div([
-        header,
-        html.Div(_media_element(key, shown), className="media-frame"),
-        html.Div(shown.info, id=ids.info(*key), className="media-info"),
-        html.Div([
-            html.Div(shown.caption, id=ids.caption(*key), className="media-caption"),
-            html.Label(["Step", dcc.Input(id=ids.step_input(*key), type="number", value=shown.step, debounce=True,
-                                          className="number-input media-step-input")],
-                       title="Type a step and press Enter: shows the logged step nearest to it",
-                       className="media-step-field"),
-        ], className="media-step-row"),
-        dcc.Slider(id=ids.slider(*key), min=0, max=shown.last, step=1, value=shown.position, marks=shown.marks,
-                   updatemode="drag", included=False, allow_direct_input=False, className=shown.slider_class),
-        dcc.Store(id=store_id(card_key(run, tag, index)), data={"tag": tag, "run": run, "index": index}),
-    ], className=f"card media-card media-card-{page}")
+    header = html.Div(
+        html.Div(
+            [
+                html.Span(tag, className="card-title", title=tag),
+                html.Span(
+                    [
+                        html.Span(className="swatch", style={"backgroundColor": color}),
+                        html.Span(run, title=run, className="media-run-name"),
+                        *sample,
+                    ],
+                    className="card-subtitle media-run",
+                ),
+            ],
+            className="card-heading",
+        ),
+        className="card-header",
+    )
+    return html.Div(
+        [
+            header,
+            html.Div(_media_element(key, shown), className="media-frame"),
+            html.Div(shown.info, id=ids.info(*key), className="media-info"),
+            html.Div(
+                [
+                    html.Div(shown.caption, id=ids.caption(*key), className="media-caption"),
+                    html.Label(
+                        [
+                            "Step",
+                            dcc.Input(
+                                id=ids.step_input(*key),
+                                type="number",
+                                value=shown.step,
+                                debounce=True,
+                                className="number-input media-step-input",
+                            ),
+                        ],
+                        title="Type a step and press Enter: shows the logged step nearest to it",
+                        className="media-step-field",
+                    ),
+                ],
+                className="media-step-row",
+            ),
+            dcc.Slider(
+                id=ids.slider(*key),
+                min=0,
+                max=shown.last,
+                step=1,
+                value=shown.position,
+                marks=shown.marks,
+                updatemode="drag",
+                included=False,
+                allow_direct_input=False,
+                className=shown.slider_class,
+            ),
+            dcc.Store(id=store_id(card_key(run, tag, index)), data={"tag": tag, "run": run, "index": index}),
+        ],
+        className=f"card media-card media-card-{page}",
+    )
 
 
 def _media_element(key: tuple[str, str, str, int], shown: CardUpdate) -> Component:
@@ -155,10 +214,17 @@ def step_outputs(page: str, run: Any, tag: Any, index: Any) -> list[Output]:
     """
     key = (page, run, tag, index)
     image = [Output(ids.media(*key), "alt"), Output(ids.media(*key), "className")] if page == "images" else []
-    return [Output(ids.slider(*key), "max"), Output(ids.slider(*key), "marks"), Output(ids.slider(*key), "value"),
-            Output(ids.slider(*key), "className"), Output(ids.step_input(*key), "value"),
-            Output(ids.media(*key), "src"), *image, Output(ids.caption(*key), "children"),
-            Output(ids.info(*key), "children")]
+    return [
+        Output(ids.slider(*key), "max"),
+        Output(ids.slider(*key), "marks"),
+        Output(ids.slider(*key), "value"),
+        Output(ids.slider(*key), "className"),
+        Output(ids.step_input(*key), "value"),
+        Output(ids.media(*key), "src"),
+        *image,
+        Output(ids.caption(*key), "children"),
+        Output(ids.info(*key), "children"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -192,8 +258,17 @@ class CardUpdate:
     def values(self, page: str) -> tuple[Any, ...]:
         """Return the values of a card's step callback, in the order of step_outputs(page, ...)."""
         image = (self.alt, self.media_class) if page == "images" else ()
-        return (self.last, self.marks, self.position, self.slider_class, self.step, self.src, *image, self.caption,
-                self.info)
+        return (
+            self.last,
+            self.marks,
+            self.position,
+            self.slider_class,
+            self.step,
+            self.src,
+            *image,
+            self.caption,
+            self.info,
+        )
 
 
 def card_update(kind: str, rows: pd.DataFrame, position: int, address: Address) -> CardUpdate:
@@ -220,12 +295,23 @@ def card_update(kind: str, rows: pd.DataFrame, position: int, address: Address) 
         media_class = "media-image pixelated" if is_small(width, height) else "media-image"
     else:
         label = str(row["label"] or "")
-        info = [html.Span(describe({str(name): value for name, value in row.items()}), className="media-format"),
-                *([html.Span(label, className="media-label", title=label)] if label else [])]
+        info = [
+            html.Span(describe({str(name): value for name, value in row.items()}), className="media-format"),
+            *([html.Span(label, className="media-label", title=label)] if label else []),
+        ]
         media_class = "media-audio"
-    return CardUpdate(position, last, step_marks(rows["step"].to_numpy()),
-                      "media-slider" + (" media-slider-single" if last == 0 else ""), step, src,
-                      f"{tag} · {run} · step {step}", media_class, step_caption(step, float(row["wall_time"])), info)
+    return CardUpdate(
+        position,
+        last,
+        step_marks(rows["step"].to_numpy()),
+        "media-slider" + (" media-slider-single" if last == 0 else ""),
+        step,
+        src,
+        f"{tag} · {run} · step {step}",
+        media_class,
+        step_caption(step, float(row["wall_time"])),
+        info,
+    )
 
 
 def choose_position(steps: Sequence[int], trigger: str, position: Any, typed: Any, old_last: Any) -> int:

@@ -92,35 +92,52 @@ def card(page: TextSteps, color: str, markdown: bool, store: Component) -> html.
     """
     run, tag = page.run, page.tag
     noun = "step" if page.total == 1 else "steps"
-    heading = html.Div([
-        html.Span(tag, className="card-title", title=tag),
-        html.Span([html.Span(className="swatch", style={"backgroundColor": color}),
-                   html.Span(run, className="text-card-run", title=run),
-                   html.Span(f" · {page.total:,} {noun}", className="text-card-count")],
-                  className="card-subtitle text-card-subtitle"),
-    ], className="card-heading")
+    heading = html.Div(
+        [
+            html.Span(tag, className="card-title", title=tag),
+            html.Span(
+                [
+                    html.Span(className="swatch", style={"backgroundColor": color}),
+                    html.Span(run, className="text-card-run", title=run),
+                    html.Span(f" · {page.total:,} {noun}", className="text-card-count"),
+                ],
+                className="card-subtitle text-card-subtitle",
+            ),
+        ],
+        className="card-heading",
+    )
     attributes: dict[str, Any] = {"data-run": run, "data-tag": tag}
-    return html.Div([
-        html.Div(heading, className="card-header"),
-        html.Div(steps_view(page, markdown), id=ids.steps(card_key(run, tag)), className="text-steps"),
-        pager(page),
-        store,
-    ], className="card text-card", **attributes)
+    return html.Div(
+        [
+            html.Div(heading, className="card-header"),
+            html.Div(steps_view(page, markdown), id=ids.steps(card_key(run, tag)), className="text-steps"),
+            pager(page),
+            store,
+        ],
+        className="card text-card",
+        **attributes,
+    )
 
 
 def steps_view(page: TextSteps, markdown: bool) -> list[html.Article]:
     """Return one block per step of the page: "Step N" and its wall time over the rendered text."""
     rows = page.rows
     blocks = []
-    for step, wall_time, value, shape, values in zip(rows["step"], rows["wall_time"], rows["value"], rows["shape"],
-                                                     rows["values"]):
-        header = html.Div([html.Span(f"Step {int(step):,}", className="text-step-number"),
-                           html.Span(wall_time_text(float(wall_time)), className="text-step-time")],
-                          className="text-step-header")
+    for step, wall_time, value, shape, values in zip(
+        rows["step"], rows["wall_time"], rows["value"], rows["shape"], rows["values"]
+    ):
+        header = html.Div(
+            [
+                html.Span(f"Step {int(step):,}", className="text-step-number"),
+                html.Span(wall_time_text(float(wall_time)), className="text-step-time"),
+            ],
+            className="text-step-header",
+        )
         body = render_text(str(value), list(shape), list(values), markdown=markdown)
         attributes: dict[str, Any] = {"data-step": str(int(step))}
-        blocks.append(html.Article([header, html.Div(body, className="text-step-body")], className="text-step",
-                                   **attributes))
+        blocks.append(
+            html.Article([header, html.Div(body, className="text-step-body")], className="text-step", **attributes)
+        )
     return blocks
 
 
@@ -128,14 +145,29 @@ def pager(page: TextSteps) -> html.Div:
     """Return the pager under a card's steps (hidden when everything fits on one page)."""
     key = card_key(page.run, page.tag)
     disabled = pager_disabled(page)
-    buttons = {action: html.Button(_LABELS[action], id=ids.pager_button(action, key), n_clicks=0,
-                                   title=_TITLES[action], disabled=disabled[action], className="small-button",
-                                   **_aria_label(_TITLES[action]))
-               for action in PAGER_BUTTONS}
-    return html.Div([buttons["newest"], buttons["newer"],
-                     html.Span(position_text(page), id=ids.position(key), className="text-pager-position"),
-                     buttons["older"], buttons["oldest"]],
-                    className="text-pager", style=None if page.pages > 1 else {"display": "none"})
+    buttons = {
+        action: html.Button(
+            _LABELS[action],
+            id=ids.pager_button(action, key),
+            n_clicks=0,
+            title=_TITLES[action],
+            disabled=disabled[action],
+            className="small-button",
+            **_aria_label(_TITLES[action]),
+        )
+        for action in PAGER_BUTTONS
+    }
+    return html.Div(
+        [
+            buttons["newest"],
+            buttons["newer"],
+            html.Span(position_text(page), id=ids.position(key), className="text-pager-position"),
+            buttons["older"],
+            buttons["oldest"],
+        ],
+        className="text-pager",
+        style=None if page.pages > 1 else {"display": "none"},
+    )
 
 
 def _aria_label(label: str) -> dict[str, Any]:

@@ -15,5 +15,17 @@ from loaders.api.oneshot import (
 )
 from loaders.api.select import Selector
 
-__all__ = ["READER_KINDS", "RESTART_POLICIES", "Logdir", "Progress", "Selector", "read_audio", "read_histograms",
-           "read_images", "read_pr_curves", "read_scalars", "read_tensors", "read_text"]
+__all__ = [
+    "READER_KINDS",
+    "RESTART_POLICIES",
+    "Logdir",
+    "Progress",
+    "Selector",
+    "read_audio",
+    "read_histograms",
+    "read_images",
+    "read_pr_curves",
+    "read_scalars",
+    "read_tensors",
+    "read_text",
+]

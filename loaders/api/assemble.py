@@ -78,11 +78,16 @@ def tag_stats(run: str, entries: tuple[FileEntry, ...], assembled: Callable[[str
             parts.append(table.append_column("kind", pa.repeat(pa.scalar(kind), table.num_rows)))
     if not parts:
         return pd.DataFrame()
-    grouped = (pa.concat_tables(parts).group_by(["tag", "kind"], use_threads=False)
-               .aggregate([("step", "count"), ("step", "min"), ("step", "max")]).to_pydict())
+    grouped = (
+        pa.concat_tables(parts)
+        .group_by(["tag", "kind"], use_threads=False)
+        .aggregate([("step", "count"), ("step", "min"), ("step", "max")])
+        .to_pydict()
+    )
     stats: dict[str, dict[str, tuple[int, int, int]]] = {}
-    for tag, kind, count, first, last in zip(grouped["tag"], grouped["kind"], grouped["step_count"],
-                                             grouped["step_min"], grouped["step_max"]):
+    for tag, kind, count, first, last in zip(
+        grouped["tag"], grouped["kind"], grouped["step_count"], grouped["step_min"], grouped["step_max"]
+    ):
         stats.setdefault(tag, {})[kind] = (count, first, last)
     return tag_rows(run, stats, known)
 
@@ -106,9 +111,16 @@ def tag_rows(run: str, stats: dict[str, dict[str, tuple[int, int, int]]], known:
     if not rows:
         return pd.DataFrame()
     tags, plugins, counts, firsts, lasts = zip(*rows)
-    return pd.DataFrame({"run": run, "tag": pd.array(tags, dtype="str"), "plugin": list(plugins),
-                         "count": np.array(counts, dtype=np.int64), "first_step": np.array(firsts, dtype=np.int64),
-                         "last_step": np.array(lasts, dtype=np.int64)})
+    return pd.DataFrame(
+        {
+            "run": run,
+            "tag": pd.array(tags, dtype="str"),
+            "plugin": list(plugins),
+            "count": np.array(counts, dtype=np.int64),
+            "first_step": np.array(firsts, dtype=np.int64),
+            "last_step": np.array(lasts, dtype=np.int64),
+        }
+    )
 
 
 Index = dict[str, dict[str, tuple[int, int, int]]]

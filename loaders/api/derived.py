@@ -58,8 +58,10 @@ class DerivedReaders(KindReaders):
         under = [run for run in runs if any(h in (".", run) or run.startswith(h + "/") for h in holders)]
         scalars = self.scalars(under) if under else reader_form(SCHEMAS["scalars"].empty_table()).to_pandas()
         frame = sessions_frame(rows.to_pandas(), scalars, runs)
-        self._derived_problems["hparams"] = [Problem(self.path, -1, "bad_hparams", f"{self.path}: hparams: {message}")
-                                             for message in frame.attrs.get("problems", [])]
+        self._derived_problems["hparams"] = [
+            Problem(self.path, -1, "bad_hparams", f"{self.path}: hparams: {message}")
+            for message in frame.attrs.get("problems", [])
+        ]
         return frame
 
     def graph(self, run: str) -> Graph:
@@ -87,8 +89,9 @@ class DerivedReaders(KindReaders):
             messages = list(graph.problems)
         except ValueError as error:
             graph, messages = empty_graph(), [str(error)]
-        self._derived_problems[f"graph:{run}"] = [Problem(where, -1, "bad_graph", f"{where}: graph: {message}")
-                                                   for message in messages]
+        self._derived_problems[f"graph:{run}"] = [
+            Problem(where, -1, "bad_graph", f"{where}: graph: {message}") for message in messages
+        ]
         return graph
 
     def profiles(self) -> pd.DataFrame:
@@ -103,5 +106,7 @@ class DerivedReaders(KindReaders):
         Raises:
             NotImplementedError: always, for now; profiles() lists the capture files.
         """
-        raise NotImplementedError(f"Logdir.trace({run!r}, session={session!r}, host={host!r}): reading profiler "
-                                  f"traces is not implemented yet; Logdir.profiles() lists the capture files")
+        raise NotImplementedError(
+            f"Logdir.trace({run!r}, session={session!r}, host={host!r}): reading profiler "
+            f"traces is not implemented yet; Logdir.profiles() lists the capture files"
+        )

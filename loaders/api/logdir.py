@@ -50,8 +50,15 @@ class Logdir(DerivedReaders):
     """
 
     @options_by_keyword
-    def __init__(self, logdir: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None,
-                 restarts: str = "purge", progress: Progress | None = None, settle_s: float = SETTLE_S) -> None:
+    def __init__(
+        self,
+        logdir: str | os.PathLike[str],
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        restarts: str = "purge",
+        progress: Progress | None = None,
+        settle_s: float = SETTLE_S,
+    ) -> None:
         """Discover the runs of logdir.
 
         The options are keyword-only: Logdir("runs", cache_dir="/tmp/cache").
@@ -146,9 +153,12 @@ class Logdir(DerivedReaders):
         try:
             entry = self._cache.entry(path)
         except OSError as error:
-            self._file_problems[path] = Problem(path, -1, "unreadable_file",
-                                                f"{path}: cannot read this event file ({error.strerror or error}); "
-                                                f"skipped it")
+            self._file_problems[path] = Problem(
+                path,
+                -1,
+                "unreadable_file",
+                f"{path}: cannot read this event file ({error.strerror or error}); skipped it",
+            )
             return None
         self._file_problems.pop(path, None)
         return entry
@@ -179,8 +189,9 @@ class Logdir(DerivedReaders):
             self._memo[(run, kind)] = (key, table)
             return table
 
-    def _assembled_tags(self, run: str, kind: str, wanted: list[str],
-                        index: dict[str, tuple[int, int, int]] | None) -> pa.Table:
+    def _assembled_tags(
+        self, run: str, kind: str, wanted: list[str], index: dict[str, tuple[int, int, int]] | None
+    ) -> pa.Table:
         """Return _assembled(run, kind)'s rows of the wanted tags, without assembling the other tags' rows.
 
         Args:
@@ -198,8 +209,9 @@ class Logdir(DerivedReaders):
                 return reader_form(SCHEMAS[kind].empty_table())
             return self._assemble(run, kind, entries, wanted)
 
-    def _assemble(self, run: str, kind: str, entries: tuple[FileEntry, ...],
-                  wanted: list[str] | None = None) -> pa.Table:
+    def _assemble(
+        self, run: str, kind: str, entries: tuple[FileEntry, ...], wanted: list[str] | None = None
+    ) -> pa.Table:
         """Concatenate the run's files' rows of kind in file order, apply the restart policy, add `run`.
 
         wanted, when given, keeps only those tags' rows (filtered per file, before anything is copied).
@@ -221,12 +233,14 @@ class Logdir(DerivedReaders):
         try:
             return self._cache.table(entry.path, kind)
         except CacheError as error:
-            self._file_problems[entry.path] = Problem(entry.path, -1, "unreadable_file",
-                                                      f"{error}; its rows are left out")
+            self._file_problems[entry.path] = Problem(
+                entry.path, -1, "unreadable_file", f"{error}; its rows are left out"
+            )
             return SCHEMAS[kind].empty_table()
 
-    def _file_table(self, entry: FileEntry, kind: str, known: dict[str, TagInfo],
-                    wanted: list[str] | None = None) -> pa.Table:
+    def _file_table(
+        self, entry: FileEntry, kind: str, known: dict[str, TagInfo], wanted: list[str] | None = None
+    ) -> pa.Table:
         """Return one file's rows of kind (only the wanted tags', if given), plugin-less tensors resolved."""
         # the file's tag index for kind, when it describes the rows exactly (no plugin-less tensors to resolve)
         tags = entry.index.get(kind, {}) if entry.index is not None and not entry.unresolved else None
@@ -266,8 +280,9 @@ class Logdir(DerivedReaders):
             parts = [self._assembled_tags(run, kind, wanted, _kind_index(indexes[run], kind)) for run in selected]
         return pa.concat_tables(parts) if parts else reader_form(SCHEMAS[kind].empty_table())
 
-    def _select_tags(self, kind: str, selected: list[str],
-                     tag_selector: list[str] | re.Pattern[str] | None) -> tuple[list[str], dict[str, Index | None]]:
+    def _select_tags(
+        self, kind: str, selected: list[str], tag_selector: list[str] | re.Pattern[str] | None
+    ) -> tuple[list[str], dict[str, Index | None]]:
         """Return the tags of kind tag_selector picks in the selected runs (sorted), and each run's tag index.
 
         Raises:
@@ -381,8 +396,9 @@ class Logdir(DerivedReaders):
         frames = []
         for run in selected:
             index, entries = self._index(run), self._run_entries(run)
-            frames.append(tag_stats(run, entries, self._assembled) if index is None
-                          else index_stats(run, entries, index))
+            frames.append(
+                tag_stats(run, entries, self._assembled) if index is None else index_stats(run, entries, index)
+            )
         columns = ["run", "tag", "plugin", "count", "first_step", "last_step"]
         frames = [frame for frame in frames if len(frame)]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
@@ -398,9 +414,12 @@ class Logdir(DerivedReaders):
         """
         selected = self._select_runs(runs)
         self._load(selected)
-        rows = [(run, printable(entry.path), info.tag, info.plugin, info.display_name, info.description,
-                 info.data_class)
-                for run in selected for entry in self._run_entries(run) for info in entry.tags.values()]
+        rows = [
+            (run, printable(entry.path), info.tag, info.plugin, info.display_name, info.description, info.data_class)
+            for run in selected
+            for entry in self._run_entries(run)
+            for info in entry.tags.values()
+        ]
         return pd.DataFrame(rows, columns=["run", "path", "tag", "plugin", "display_name", "description", "data_class"])
 
     def files(self, runs: Selector = None) -> pd.DataFrame:
@@ -411,10 +430,14 @@ class Logdir(DerivedReaders):
         """
         selected = self._select_runs(runs)
         self._load(selected)
-        rows = [(run, printable(e.path), e.size, e.num_records, e.end_offset, e.truncated, e.stopped, e.file_version)
-                for run in selected for e in self._run_entries(run)]
-        return pd.DataFrame(rows, columns=["run", "path", "size", "records", "end_offset", "truncated", "stopped",
-                                           "file_version"])
+        rows = [
+            (run, printable(e.path), e.size, e.num_records, e.end_offset, e.truncated, e.stopped, e.file_version)
+            for run in selected
+            for e in self._run_entries(run)
+        ]
+        return pd.DataFrame(
+            rows, columns=["run", "path", "size", "records", "end_offset", "truncated", "stopped", "file_version"]
+        )
 
     def problems(self) -> pd.DataFrame:
         """Return everything wrong found so far: path, offset, kind, message (one row each; see printable())."""
@@ -434,8 +457,12 @@ def _kind_index(index: Index | None, kind: str) -> dict[str, tuple[int, int, int
 def _vanished(logdir: str, run: str) -> Problem:
     """Return the notice for a run whose event files are gone (reported by the refresh that finds it gone)."""
     where = os.path.normpath(os.path.join(logdir, run))
-    return Problem(where, -1, "vanished", f"{where}: run {run!r} is gone (its event files were deleted or moved); "
-                                          f"its data is no longer shown")
+    return Problem(
+        where,
+        -1,
+        "vanished",
+        f"{where}: run {run!r} is gone (its event files were deleted or moved); its data is no longer shown",
+    )
 
 
 def _size(path: str) -> int:

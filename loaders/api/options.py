@@ -34,12 +34,14 @@ def options_by_keyword(func: F) -> F:
     @functools.wraps(func)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if len(args) > len(names):
-            extra = args[len(names):]
+            extra = args[len(names) :]
             title = _title(func, args[0] if is_method else None)
             given = [f"{option}={_short(value)}" for option, value in zip(options, extra)]
-            raise TypeError(f"{title}() takes {', '.join(shown) or 'no arguments'} positionally and its options "
-                            f"by keyword only; got {len(extra)} more positional argument(s): write "
-                            f"{title}({', '.join([*shown, *given])}) (options: {', '.join(options)})")
+            raise TypeError(
+                f"{title}() takes {', '.join(shown) or 'no arguments'} positionally and its options "
+                f"by keyword only; got {len(extra)} more positional argument(s): write "
+                f"{title}({', '.join([*shown, *given])}) (options: {', '.join(options)})"
+            )
         return func(*args, **kwargs)
 
     return cast(F, checked)

@@ -17,8 +17,10 @@ def check_selector(name: str, value: Selector) -> list[str] | re.Pattern[str] | 
         return [value]
     if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(item, str) for item in value):
         return list(value)
-    raise TypeError(f"{name} must be None (all), a name (str), a list of names, or a compiled regex such as "
-                    f"re.compile('train'); got {type(value).__name__} {value!r:.80}")
+    raise TypeError(
+        f"{name} must be None (all), a name (str), a list of names, or a compiled regex such as "
+        f"re.compile('train'); got {type(value).__name__} {value!r:.80}"
+    )
 
 
 def select(name: str, selector: list[str] | re.Pattern[str] | None, choices: list[str], *, what: str = "") -> list[str]:

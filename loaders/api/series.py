@@ -28,11 +28,12 @@ class TagRows:
         small = indices.astype(np.int16) if len(tags) < 2**15 else indices  # int16 sorts by radix
         order = np.argsort(small, kind="stable").astype(np.int32 if table.num_rows < 2**31 else np.int64)
         bounds = np.searchsorted(indices[order], np.arange(len(tags) + 1))
-        self.rows: dict[str, np.ndarray] = {str(tag): order[bounds[i]:bounds[i + 1]] for i, tag in enumerate(tags)}
+        self.rows: dict[str, np.ndarray] = {str(tag): order[bounds[i] : bounds[i + 1]] for i, tag in enumerate(tags)}
         batches = table.select(list(SERIES_COLUMNS)).to_batches()
         self._starts = np.cumsum([0] + [batch.num_rows for batch in batches])
-        self._batches = [{name: batch.column(name).to_numpy(zero_copy_only=False) for name in SERIES_COLUMNS}
-                         for batch in batches]
+        self._batches = [
+            {name: batch.column(name).to_numpy(zero_copy_only=False) for name in SERIES_COLUMNS} for batch in batches
+        ]
 
     def series(self, tag: str) -> dict[str, np.ndarray]:
         """Return step, wall_time and value of one tag of the run, in point order (KeyError if absent)."""
@@ -40,10 +41,17 @@ class TagRows:
         if len(self._batches) == 1:  # one event file, one chunk: the common case, no cutting
             return {name: _take(column, rows) for name, column in self._batches[0].items()}
         cuts = np.searchsorted(rows, self._starts)
-        pieces = [(columns, rows[cuts[i]:cuts[i + 1]] - self._starts[i]) for i, columns in enumerate(self._batches)
-                  if cuts[i + 1] > cuts[i]]
-        return {name: np.concatenate([_take(columns[name], picked) for columns, picked in pieces]) if pieces
-                else np.empty(0) for name in SERIES_COLUMNS}
+        pieces = [
+            (columns, rows[cuts[i] : cuts[i + 1]] - self._starts[i])
+            for i, columns in enumerate(self._batches)
+            if cuts[i + 1] > cuts[i]
+        ]
+        return {
+            name: np.concatenate([_take(columns[name], picked) for columns, picked in pieces])
+            if pieces
+            else np.empty(0)
+            for name in SERIES_COLUMNS
+        }
 
 
 def _take(column: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -51,7 +59,7 @@ def _take(column: np.ndarray, rows: np.ndarray) -> np.ndarray:
     if rows.size > 2:
         stride = int(rows[1] - rows[0])
         if stride > 0 and int(rows[-1] - rows[0]) == stride * (rows.size - 1) and bool(np.all(np.diff(rows) == stride)):
-            return column[int(rows[0]):int(rows[-1]) + 1:stride]
+            return column[int(rows[0]) : int(rows[-1]) + 1 : stride]
     return column[rows]
 
 

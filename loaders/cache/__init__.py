@@ -36,5 +36,15 @@ CACHE_PROBLEM_KINDS = ("cache_unwritable", "cache_full", "cache_rebuilt", "cache
 """Problem kinds about the cache, not the event files: an unwritable or full cache dir (data kept
 in memory), a damaged entry rebuilt from its event file, a hung ingest worker."""
 
-__all__ = ["CACHE_PROBLEM_KINDS", "FORMAT", "HEAD_BYTES", "MAX_CHUNKS", "SETTLE_S", "Cache", "Decoder", "FileEntry",
-           "default_cache_dir", "default_decoder"]
+__all__ = [
+    "CACHE_PROBLEM_KINDS",
+    "FORMAT",
+    "HEAD_BYTES",
+    "MAX_CHUNKS",
+    "SETTLE_S",
+    "Cache",
+    "Decoder",
+    "FileEntry",
+    "default_cache_dir",
+    "default_decoder",
+]

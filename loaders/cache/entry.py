@@ -74,8 +74,16 @@ class FileEntry:
     @property
     def signature(self) -> tuple[object, ...]:
         """A value that changes whenever the entry's content changes."""
-        return (self.path, self.end_offset, self.size, self.mtime_ns, self.inode, self.truncated, self.head_sha1,
-                self.tail_sha1)
+        return (
+            self.path,
+            self.end_offset,
+            self.size,
+            self.mtime_ns,
+            self.inode,
+            self.truncated,
+            self.head_sha1,
+            self.tail_sha1,
+        )
 
     def kinds(self) -> list[str]:
         """Return the kinds this file has rows of."""
@@ -85,8 +93,10 @@ class FileEntry:
     def to_meta(self) -> dict[str, object]:
         """Return the JSON-ready meta.json content."""
         meta = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "memory"}
-        meta["tags"] = [dict(vars(info), content=base64.b64encode(info.content).decode("ascii"))  # flat: no asdict
-                        for info in self.tags.values()]
+        meta["tags"] = [
+            dict(vars(info), content=base64.b64encode(info.content).decode("ascii"))  # flat: no asdict
+            for info in self.tags.values()
+        ]
         meta["problems"] = [problem.as_dict() for problem in self.problems]
         meta["schema_version"] = SCHEMA_VERSION
         meta["format"] = FORMAT
@@ -101,16 +111,23 @@ class FileEntry:
         """
         try:
             if meta["schema_version"] != SCHEMA_VERSION or meta["format"] != FORMAT:
-                raise CacheError(f"schema {meta['schema_version']}/{meta['format']}, expected "
-                                 f"{SCHEMA_VERSION}/{FORMAT}")
-            values = {f.name: meta[f.name] if f.name not in _NEWER_FIELDS else meta.get(f.name, _NEWER_FIELDS[f.name])
-                      for f in dataclasses.fields(cls) if f.name not in ("memory", "index")}
+                raise CacheError(
+                    f"schema {meta['schema_version']}/{meta['format']}, expected {SCHEMA_VERSION}/{FORMAT}"
+                )
+            values = {
+                f.name: meta[f.name] if f.name not in _NEWER_FIELDS else meta.get(f.name, _NEWER_FIELDS[f.name])
+                for f in dataclasses.fields(cls)
+                if f.name not in ("memory", "index")
+            }
             tags = [TagInfo(**dict(info, content=base64.b64decode(info["content"]))) for info in meta["tags"]]
             values["tags"] = {info.tag: info for info in tags}
             values["restarts"] = tuple((int(o), int(s)) for o, s in meta["restarts"])
             values["problems"] = tuple(Problem(**problem) for problem in meta["problems"])
-            values["chunks"] = {kind: tuple((str(n), int(r)) for n, r in parts)
-                                for kind, parts in meta["chunks"].items() if kind in SCHEMAS}
+            values["chunks"] = {
+                kind: tuple((str(n), int(r)) for n, r in parts)
+                for kind, parts in meta["chunks"].items()
+                if kind in SCHEMAS
+            }
             values["unresolved"] = tuple(meta["unresolved"])
             values["index"] = _index_from_meta(meta.get("index"))
             return cls(**values)
@@ -122,8 +139,11 @@ def _index_from_meta(raw: Mapping[str, Any] | None) -> dict[str, dict[str, tuple
     """Return the tag index stored in meta.json (None when absent: an older entry)."""
     if raw is None:
         return None
-    return {kind: {tag: (int(n), int(a), int(b)) for tag, (n, a, b) in tags.items()}
-            for kind, tags in raw.items() if kind in SCHEMAS}
+    return {
+        kind: {tag: (int(n), int(a), int(b)) for tag, (n, a, b) in tags.items()}
+        for kind, tags in raw.items()
+        if kind in SCHEMAS
+    }
 
 
 def tag_index(tables: Mapping[str, pa.Table]) -> dict[str, dict[str, tuple[int, int, int]]]:
@@ -147,8 +167,10 @@ def tag_index(tables: Mapping[str, pa.Table]) -> dict[str, dict[str, tuple[int, 
         np.minimum.at(first, codes, steps)
         np.maximum.at(last, codes, steps)
         counts = np.bincount(codes, minlength=size)
-        index[kind] = {tag: (int(n), int(a), int(b)) for tag, n, a, b in
-                       zip(encoded.dictionary.to_pylist(), counts.tolist(), first.tolist(), last.tolist())}
+        index[kind] = {
+            tag: (int(n), int(a), int(b))
+            for tag, n, a, b in zip(encoded.dictionary.to_pylist(), counts.tolist(), first.tolist(), last.tolist())
+        }
     return index
 
 
@@ -163,12 +185,16 @@ def chunk_index(chunk: FileChunk, tables: Mapping[str, pa.Table]) -> dict[str, d
         kind -> tag -> (rows, min step, max step), in tables' kind order.
     """
     missing = tag_index({kind: table for kind, table in tables.items() if kind not in chunk.index})
-    return {kind: chunk.index[kind] if kind in chunk.index else missing[kind]
-            for kind, table in tables.items() if table.num_rows}
+    return {
+        kind: chunk.index[kind] if kind in chunk.index else missing[kind]
+        for kind, table in tables.items()
+        if table.num_rows
+    }
 
 
-def merge_index(old: Mapping[str, Mapping[str, tuple[int, int, int]]],
-                new: Mapping[str, Mapping[str, tuple[int, int, int]]]) -> dict[str, dict[str, tuple[int, int, int]]]:
+def merge_index(
+    old: Mapping[str, Mapping[str, tuple[int, int, int]]], new: Mapping[str, Mapping[str, tuple[int, int, int]]]
+) -> dict[str, dict[str, tuple[int, int, int]]]:
     """Return the index of old's rows followed by new's rows."""
     merged = {kind: dict(tags) for kind, tags in old.items()}
     for kind, tags in new.items():
@@ -183,14 +209,22 @@ def merge_index(old: Mapping[str, Mapping[str, tuple[int, int, int]]],
 
 def is_fresh(entry: FileEntry, info: os.stat_result) -> bool:
     """Return True when the file's stat is the one entry was made from (size, mtime, inode and ctime)."""
-    return (entry.size == info.st_size and entry.mtime_ns == info.st_mtime_ns and entry.inode == info.st_ino
-            and entry.ctime_ns == info.st_ctime_ns)
+    return (
+        entry.size == info.st_size
+        and entry.mtime_ns == info.st_mtime_ns
+        and entry.inode == info.st_ino
+        and entry.ctime_ns == info.st_ctime_ns
+    )
 
 
 def only_ctime_moved(entry: FileEntry, info: os.stat_result) -> bool:
     """Return True when the file's size, mtime and inode are entry's but its ctime is not (chmod, a link, a rewrite)."""
-    return (entry.size == info.st_size and entry.mtime_ns == info.st_mtime_ns and entry.inode == info.st_ino
-            and entry.ctime_ns != info.st_ctime_ns)
+    return (
+        entry.size == info.st_size
+        and entry.mtime_ns == info.st_mtime_ns
+        and entry.inode == info.st_ino
+        and entry.ctime_ns != info.st_ctime_ns
+    )
 
 
 def merge_chunk(entry: FileEntry, chunk: FileChunk, info: os.stat_result, tables: dict[str, pa.Table]) -> FileEntry:
@@ -198,20 +232,30 @@ def merge_chunk(entry: FileEntry, chunk: FileChunk, info: os.stat_result, tables
     tags = dict(entry.tags)
     for tag, tag_info in chunk.tags.items():
         tags.setdefault(tag, tag_info)
-    kept = tuple(problem for problem in entry.problems
-                 if problem.kind not in TAIL_KINDS or problem.offset < entry.end_offset)
+    kept = tuple(
+        problem for problem in entry.problems if problem.kind not in TAIL_KINDS or problem.offset < entry.end_offset
+    )
     unresolved = set(entry.unresolved)
     if "tensors" in tables:
         tensors = tables["tensors"]
         unresolved.update(pc.unique(tensors.filter(pc.equal(tensors["plugin"], ""))["tag"]).to_pylist())
     index = None if entry.index is None else merge_index(entry.index, chunk_index(chunk, tables))
     return dataclasses.replace(
-        entry, index=index, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
-        ctime_ns=info.st_ctime_ns, end_offset=chunk.end_offset,
-        file_version=entry.file_version or chunk.file_version, tags=tags,
+        entry,
+        index=index,
+        size=info.st_size,
+        mtime_ns=info.st_mtime_ns,
+        inode=info.st_ino,
+        ctime_ns=info.st_ctime_ns,
+        end_offset=chunk.end_offset,
+        file_version=entry.file_version or chunk.file_version,
+        tags=tags,
         restarts=entry.restarts + tuple((int(o), int(s)) for o, s in chunk.restarts),
-        problems=kept + tuple(chunk.problems), truncated=chunk.truncated, stopped=chunk.stopped,
-        num_records=entry.num_records + chunk.num_records, unresolved=tuple(sorted(unresolved)),
+        problems=kept + tuple(chunk.problems),
+        truncated=chunk.truncated,
+        stopped=chunk.stopped,
+        num_records=entry.num_records + chunk.num_records,
+        unresolved=tuple(sorted(unresolved)),
     )
 
 

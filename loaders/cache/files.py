@@ -141,8 +141,9 @@ def read_chunk(path: str, schema: pa.Schema, rows: int) -> pa.Table:
 
 def chunks_exist(folder: str | None, entry: FileEntry) -> bool:
     """Return True when every chunk file entry lists is present."""
-    return folder is not None and all(os.path.exists(os.path.join(folder, name))
-                                      for parts in entry.chunks.values() for name, _ in parts)
+    return folder is not None and all(
+        os.path.exists(os.path.join(folder, name)) for parts in entry.chunks.values() for name, _ in parts
+    )
 
 
 def compact(folder: str, chunks: dict[str, tuple[tuple[str, int], ...]]) -> tuple[dict, list[str]]:

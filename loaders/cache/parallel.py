@@ -62,9 +62,14 @@ def worker_count(files: int, cpus: int | None = None) -> int:
     return max(1, min(files, cpus))
 
 
-def decode_in_workers(cache: Cache, work: Sequence[tuple[str, int]],
-                      on_done: Callable[[str], None] | None = None, *, workers: int | None = None,
-                      min_bytes: int | None = None) -> set[str]:
+def decode_in_workers(
+    cache: Cache,
+    work: Sequence[tuple[str, int]],
+    on_done: Callable[[str], None] | None = None,
+    *,
+    workers: int | None = None,
+    min_bytes: int | None = None,
+) -> set[str]:
     """Bring the entries of the given files up to date in worker processes, when that pays.
 
     Args:
@@ -120,9 +125,13 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def _timeout_problem(path: str, timeout: float) -> Problem:
-    return Problem(path, -1, "cache_worker_timeout",
-                   f"{path}: the worker processes did not decode this file within {timeout:.0f} s (one hung); stopped "
-                   f"the workers and decoded the file in this process instead")
+    return Problem(
+        path,
+        -1,
+        "cache_worker_timeout",
+        f"{path}: the worker processes did not decode this file within {timeout:.0f} s (one hung); stopped "
+        f"the workers and decoded the file in this process instead",
+    )
 
 
 def _fork_context() -> multiprocessing.context.BaseContext | None:

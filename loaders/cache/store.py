@@ -82,8 +82,13 @@ class Cache:
         decoded_bytes: event-file bytes decoded by this process (tests and progress use it).
     """
 
-    def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *, decoder: Decoder | None = None,
-                 settle_s: float = SETTLE_S) -> None:
+    def __init__(
+        self,
+        cache_dir: str | os.PathLike[str] | None = None,
+        *,
+        decoder: Decoder | None = None,
+        settle_s: float = SETTLE_S,
+    ) -> None:
         """Open (creating) the cache.
 
         Args:
@@ -118,11 +123,17 @@ class Cache:
 
     def _memory_problem(self, where: str, error: OSError) -> None:
         full = error.errno in (errno.ENOSPC, errno.EDQUOT)
-        self.problems.append(Problem(where, -1, "cache_full" if full else "cache_unwritable",
-                                     f"{where}: cache directory {'full' if full else 'not writable'} "
-                                     f"({error.strerror or error}); keeping decoded data in memory for this session "
-                                     f"(free some space, pass another cache_dir or set EVENTSCOPE_CACHE to keep it "
-                                     f"between sessions)"))
+        self.problems.append(
+            Problem(
+                where,
+                -1,
+                "cache_full" if full else "cache_unwritable",
+                f"{where}: cache directory {'full' if full else 'not writable'} "
+                f"({error.strerror or error}); keeping decoded data in memory for this session "
+                f"(free some space, pass another cache_dir or set EVENTSCOPE_CACHE to keep it "
+                f"between sessions)",
+            )
+        )
 
     def entry_dir(self, path: str) -> str | None:
         """Return the cache directory of path's entry (None in memory mode)."""
@@ -170,9 +181,13 @@ class Cache:
 
     def _tail_due(self, entry: FileEntry, info: os.stat_result) -> bool:
         """Return True when entry ends in an incomplete record, unreported, of a file quiet for settle_s seconds."""
-        return (entry.truncated and not entry.stopped and is_fresh(entry, info)
-                and time.time_ns() - info.st_mtime_ns >= self.settle_s * 1e9
-                and not any(p.kind in _SETTLED_KINDS and p.offset >= entry.end_offset for p in entry.problems))
+        return (
+            entry.truncated
+            and not entry.stopped
+            and is_fresh(entry, info)
+            and time.time_ns() - info.st_mtime_ns >= self.settle_s * 1e9
+            and not any(p.kind in _SETTLED_KINDS and p.offset >= entry.end_offset for p in entry.problems)
+        )
 
     def _settle_tail(self, entry: FileEntry, info: os.stat_result) -> FileEntry:
         """Report the incomplete tail of a quiet file; read on past each damaged length (RESYNCS at most)."""
@@ -246,8 +261,9 @@ class Cache:
             return current
         if current is not None and self._can_extend(current, info):
             if only_ctime_moved(current, info):  # same bytes where checked: a chmod, a link, a no-op rewrite
-                return self._write_meta(dataclasses.replace(current, ctime_ns=info.st_ctime_ns,
-                                                            tail_sha1=self._tail_sha1(current)))
+                return self._write_meta(
+                    dataclasses.replace(current, ctime_ns=info.st_ctime_ns, tail_sha1=self._tail_sha1(current))
+                )
             return self._extend_or_rebuild(current, info)
         return self._build(path, info)
 
@@ -316,8 +332,9 @@ class Cache:
         folder = self.entry_dir(entry.path)
         if folder is None:
             raise CacheError(f"{entry.path}: the entry lists chunk files but the cache lives in memory")
-        return pa.concat_tables([schema.empty_table(), *(read_chunk(os.path.join(folder, name), schema, rows)
-                                                         for name, rows in listed)])
+        return pa.concat_tables(
+            [schema.empty_table(), *(read_chunk(os.path.join(folder, name), schema, rows) for name, rows in listed)]
+        )
 
     def _recover(self, entry: FileEntry, error: CacheError) -> FileEntry:
         """Return a readable entry after a chunk failed to load: a newer meta, else a rebuild."""
@@ -329,16 +346,23 @@ class Cache:
             try:
                 rebuilt = self._build(entry.path, os.stat(entry.path))
             except OSError as gone:
-                raise CacheError(f"{entry.path}: cache entry in {self.entry_dir(entry.path)} was damaged ({error}) "
-                                 f"and the event file cannot be read again ({gone.strerror or gone})") from gone
+                raise CacheError(
+                    f"{entry.path}: cache entry in {self.entry_dir(entry.path)} was damaged ({error}) "
+                    f"and the event file cannot be read again ({gone.strerror or gone})"
+                ) from gone
             self._rebuilt_problem(entry.path, str(error))
             self._entries[entry.path] = rebuilt
             return rebuilt
 
     def _rebuilt_problem(self, path: str, why: str) -> None:
-        self.problems.append(Problem(path, -1, "cache_rebuilt",
-                                     f"{path}: cache entry in {self.entry_dir(path)} was damaged ({why}); "
-                                     f"rebuilt it from the event file"))
+        self.problems.append(
+            Problem(
+                path,
+                -1,
+                "cache_rebuilt",
+                f"{path}: cache entry in {self.entry_dir(path)} was damaged ({why}); rebuilt it from the event file",
+            )
+        )
 
     def _read_meta(self, path: str, *, report: bool = True) -> FileEntry | None:
         """Return the entry stored on disk for path, None when absent or damaged (reported if report).
@@ -397,8 +421,16 @@ class Cache:
         head_sha1, head_len = head(path, HEAD_BYTES)
         chunk = self._decode(path, 0, {})
         self.decoded_bytes += chunk.end_offset
-        entry = FileEntry(path=path, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino,
-                          head_sha1=head_sha1, head_len=head_len, end_offset=0, index={})
+        entry = FileEntry(
+            path=path,
+            size=info.st_size,
+            mtime_ns=info.st_mtime_ns,
+            inode=info.st_ino,
+            head_sha1=head_sha1,
+            head_len=head_len,
+            end_offset=0,
+            index={},
+        )
         return self._store(entry, chunk, info, fresh=True)
 
     def _extend_or_rebuild(self, entry: FileEntry, info: os.stat_result) -> FileEntry:

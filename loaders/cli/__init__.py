@@ -26,35 +26,52 @@ Exit status: 0 ok, 1 nothing matched, 2 bad arguments or logdir."""
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `python -m loaders`."""
-    parser = argparse.ArgumentParser(prog="python -m loaders",
-                                     description="Read TensorBoard event files through the Eventscope cache.")
+    parser = argparse.ArgumentParser(
+        prog="python -m loaders", description="Read TensorBoard event files through the Eventscope cache."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    export = commands.add_parser("export", help="write one table kind of a logdir to a file",
-                                 description="Write one table kind of a logdir to a file.", epilog=_EXPORT_NOTES,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    export = commands.add_parser(
+        "export",
+        help="write one table kind of a logdir to a file",
+        description="Write one table kind of a logdir to a file.",
+        epilog=_EXPORT_NOTES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     export.add_argument("logdir", help="the directory the writers wrote to")
     export.add_argument("--kind", required=True, choices=EXPORT_KINDS, help="which table to export")
     export.add_argument("--format", required=True, choices=FORMATS, help="output file format")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
-    export.add_argument("--runs", metavar="REGEX", type=_regex("--runs"),
-                        help="only runs whose name matches (re.search)")
-    export.add_argument("--tags", metavar="REGEX", type=_regex("--tags"),
-                        help="only tags that match (re.search; not for hparams)")
-    inspect = commands.add_parser("inspect", help="print runs, tags and every problem found",
-                                  description="Print per run: tags by plugin with counts and step ranges, "
-                                              "and every problem found (corrupt records, truncation, "
-                                              "steps going backwards, plugins that differ between files).")
+    export.add_argument(
+        "--runs", metavar="REGEX", type=_regex("--runs"), help="only runs whose name matches (re.search)"
+    )
+    export.add_argument(
+        "--tags", metavar="REGEX", type=_regex("--tags"), help="only tags that match (re.search; not for hparams)"
+    )
+    inspect = commands.add_parser(
+        "inspect",
+        help="print runs, tags and every problem found",
+        description="Print per run: tags by plugin with counts and step ranges, "
+        "and every problem found (corrupt records, truncation, "
+        "steps going backwards, plugins that differ between files).",
+    )
     inspect.add_argument("logdir", help="the directory the writers wrote to")
-    inspect.add_argument("--runs", metavar="REGEX", type=_regex("--runs"),
-                         help="only runs whose name matches (re.search)")
+    inspect.add_argument(
+        "--runs", metavar="REGEX", type=_regex("--runs"), help="only runs whose name matches (re.search)"
+    )
     for sub in (export, inspect):
-        sub.add_argument("--cache-dir", metavar="DIR", help="cache directory (default $EVENTSCOPE_CACHE or "
-                                                            "~/.cache/eventscope)")
-        sub.add_argument("--restarts", choices=RESTART_POLICIES, default="purge",
-                         help="purge (default, like TensorBoard): a restart drops the earlier steps it "
-                              "overlaps; keep: keep every row")
-        sub.add_argument("--progress", action="store_true", help="draw the progress bar even when stderr is "
-                                                                 "not a terminal")
+        sub.add_argument(
+            "--cache-dir", metavar="DIR", help="cache directory (default $EVENTSCOPE_CACHE or ~/.cache/eventscope)"
+        )
+        sub.add_argument(
+            "--restarts",
+            choices=RESTART_POLICIES,
+            default="purge",
+            help="purge (default, like TensorBoard): a restart drops the earlier steps it "
+            "overlaps; keep: keep every row",
+        )
+        sub.add_argument(
+            "--progress", action="store_true", help="draw the progress bar even when stderr is not a terminal"
+        )
     return parser
 
 

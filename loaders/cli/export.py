@@ -16,8 +16,9 @@ from loaders.api import Logdir
 from loaders.cli import EXIT_EMPTY, EXIT_OK, EXIT_USAGE
 
 
-def export(logdir: Logdir, kind: str, fmt: str, output: str, *, runs: re.Pattern | None = None,
-           tags: re.Pattern | None = None) -> int:
+def export(
+    logdir: Logdir, kind: str, fmt: str, output: str, *, runs: re.Pattern | None = None, tags: re.Pattern | None = None
+) -> int:
     """Write the rows of one kind to output.
 
     Args:
@@ -40,8 +41,10 @@ def export(logdir: Logdir, kind: str, fmt: str, output: str, *, runs: re.Pattern
     try:
         WRITERS[fmt](table, output)
     except OSError as error:  # a missing folder, a directory, no permission, a full disk
-        print(f"error: cannot write {output!r}: {error.strerror or error}; pass a file path in a writable "
-              f"folder with -o", file=sys.stderr)
+        print(
+            f"error: cannot write {output!r}: {error.strerror or error}; pass a file path in a writable folder with -o",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     print(f"wrote {table.num_rows} {kind} rows to {output}", file=sys.stderr)
     return EXIT_OK
@@ -87,8 +90,9 @@ def _text_columns(table: pa.Table, *, lists_as_json: bool) -> pa.Table:
     for index, column in enumerate(table.columns):
         kind = column.type
         if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
-            encoded = [None if value is None else base64.b64encode(value).decode("ascii")
-                       for value in column.to_pylist()]
+            encoded = [
+                None if value is None else base64.b64encode(value).decode("ascii") for value in column.to_pylist()
+            ]
             table = table.set_column(index, table.field(index).name, pa.array(encoded, pa.string()))
         elif lists_as_json and (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
             encoded = [None if value is None else json.dumps(value) for value in column.to_pylist()]

@@ -27,15 +27,21 @@ def inspect(logdir: Logdir, *, runs: re.Pattern | None, out: TextIO) -> int:
     """
     selected = logdir.runs() if runs is None else [run for run in logdir.runs() if runs.search(run)]
     if not selected:
-        print(f"{printable(logdir.path)}: no runs found (no file with 'tfevents' in its name"
-              f"{' in runs matching ' + repr(runs.pattern) if runs is not None else ''})", file=out)
+        print(
+            f"{printable(logdir.path)}: no runs found (no file with 'tfevents' in its name"
+            f"{' in runs matching ' + repr(runs.pattern) if runs is not None else ''})",
+            file=out,
+        )
         _print_profiles(logdir, out)
         return EXIT_EMPTY
     files, tags = logdir.files(selected), logdir.tags(selected)
     findings = _findings(logdir, selected, files)
-    print(f"{printable(logdir.path)}: {len(selected)} runs, {len(files)} event files, "
-          f"{int(files['records'].sum())} records, "
-          f"{sum(len(items) for items in findings.values())} problems", file=out)
+    print(
+        f"{printable(logdir.path)}: {len(selected)} runs, {len(files)} event files, "
+        f"{int(files['records'].sum())} records, "
+        f"{sum(len(items) for items in findings.values())} problems",
+        file=out,
+    )
     for run in selected:
         _print_run(run, files[files["run"] == run], tags[tags["run"] == run], findings.get(run, []), out)
     if findings.get(""):
@@ -50,8 +56,10 @@ def _print_run(run: str, files: pd.DataFrame, tags: pd.DataFrame, findings: list
     """Print one run's section."""
     print(f"\nrun {run!r}: {len(files)} files, {int(files['records'].sum())} records", file=out)
     for plugin, group in tags.groupby("plugin", sort=True):
-        items = ", ".join(f"{tag} ({count} x, {_steps(first, last)})" for tag, count, first, last in
-                          zip(group["tag"], group["count"], group["first_step"], group["last_step"]))
+        items = ", ".join(
+            f"{tag} ({count} x, {_steps(first, last)})"
+            for tag, count, first, last in zip(group["tag"], group["count"], group["first_step"], group["last_step"])
+        )
         print(f"  {plugin}: {items}", file=out)
     if not len(tags):
         print("  (no summaries)", file=out)
@@ -94,9 +102,11 @@ def _backwards_steps(logdir: Logdir, run: str) -> list[str]:
             drops = np.flatnonzero(np.diff(values) < 0)
             if drops.size:
                 first = drops[0]
-                messages.append(f"{kind} tag {tag!r}: steps go backwards {drops.size} times (first from step "
-                                f"{values[first]} to {values[first + 1]}); a restart without a SessionLog.START "
-                                f"or two writers on one run")
+                messages.append(
+                    f"{kind} tag {tag!r}: steps go backwards {drops.size} times (first from step "
+                    f"{values[first]} to {values[first + 1]}); a restart without a SessionLog.START "
+                    f"or two writers on one run"
+                )
     return messages
 
 
@@ -108,8 +118,10 @@ def _plugin_conflicts(logdir: Logdir, run: str) -> list[str]:
         plugins = list(dict.fromkeys(group["plugin"]))
         if len(plugins) > 1:
             where = "; ".join(f"{plugin} in {path}" for plugin, path in zip(group["plugin"], group["path"]))
-            messages.append(f"tag {tag!r} has different plugins in different files ({where}); "
-                            f"the first file's plugin ({plugins[0]}) is used")
+            messages.append(
+                f"tag {tag!r} has different plugins in different files ({where}); "
+                f"the first file's plugin ({plugins[0]}) is used"
+            )
     return messages
 
 

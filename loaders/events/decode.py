@@ -34,12 +34,25 @@ class _Decoder:
         self.restarts: list[tuple[int, int]] = []
         self.file_version: str | None = None
 
-    def register(self, tag: str, plugin: str, data_class: int, offset: int,
-                 metadata: summary_pb2.SummaryMetadata | None, content: bytes = b"") -> TagInfo:
+    def register(
+        self,
+        tag: str,
+        plugin: str,
+        data_class: int,
+        offset: int,
+        metadata: summary_pb2.SummaryMetadata | None,
+        content: bytes = b"",
+    ) -> TagInfo:
         """Record the first metadata of a tag; it decides the tag's plugin for good."""
-        info = TagInfo(tag=tag, plugin=plugin, data_class=int(data_class), content=content, offset=offset,
-                       display_name=metadata.display_name if metadata else "",
-                       description=metadata.summary_description if metadata else "")
+        info = TagInfo(
+            tag=tag,
+            plugin=plugin,
+            data_class=int(data_class),
+            content=content,
+            offset=offset,
+            display_name=metadata.display_name if metadata else "",
+            description=metadata.summary_description if metadata else "",
+        )
         self.tags[tag] = self.new_tags[tag] = info
         if plugin == "scalars":
             self.scalar_tags.add(tag)
@@ -56,8 +69,9 @@ class _Decoder:
         else:
             self.tensor_value(value, kind, key, metadata)
 
-    def legacy_value(self, value: summary_pb2.Summary.Value, kind: str, key: RowKey,
-                     metadata: summary_pb2.SummaryMetadata | None) -> None:
+    def legacy_value(
+        self, value: summary_pb2.Summary.Value, kind: str, key: RowKey, metadata: summary_pb2.SummaryMetadata | None
+    ) -> None:
         """File a self-describing legacy value (simple_value, histo, image, audio) under its implied plugin."""
         plugin, data_class, rows = LEGACY[kind]
         info = self.tags.get(key[0])
@@ -68,22 +82,37 @@ class _Decoder:
         for row in rows(value):
             self.out.add(plugin, key, row)
 
-    def tensor_value(self, value: summary_pb2.Summary.Value, kind: str | None, key: RowKey,
-                     metadata: summary_pb2.SummaryMetadata | None) -> None:
+    def tensor_value(
+        self,
+        value: summary_pb2.Summary.Value,
+        kind: str | None,
+        key: RowKey,
+        metadata: summary_pb2.SummaryMetadata | None,
+    ) -> None:
         """Decode a tensor value (or an empty one) as the plugin its tag's first metadata named."""
         tag = key[0]
         info = self.tags.get(tag)
         if info is None and metadata is not None:
-            info = self.register(tag, metadata.plugin_data.plugin_name, metadata.data_class, key[3],
-                                 metadata, metadata.plugin_data.content)
+            info = self.register(
+                tag,
+                metadata.plugin_data.plugin_name,
+                metadata.data_class,
+                key[3],
+                metadata,
+                metadata.plugin_data.content,
+            )
         plugin = info.plugin if info else ""
         content = info.content if info else b""
         if metadata is not None and metadata.plugin_data.plugin_name == plugin:
             content = metadata.plugin_data.content  # hparams carry their content on every value
         handler = TENSOR_HANDLERS.get(plugin)
         if kind is None and handler is None:
-            self.out.problem(key[3], "empty_value", f"value of tag {tag!r} at step {key[1]} holds no data "
-                             f"(the writer left it empty); kept in the tensors table")
+            self.out.problem(
+                key[3],
+                "empty_value",
+                f"value of tag {tag!r} at step {key[1]} holds no data "
+                f"(the writer left it empty); kept in the tensors table",
+            )
         add_tensor_value(self.out, key, value.tensor, plugin, content, handler)
 
     def mismatch(self, info: TagInfo, kind: str, key: RowKey) -> None:
@@ -91,9 +120,12 @@ class _Decoder:
         if info.tag in self.mismatched:
             return
         self.mismatched.add(info.tag)
-        self.out.problem(key[3], "plugin_mismatch",
-                         f"tag {info.tag!r} has plugin {info.plugin!r} from its first metadata (byte {info.offset}) "
-                         f"but step {key[1]} holds a legacy {kind} value; filed under {LEGACY[kind][0]}")
+        self.out.problem(
+            key[3],
+            "plugin_mismatch",
+            f"tag {info.tag!r} has plugin {info.plugin!r} from its first metadata (byte {info.offset}) "
+            f"but step {key[1]} holds a legacy {kind} value; filed under {LEGACY[kind][0]}",
+        )
 
     def event(self, event: event_pb2.Event, offset: int) -> None:
         """Handle a non-summary event: file version, session start, graphs and run metadata."""
@@ -179,6 +211,16 @@ def decode_chunk(scan: RecordScan, known: Mapping[str, TagInfo] | None = None) -
 
 def _finish(scan: RecordScan, dec: _Decoder) -> FileChunk:
     problems = sorted([*scan.problems, *dec.out.problems], key=lambda problem: problem.offset)
-    return FileChunk(path=scan.path, start=scan.base, end_offset=scan.end_offset, tables=dec.out.tables(),
-                     tags=dec.new_tags, restarts=dec.restarts, file_version=dec.file_version,
-                     problems=problems, truncated=scan.truncated, stopped=scan.stopped, num_records=len(scan))
+    return FileChunk(
+        path=scan.path,
+        start=scan.base,
+        end_offset=scan.end_offset,
+        tables=dec.out.tables(),
+        tags=dec.new_tags,
+        restarts=dec.restarts,
+        file_version=dec.file_version,
+        problems=problems,
+        truncated=scan.truncated,
+        stopped=scan.stopped,
+        num_records=len(scan),
+    )

@@ -14,8 +14,9 @@ from loaders.events.values import TENSOR_HANDLERS, add_tensor_value
 from loaders.proto import tensor_pb2
 
 
-def resolve_tensors(tensors: pa.Table, tags: Mapping[str, TagInfo], *, path: str = "",
-                    problems: list[Problem] | None = None) -> dict[str, pa.Table]:
+def resolve_tensors(
+    tensors: pa.Table, tags: Mapping[str, TagInfo], *, path: str = "", problems: list[Problem] | None = None
+) -> dict[str, pa.Table]:
     """Re-decode "tensors" rows with plugin "" whose tag's plugin is now known.
 
     A run's files are decoded one at a time, so a tensor value whose metadata was written in
@@ -35,8 +36,11 @@ def resolve_tensors(tensors: pa.Table, tags: Mapping[str, TagInfo], *, path: str
     """
     plugins = tensors.column("plugin").to_pylist()
     tag_names = tensors.column("tag").to_pylist()
-    todo = [i for i, (plugin, tag) in enumerate(zip(plugins, tag_names))
-            if plugin == "" and tag in tags and tags[tag].plugin]
+    todo = [
+        i
+        for i, (plugin, tag) in enumerate(zip(plugins, tag_names))
+        if plugin == "" and tag in tags and tags[tag].plugin
+    ]
     if not todo:
         return {"tensors": tensors} if tensors.num_rows else {}
     out = ChunkColumns(path)
@@ -50,8 +54,9 @@ def resolve_tensors(tensors: pa.Table, tags: Mapping[str, TagInfo], *, path: str
         keep[i] = not add_tensor_value(out, key, tensor, info.plugin, info.content, TENSOR_HANDLERS.get(info.plugin))
     result = out.tables()
     result.pop("tensors", None)  # the originals stay, in place, with their plugin filled in
-    remaining = tensors.set_column(tensors.schema.get_field_index("plugin"), "plugin",
-                                   pa.array(plugins, type=pa.string())).filter(pa.array(keep))
+    remaining = tensors.set_column(
+        tensors.schema.get_field_index("plugin"), "plugin", pa.array(plugins, type=pa.string())
+    ).filter(pa.array(keep))
     if remaining.num_rows:
         result["tensors"] = remaining
     if problems is not None:

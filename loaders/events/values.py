@@ -83,8 +83,14 @@ LEGACY: dict[str, tuple[str, int, LegacyHandler]] = {
 }
 
 
-def add_tensor_value(out: ChunkColumns, key: RowKey, tensor: tensor_pb2.TensorProto, plugin: str,
-                     content: bytes, handler: TensorHandler | None) -> bool:
+def add_tensor_value(
+    out: ChunkColumns,
+    key: RowKey,
+    tensor: tensor_pb2.TensorProto,
+    plugin: str,
+    content: bytes,
+    handler: TensorHandler | None,
+) -> bool:
     """Decode a tensor value as its plugin; what cannot be decoded goes to tensors with a Problem.
 
     Args:
@@ -103,8 +109,11 @@ def add_tensor_value(out: ChunkColumns, key: RowKey, tensor: tensor_pb2.TensorPr
             handler(out, key, tensor, content)
             return True
         except ValueError as err:
-            out.problem(key[3], "bad_value",
-                        f"value of tag {key[0]!r} at step {key[1]} could not be read as plugin {plugin!r} "
-                        f"({err}); kept in the tensors table")
+            out.problem(
+                key[3],
+                "bad_value",
+                f"value of tag {key[0]!r} at step {key[1]} could not be read as plugin {plugin!r} "
+                f"({err}); kept in the tensors table",
+            )
     out.add("tensors", key, tensors.from_tensor(plugin, tensor))
     return False

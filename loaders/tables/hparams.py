@@ -98,8 +98,9 @@ def _metrics_of(experiment: hparams_pb2.Experiment | None) -> list[_Metric]:
     return [_Metric(m.name.tag, m.name.group, m) for m in experiment.metric_infos]
 
 
-def _parent_run(session: str, runs: set[str], decoded: dict[str, _RunHParams], scalar_tags: set[str],
-                metrics: list[_Metric]) -> str:
+def _parent_run(
+    session: str, runs: set[str], decoded: dict[str, _RunHParams], scalar_tags: set[str], metrics: list[_Metric]
+) -> str:
     """Return the run a session belongs to (its parent for add_hparams sub-runs, else itself).
 
     A session is a sub-run when its nearest discovered ancestor run holds no hparams data of
@@ -144,7 +145,6 @@ def _typed_column(values: list[object], declared: str) -> pd.Series:
     if kinds == {str}:
         return pd.Series(values, dtype="str")
     return pd.Series(values, dtype="object")
-
 
 
 def _domain(info: hparams_pb2.HParamInfo) -> list[object] | None:
@@ -223,11 +223,13 @@ def sessions_frame(rows: pd.DataFrame, scalars: pd.DataFrame, runs: list[str]) -
     infos = _hparam_infos(experiments[s] for s in sessions)
     hparam_names = _ordered_union([list(infos), *(sorted(starts[s].hparams) for s in sessions)])
     hp_cols, metric_cols = _column_names(hparam_names, [m.name for m in metrics])
-    frame = _build_frame(sessions, decoded, experiments, infos, hp_cols, metrics, metric_cols,
-                         set(runs), scalars)
-    frame.attrs.update(hparams=list(hp_cols.values()), metrics=list(metric_cols.values()),
-                       domains={hp_cols[n]: d for n, info in infos.items() if (d := _domain(info)) is not None},
-                       problems=problems)
+    frame = _build_frame(sessions, decoded, experiments, infos, hp_cols, metrics, metric_cols, set(runs), scalars)
+    frame.attrs.update(
+        hparams=list(hp_cols.values()),
+        metrics=list(metric_cols.values()),
+        domains={hp_cols[n]: d for n, info in infos.items() if (d := _domain(info)) is not None},
+        problems=problems,
+    )
     return frame
 
 
@@ -241,8 +243,10 @@ def _check_columns(rows: pd.DataFrame) -> None:
         return
     missing = {"run", "kind", "data"} - set(rows.columns)
     if missing:
-        raise ValueError(f"sessions_frame: rows lack the column(s) {sorted(missing)}; pass the "
-                         f"'hparams' chunk rows of all runs with a 'run' column")
+        raise ValueError(
+            f"sessions_frame: rows lack the column(s) {sorted(missing)}; pass the "
+            f"'hparams' chunk rows of all runs with a 'run' column"
+        )
 
 
 def _hparam_infos(experiments: Iterable[hparams_pb2.Experiment | None]) -> dict[str, hparams_pb2.HParamInfo]:
@@ -253,16 +257,25 @@ def _hparam_infos(experiments: Iterable[hparams_pb2.Experiment | None]) -> dict[
     return infos
 
 
-def _build_frame(sessions: list[str], decoded: dict[str, _RunHParams],
-                 experiments: dict[str, hparams_pb2.Experiment | None], infos: dict[str, hparams_pb2.HParamInfo],
-                 hp_cols: dict[str, str], metrics: list[_Metric], metric_cols: dict[str, str], runs: set[str],
-                 scalars: pd.DataFrame) -> pd.DataFrame:
+def _build_frame(
+    sessions: list[str],
+    decoded: dict[str, _RunHParams],
+    experiments: dict[str, hparams_pb2.Experiment | None],
+    infos: dict[str, hparams_pb2.HParamInfo],
+    hp_cols: dict[str, str],
+    metrics: list[_Metric],
+    metric_cols: dict[str, str],
+    runs: set[str],
+    scalars: pd.DataFrame,
+) -> pd.DataFrame:
     last = _last_values(scalars)
     tags = _scalar_tags(scalars)
     starts = _session_starts(decoded)
     columns: dict[str, object] = {
-        "run": pd.Series([_parent_run(s, runs, decoded, tags.get(s, set()), _metrics_of(experiments[s]))
-                          for s in sessions], dtype="str"),
+        "run": pd.Series(
+            [_parent_run(s, runs, decoded, tags.get(s, set()), _metrics_of(experiments[s])) for s in sessions],
+            dtype="str",
+        ),
         "session": pd.Series(sessions, dtype="str"),
     }
     for name, column in hp_cols.items():
@@ -270,7 +283,8 @@ def _build_frame(sessions: list[str], decoded: dict[str, _RunHParams],
         columns[column] = _typed_column(values, _TYPES.get(infos[name].type, "unset") if name in infos else "unset")
     for metric in metrics:
         columns[metric_cols[metric.name]] = pd.Series(
-            [last.get((_metric_run(s, metric.group), metric.tag), np.nan) for s in sessions], dtype="float64")
+            [last.get((_metric_run(s, metric.group), metric.tag), np.nan) for s in sessions], dtype="float64"
+        )
     columns.update(_status_columns(sessions, decoded))
     return pd.DataFrame(columns, index=pd.RangeIndex(len(sessions)))
 
@@ -287,8 +301,11 @@ def _status_columns(sessions: list[str], decoded: dict[str, _RunHParams]) -> dic
         status.append(_STATUS.get(info.end.status, "unknown") if info.end is not None else "unknown")
         start.append(starts[session].start_time_secs or info.start_wall)
         end.append((info.end.end_time_secs or info.end_wall) if info.end is not None else np.nan)
-    return {"status": pd.Series(status, dtype="str"), "start_time": pd.Series(start, dtype="float64"),
-            "end_time": pd.Series(end, dtype="float64")}
+    return {
+        "status": pd.Series(status, dtype="str"),
+        "start_time": pd.Series(start, dtype="float64"),
+        "end_time": pd.Series(end, dtype="float64"),
+    }
 
 
 def experiment_info(rows: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
@@ -317,24 +334,45 @@ def experiment_info(rows: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
     if not experiments:
         hparams = _inferred_hparams([info.start for info in decoded.values() if info.start is not None])
     metrics = _ordered_union(_metrics_of(e) for e in experiments.values())
-    return {"hparams": hparams, "metrics": [_metric_dict(m) for m in metrics],
-            "experiments": [{"run": run, "name": e.name, "description": e.description, "user": e.user,
-                             "time_created": e.time_created_secs} for run, e in experiments.items()]}
+    return {
+        "hparams": hparams,
+        "metrics": [_metric_dict(m) for m in metrics],
+        "experiments": [
+            {
+                "run": run,
+                "name": e.name,
+                "description": e.description,
+                "user": e.user,
+                "time_created": e.time_created_secs,
+            }
+            for run, e in experiments.items()
+        ],
+    }
 
 
 def _hparam_dict(info: hparams_pb2.HParamInfo) -> dict[str, object]:
     which = info.WhichOneof("domain")
-    return {"name": info.name, "display_name": info.display_name or info.name, "description": info.description,
-            "type": _TYPES.get(info.type, "unset"), "domain": _domain(info),
-            "domain_kind": {"domain_interval": "interval", "domain_discrete": "discrete"}.get(which or ""),
-            "inferred": False}
+    return {
+        "name": info.name,
+        "display_name": info.display_name or info.name,
+        "description": info.description,
+        "type": _TYPES.get(info.type, "unset"),
+        "domain": _domain(info),
+        "domain_kind": {"domain_interval": "interval", "domain_discrete": "discrete"}.get(which or ""),
+        "inferred": False,
+    }
 
 
 def _metric_dict(metric: _Metric) -> dict[str, object]:
     info = metric.info
-    return {"name": metric.name, "tag": metric.tag, "group": metric.group,
-            "display_name": info.display_name or metric.name, "description": info.description,
-            "dataset_type": _DATASETS.get(info.dataset_type, "unknown")}
+    return {
+        "name": metric.name,
+        "tag": metric.tag,
+        "group": metric.group,
+        "display_name": info.display_name or metric.name,
+        "description": info.description,
+        "dataset_type": _DATASETS.get(info.dataset_type, "unknown"),
+    }
 
 
 def _inferred_hparams(starts: list[hparams_pb2.SessionStartInfo]) -> list[dict[str, object]]:
@@ -352,5 +390,12 @@ def _inferred(name: str, values: list[object]) -> dict[str, object]:
         domain, domain_kind = [min(values), max(values)], "interval"  # type: ignore[type-var]
     else:
         domain, domain_kind = sorted(set(values), key=str), "discrete"
-    return {"name": name, "display_name": name, "description": "", "type": kind, "domain": domain,
-            "domain_kind": domain_kind, "inferred": True}
+    return {
+        "name": name,
+        "display_name": name,
+        "description": "",
+        "type": kind,
+        "domain": domain,
+        "domain_kind": domain_kind,
+        "inferred": True,
+    }

@@ -70,8 +70,9 @@ def tensor_proto(value: object) -> TensorProto:
         return TensorProto(dtype=DataType.DT_STRING, tensor_shape=shape, string_val=strings)
     dtype = _DTYPES.get(array.dtype)
     if dtype is None:
-        raise ValueError(f"tensor dtype {array.dtype} is not supported; use one of "
-                         f"{sorted(str(d) for d in _DTYPES)} or strings")
+        raise ValueError(
+            f"tensor dtype {array.dtype} is not supported; use one of {sorted(str(d) for d in _DTYPES)} or strings"
+        )
     content = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
     return TensorProto(dtype=dtype, tensor_shape=shape, tensor_content=content)
 
@@ -118,8 +119,12 @@ def encode_png(image: np.ndarray) -> bytes:
     rows = pixels.reshape(height, width * channels)
     raw = np.concatenate([np.zeros((height, 1), np.uint8), rows], axis=1).tobytes()  # filter 0 per row
     header = struct.pack(">IIBBBBB", width, height, 8, _PNG_COLOR_TYPES[channels], 0, 0, 0)
-    return (_PNG_SIGNATURE + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(raw, 9))
-            + _png_chunk(b"IEND", b""))
+    return (
+        _PNG_SIGNATURE
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(raw, 9))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int, int] | None:
@@ -153,8 +158,10 @@ def encoded_image_size(data: bytes) -> tuple[int, int, int]:
         return width, height, 3
     size = _jpeg_size(data) if data.startswith(b"\xff\xd8") else None
     if size is None:
-        raise ValueError(f"encoded image ({len(data)} bytes, starting {data[:8]!r}) is not a PNG, GIF "
-                         f"or JPEG whose size can be read; pass a numpy array instead")
+        raise ValueError(
+            f"encoded image ({len(data)} bytes, starting {data[:8]!r}) is not a PNG, GIF "
+            f"or JPEG whose size can be read; pass a numpy array instead"
+        )
     return size
 
 
@@ -177,8 +184,9 @@ def audio_clips(samples: np.ndarray) -> np.ndarray:
         return array[None, :, :]
     if array.ndim == 3:
         return array
-    raise ValueError(f"audio samples must be (frames,), (frames, channels) or (clips, frames, channels); "
-                     f"got shape {array.shape}")
+    raise ValueError(
+        f"audio samples must be (frames,), (frames, channels) or (clips, frames, channels); got shape {array.shape}"
+    )
 
 
 def encode_wav(clip: np.ndarray, sample_rate: int) -> bytes:
@@ -246,19 +254,31 @@ def legacy_histogram(values: npt.ArrayLike) -> HistogramProto:
     """
     data = np.asarray(values, dtype=np.float64).reshape(-1)
     if data.size == 0 or not np.isfinite(data).all():
-        raise ValueError(f"a legacy histogram needs at least one value and only finite values; "
-                         f"got {data.size} values, {int((~np.isfinite(data)).sum())} not finite")
+        raise ValueError(
+            f"a legacy histogram needs at least one value and only finite values; "
+            f"got {data.size} values, {int((~np.isfinite(data)).sum())} not finite"
+        )
     index = np.minimum(np.searchsorted(_TF_BUCKET_LIMITS, data, side="right"), len(_TF_BUCKET_LIMITS) - 1)
     counts = np.bincount(index, minlength=len(_TF_BUCKET_LIMITS)).astype(np.float64)
     following = np.append(counts[1:], 1.0)
     keep = (counts > 0) | (following > 0)
-    return HistogramProto(min=float(data.min()), max=float(data.max()), num=float(data.size),
-                          sum=float(data.sum()), sum_squares=float(data @ data),
-                          bucket_limit=_TF_BUCKET_LIMITS[keep].tolist(), bucket=counts[keep].tolist())
+    return HistogramProto(
+        min=float(data.min()),
+        max=float(data.max()),
+        num=float(data.size),
+        sum=float(data.sum()),
+        sum_squares=float(data @ data),
+        bucket_limit=_TF_BUCKET_LIMITS[keep].tolist(),
+        bucket=counts[keep].tolist(),
+    )
 
 
-def pr_curve_data(labels: Sequence[bool] | np.ndarray, predictions: Sequence[float] | np.ndarray,
-                  num_thresholds: int = 201, weights: float | np.ndarray = 1.0) -> np.ndarray:
+def pr_curve_data(
+    labels: Sequence[bool] | np.ndarray,
+    predictions: Sequence[float] | np.ndarray,
+    num_thresholds: int = 201,
+    weights: float | np.ndarray = 1.0,
+) -> np.ndarray:
     """Return TensorBoard's PR-curve tensor: rows TP, FP, TN, FN, precision, recall.
 
     Predictions are bucketed by floor(p * (num_thresholds - 1)); counts at threshold i are the
@@ -279,8 +299,10 @@ def pr_curve_data(labels: Sequence[bool] | np.ndarray, predictions: Sequence[flo
     truth = np.asarray(labels).astype(bool).reshape(-1).astype(np.float64)
     scores = np.asarray(predictions, dtype=np.float64).reshape(-1)
     if num_thresholds < 2 or truth.shape != scores.shape:
-        raise ValueError(f"pr curve needs num_thresholds >= 2 (got {num_thresholds}) and labels and "
-                         f"predictions of one size (got {truth.size} and {scores.size})")
+        raise ValueError(
+            f"pr curve needs num_thresholds >= 2 (got {num_thresholds}) and labels and "
+            f"predictions of one size (got {truth.size} and {scores.size})"
+        )
     if scores.size and (scores.min() < 0.0 or scores.max() > 1.0 or np.isnan(scores).any()):
         raise ValueError("pr curve predictions must lie in [0, 1]")
     weight = np.broadcast_to(np.asarray(weights, dtype=np.float64), np.asarray(labels).shape).reshape(-1)

@@ -57,8 +57,14 @@ class EventWriter:
         path: the event file being written.
     """
 
-    def __init__(self, run_dir: str | os.PathLike, *, filename_suffix: str = "",
-                 file_version: str | None = "brain.Event:2", wall_time: float | None = None) -> None:
+    def __init__(
+        self,
+        run_dir: str | os.PathLike,
+        *,
+        filename_suffix: str = "",
+        file_version: str | None = "brain.Event:2",
+        wall_time: float | None = None,
+    ) -> None:
         """Create run_dir if needed and start a new event file with a file_version event.
 
         Args:
@@ -79,8 +85,9 @@ class EventWriter:
     def __enter__(self) -> EventWriter:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.close()
 
     def _time(self, wall_time: float | None) -> float:
@@ -110,8 +117,9 @@ class EventWriter:
             raise ValueError(f"{self.path}: the writer is closed; open a new EventWriter to write more")
         self._handle.write(frame(event.SerializeToString()))
 
-    def add_scalar(self, tag: str, value: float, step: int, *, wall_time: float | None = None,
-                   style: str = "tensor") -> None:
+    def add_scalar(
+        self, tag: str, value: float, step: int, *, wall_time: float | None = None, style: str = "tensor"
+    ) -> None:
         """Write a scalar: a float32 0-d tensor (TF2) or a simple_value (legacy).
 
         Args:
@@ -132,8 +140,16 @@ class EventWriter:
         tensor = encode.tensor_proto(np.float32(value))
         self._add_values(step, wall_time, Summary.Value(tag=tag, metadata=meta, tensor=tensor))
 
-    def add_histogram(self, tag: str, values: np.ndarray | Sequence[float], step: int, *, bins: int = 30,
-                      style: str = "tensor", wall_time: float | None = None) -> None:
+    def add_histogram(
+        self,
+        tag: str,
+        values: np.ndarray | Sequence[float],
+        step: int,
+        *,
+        bins: int = 30,
+        style: str = "tensor",
+        wall_time: float | None = None,
+    ) -> None:
         """Write a histogram: a (bins, 3) float64 tensor (TF2) or a HistogramProto (legacy).
 
         Args:
@@ -155,9 +171,20 @@ class EventWriter:
         tensor = encode.tensor_proto(encode.tensor_histogram(values, bins))
         self._add_values(step, wall_time, Summary.Value(tag=tag, metadata=meta, tensor=tensor))
 
-    def add_histogram_raw(self, tag: str, *, min: float, max: float, num: float, sum: float,  # noqa: A002
-                          sum_squares: float, bucket_limit: Sequence[float], bucket: Sequence[float],
-                          step: int, wall_time: float | None = None) -> None:
+    def add_histogram_raw(
+        self,
+        tag: str,
+        *,
+        min: float,
+        max: float,
+        num: float,
+        sum: float,  # noqa: A002
+        sum_squares: float,
+        bucket_limit: Sequence[float],
+        bucket: Sequence[float],
+        step: int,
+        wall_time: float | None = None,
+    ) -> None:
         """Write a legacy HistogramProto from precomputed fields (like tensorboardX).
 
         Args:
@@ -176,14 +203,24 @@ class EventWriter:
             ValueError: bucket_limit and bucket differ in length.
         """
         if len(bucket_limit) != len(bucket):
-            raise ValueError(f"histogram {tag!r}: bucket_limit has {len(bucket_limit)} entries but bucket "
-                             f"has {len(bucket)}; they must match")
-        histo = HistogramProto(min=min, max=max, num=num, sum=sum, sum_squares=sum_squares,
-                               bucket_limit=list(bucket_limit), bucket=list(bucket))
+            raise ValueError(
+                f"histogram {tag!r}: bucket_limit has {len(bucket_limit)} entries but bucket "
+                f"has {len(bucket)}; they must match"
+            )
+        histo = HistogramProto(
+            min=min,
+            max=max,
+            num=num,
+            sum=sum,
+            sum_squares=sum_squares,
+            bucket_limit=list(bucket_limit),
+            bucket=list(bucket),
+        )
         self._add_values(step, wall_time, Summary.Value(tag=tag, histo=histo))
 
-    def add_image(self, tag: str, image: ImageLike, step: int, *, style: str = "tensor",
-                  wall_time: float | None = None) -> None:
+    def add_image(
+        self, tag: str, image: ImageLike, step: int, *, style: str = "tensor", wall_time: float | None = None
+    ) -> None:
         """Write one image: a [width, height, png] string tensor (TF2) or a Summary.Image (legacy).
 
         Args:
@@ -204,8 +241,9 @@ class EventWriter:
             return
         self._add_image_tensor(tag, [data], width, height, step, wall_time)
 
-    def add_images(self, tag: str, images: np.ndarray | Sequence[ImageLike], step: int, *,
-                   wall_time: float | None = None) -> None:
+    def add_images(
+        self, tag: str, images: np.ndarray | Sequence[ImageLike], step: int, *, wall_time: float | None = None
+    ) -> None:
         """Write several same-size images as one TF2 tensor [width, height, png0, png1, ...].
 
         Args:
@@ -221,17 +259,27 @@ class EventWriter:
         sizes = {(width, height) for _, width, height, _ in payloads}
         if len(sizes) != 1:
             raise ValueError(f"images {tag!r}: need at least one image, all of one size; got sizes {sorted(sizes)}")
-        (width, height), = sizes
+        ((width, height),) = sizes
         self._add_image_tensor(tag, [p[0] for p in payloads], width, height, step, wall_time)
 
-    def _add_image_tensor(self, tag: str, blobs: list[bytes], width: int, height: int, step: int,
-                          wall_time: float | None) -> None:
+    def _add_image_tensor(
+        self, tag: str, blobs: list[bytes], width: int, height: int, step: int, wall_time: float | None
+    ) -> None:
         meta = metadata("images", plugins.ImagePluginData(version=0), DataClass.DATA_CLASS_BLOB_SEQUENCE)
         tensor = encode.tensor_proto(np.array([str(width).encode(), str(height).encode(), *blobs], dtype=object))
         self._add_values(step, wall_time, Summary.Value(tag=tag, metadata=meta, tensor=tensor))
 
-    def add_audio(self, tag: str, samples: np.ndarray, sample_rate: int, step: int, *, style: str = "tensor",
-                  labels: Sequence[str] | None = None, wall_time: float | None = None) -> None:
+    def add_audio(
+        self,
+        tag: str,
+        samples: np.ndarray,
+        sample_rate: int,
+        step: int,
+        *,
+        style: str = "tensor",
+        labels: Sequence[str] | None = None,
+        wall_time: float | None = None,
+    ) -> None:
         """Write audio clips as 16-bit PCM WAV: a [k, 2] (wav, label) string tensor, or legacy Summary.Audio.
 
         The TF2 form leaves data_class unset, as TensorFlow does, so that TensorBoard's
@@ -255,9 +303,19 @@ class EventWriter:
         if labels is not None and len(labels) != len(wavs):
             raise ValueError(f"audio {tag!r}: {len(labels)} labels for {len(wavs)} clips; give one per clip")
         if style == "legacy":
-            values = [Summary.Value(tag=tag if len(wavs) == 1 else f"{tag}/audio/{i}", audio=Summary.Audio(
-                sample_rate=sample_rate, num_channels=clips.shape[2], length_frames=clips.shape[1],
-                encoded_audio_string=wav, content_type="audio/wav")) for i, wav in enumerate(wavs)]
+            values = [
+                Summary.Value(
+                    tag=tag if len(wavs) == 1 else f"{tag}/audio/{i}",
+                    audio=Summary.Audio(
+                        sample_rate=sample_rate,
+                        num_channels=clips.shape[2],
+                        length_frames=clips.shape[1],
+                        encoded_audio_string=wav,
+                        content_type="audio/wav",
+                    ),
+                )
+                for i, wav in enumerate(wavs)
+            ]
             self._add_values(step, wall_time, *values)
             return
         meta = metadata("audio", plugins.AudioPluginData(version=0, encoding=plugins.AudioPluginData.WAV))
@@ -277,9 +335,17 @@ class EventWriter:
         tensor = encode.tensor_proto(np.array(text, dtype=object))
         self._add_values(step, wall_time, Summary.Value(tag=tag, metadata=meta, tensor=tensor))
 
-    def add_pr_curve(self, tag: str, labels: np.ndarray | Sequence[bool], predictions: np.ndarray | Sequence[float],
-                     step: int, *, num_thresholds: int = 201, weights: float | np.ndarray = 1.0,
-                     wall_time: float | None = None) -> None:
+    def add_pr_curve(
+        self,
+        tag: str,
+        labels: np.ndarray | Sequence[bool],
+        predictions: np.ndarray | Sequence[float],
+        step: int,
+        *,
+        num_thresholds: int = 201,
+        weights: float | np.ndarray = 1.0,
+        wall_time: float | None = None,
+    ) -> None:
         """Write a PR curve: a (6, num_thresholds) float32 tensor TP, FP, TN, FN, precision, recall.
 
         Args:
@@ -303,9 +369,17 @@ class EventWriter:
         meta = metadata("hparams", data, DataClass.DATA_CLASS_TENSOR)
         self._add_values(step, wall_time, Summary.Value(tag=tag, metadata=meta, tensor=NULL_TENSOR))
 
-    def add_hparams(self, hparams: dict[str, object], metrics: dict[str, float] | None = None, *, step: int = 0,
-                    experiment: bool = True, status: str = "success", log_metrics: bool = True,
-                    wall_time: float | None = None) -> None:
+    def add_hparams(
+        self,
+        hparams: dict[str, object],
+        metrics: dict[str, float] | None = None,
+        *,
+        step: int = 0,
+        experiment: bool = True,
+        status: str = "success",
+        log_metrics: bool = True,
+        wall_time: float | None = None,
+    ) -> None:
         """Write the hparams plugin's experiment, session start and session end summaries.
 
         Values are typed like tensorboardX: bool, number (float64), else string. The metrics
@@ -331,8 +405,11 @@ class EventWriter:
         start = hp.SessionStartInfo(start_time_secs=now)
         infos = [hp.HParamInfo(name=k, type=hparam_value(k, v, start)) for k, v in hparams.items() if v is not None]
         if experiment:
-            config = hp.Experiment(hparam_infos=infos, time_created_secs=now,
-                                   metric_infos=[hp.MetricInfo(name=hp.MetricName(tag=k)) for k in metrics])
+            config = hp.Experiment(
+                hparam_infos=infos,
+                time_created_secs=now,
+                metric_infos=[hp.MetricInfo(name=hp.MetricName(tag=k)) for k in metrics],
+            )
             self._add_hparams_value(EXPERIMENT_TAG, hp.HParamsPluginData(version=0, experiment=config), step, now)
         self._add_hparams_value(SESSION_START_TAG, hp.HParamsPluginData(version=0, session_start_info=start), step, now)
         for tag, value in metrics.items() if log_metrics else ():
@@ -366,8 +443,16 @@ class EventWriter:
         meta = metadata("custom_scalars", b"", DataClass.DATA_CLASS_TENSOR)
         self._add_values(0, wall_time, Summary.Value(tag=CUSTOM_SCALARS_TAG, metadata=meta, tensor=tensor))
 
-    def add_tensor(self, tag: str, array: object, step: int, *, plugin: str = "", content: bytes = b"",
-                   wall_time: float | None = None) -> None:
+    def add_tensor(
+        self,
+        tag: str,
+        array: object,
+        step: int,
+        *,
+        plugin: str = "",
+        content: bytes = b"",
+        wall_time: float | None = None,
+    ) -> None:
         """Write any tensor under any plugin name (metadata only when plugin or content is given).
 
         Args:

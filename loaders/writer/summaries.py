@@ -11,8 +11,12 @@ from loaders.proto.summary_pb2 import DataClass, SummaryMetadata
 from loaders.writer import encode
 
 STYLES = ("tensor", "legacy")
-HPARAMS_STATUS = {"success": hp.STATUS_SUCCESS, "failure": hp.STATUS_FAILURE,
-                  "running": hp.STATUS_RUNNING, "unknown": hp.STATUS_UNKNOWN}
+HPARAMS_STATUS = {
+    "success": hp.STATUS_SUCCESS,
+    "failure": hp.STATUS_FAILURE,
+    "running": hp.STATUS_RUNNING,
+    "unknown": hp.STATUS_UNKNOWN,
+}
 EXPERIMENT_TAG = "_hparams_/experiment"
 SESSION_START_TAG = "_hparams_/session_start_info"
 SESSION_END_TAG = "_hparams_/session_end_info"
@@ -21,8 +25,9 @@ NULL_TENSOR = encode.tensor_proto(np.zeros((0,), np.float32))  # hparams summari
 ImageLike = np.ndarray | bytes
 
 
-def metadata(plugin: str, content: Message | bytes = b"", data_class: int = DataClass.DATA_CLASS_UNKNOWN
-             ) -> SummaryMetadata:
+def metadata(
+    plugin: str, content: Message | bytes = b"", data_class: int = DataClass.DATA_CLASS_UNKNOWN
+) -> SummaryMetadata:
     """Return SummaryMetadata for a plugin.
 
     Args:
@@ -34,8 +39,9 @@ def metadata(plugin: str, content: Message | bytes = b"", data_class: int = Data
         The SummaryMetadata.
     """
     raw = content if isinstance(content, bytes) else content.SerializeToString()
-    return SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name=plugin, content=raw),
-                           data_class=data_class)
+    return SummaryMetadata(
+        plugin_data=SummaryMetadata.PluginData(plugin_name=plugin, content=raw), data_class=data_class
+    )
 
 
 def check_style(style: str) -> None:

@@ -44,8 +44,9 @@ def cards(request: _grid.CardRequest) -> list[Component]:
 
 # A group's first cards come in the section callback's answer, the rest in a second one, so the
 # browser paints the first charts while the server builds the others.
-GRID = _grid.GridPage(PAGE, "scalars", ScalarView, EMPTY, cards, sidebar=controls, first_cards=2,
-                      extra=lambda: [preload_plotly()])
+GRID = _grid.GridPage(
+    PAGE, "scalars", ScalarView, EMPTY, cards, sidebar=controls, first_cards=2, extra=lambda: [preload_plotly()]
+)
 _PLOTTED = run_picker.ids.plotted(PAGE)
 
 
@@ -54,9 +55,14 @@ def layout(**query: Any) -> html.Div:
     return _grid.layout(GRID, query)
 
 
-collect_view = _grid.collect(PAGE, smoothing=Input(ids.smoothing, "value"), x=Input(ids.x_axis, "value"),
-                             toggles=Input(ids.toggles, "value"), ymin=Input(ids.y_min, "value"),
-                             ymax=Input(ids.y_max, "value"))
+collect_view = _grid.collect(
+    PAGE,
+    smoothing=Input(ids.smoothing, "value"),
+    x=Input(ids.x_axis, "value"),
+    toggles=Input(ids.toggles, "value"),
+    ymin=Input(ids.y_min, "value"),
+    ymax=Input(ids.y_max, "value"),
+)
 
 
 @callback(

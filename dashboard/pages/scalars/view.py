@@ -32,7 +32,7 @@ TOGGLES = {"log_y": "Log-scale y axis", "outliers": "Ignore outliers in y range"
 EMPTY = EmptyText(
     "No scalar data was found",
     hint="Log a scalar with TensorBoard's SummaryWriter (torch.utils.tensorboard, tensorboardX or tf.summary); "
-         "new points show up here while training runs.",
+    "new points show up here while training runs.",
     code='writer.add_scalar("train/loss", loss, step)',
 )
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -127,8 +127,13 @@ class ScalarView(View):
 
     def controls(self) -> dict[str, Any]:
         """Return the sidebar controls' values for this view."""
-        return {"smoothing": self.smoothing, "x": self.x_axis, "toggles": self.switches(), "ymin": self.y_min,
-                "ymax": self.y_max}
+        return {
+            "smoothing": self.smoothing,
+            "x": self.x_axis,
+            "toggles": self.switches(),
+            "ymin": self.y_min,
+            "ymax": self.y_max,
+        }
 
     def options_query(self) -> dict[str, object]:
         """Return the query parameters of the options that differ from the defaults."""
@@ -143,9 +148,15 @@ class ScalarView(View):
 
     def chart_options(self, max_points: int = DEFAULT_MAX_POINTS) -> ChartOptions:
         """Return the figure options this view asks for."""
-        return ChartOptions(smoothing=self.smoothing, x_axis=self.x_axis, log_y=self.log_y,
-                            ignore_outliers=self.ignore_outliers, y_min=self.y_min, y_max=self.y_max,
-                            max_points=max_points)
+        return ChartOptions(
+            smoothing=self.smoothing,
+            x_axis=self.x_axis,
+            log_y=self.log_y,
+            ignore_outliers=self.ignore_outliers,
+            y_min=self.y_min,
+            y_max=self.y_max,
+            max_points=max_points,
+        )
 
     def switches(self) -> list[str]:
         """Return the toggle checklist's value."""
@@ -159,21 +170,33 @@ def controls(view: ScalarView, _context: object = None) -> list[Component]:
         radio_control("Horizontal axis", ids.x_axis, TIME_AXIS_LABELS, view.x_axis),
         toggles(ids.toggles, TOGGLES, view.switches()),
         range_inputs("Y range", ids.y_min, ids.y_max, view.y_min, view.y_max),
-        html.Div([
-            html.Div("Export selection", className="field-label"),
-            html.Div([html.Button("CSV", id=ids.export_csv, n_clicks=0, className="small-button"),
-                      html.Button("Parquet", id=ids.export_parquet, n_clicks=0, className="small-button")],
-                     className="button-row"),
-            dcc.Download(id=ids.export_download),
-        ], className="field"),
+        html.Div(
+            [
+                html.Div("Export selection", className="field-label"),
+                html.Div(
+                    [
+                        html.Button("CSV", id=ids.export_csv, n_clicks=0, className="small-button"),
+                        html.Button("Parquet", id=ids.export_parquet, n_clicks=0, className="small-button"),
+                    ],
+                    className="button-row",
+                ),
+                dcc.Download(id=ids.export_download),
+            ],
+            className="field",
+        ),
     ]
 
 
 def preload_plotly() -> dcc.Graph:
     """Return a hidden, empty chart: it makes the browser fetch and start Plotly.js while the first
     cards are still computed on the server (dcc.Graph loads Plotly only when a chart mounts)."""
-    return dcc.Graph(id=ids.preload, figure={"data": [], "layout": {}}, config={"staticPlot": True},
-                     style={"display": "none"}, className="preload-graph")
+    return dcc.Graph(
+        id=ids.preload,
+        figure={"data": [], "layout": {}},
+        config={"staticPlot": True},
+        style={"display": "none"},
+        className="preload-graph",
+    )
 
 
 def card(tag: str, frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions) -> html.Div:
@@ -208,8 +231,12 @@ def download(frame: pd.DataFrame, name: str, fmt: str) -> dict[str, Any]:
     if fmt == "csv":
         return dcc.send_data_frame(frame.to_csv, filename, index=False)
     if fmt == "json":
-        return {"content": frame.to_json(orient="records"), "filename": filename, "type": "application/json",
-                "base64": False}
+        return {
+            "content": frame.to_json(orient="records"),
+            "filename": filename,
+            "type": "application/json",
+            "base64": False,
+        }
     if fmt == "parquet":
         return dcc.send_data_frame(frame.to_parquet, filename, index=False)
     raise ValueError(f"download format must be csv, json or parquet, got {fmt!r}")

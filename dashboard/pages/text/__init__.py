@@ -43,15 +43,24 @@ def cards(request: _grid.CardRequest) -> list[Component] | Any:
     """
     source, markdown = request.source, request.view.markdown
     shown = drawn_cards(request.shown)
-    wanted = {item.key: card_state(item, shown_page(shown.get(item.key)), markdown)
-              for item in text_cards(source, request.runs, request.tags)}
+    wanted = {
+        item.key: card_state(item, shown_page(shown.get(item.key)), markdown)
+        for item in text_cards(source, request.runs, request.tags)
+    }
     if wanted and wanted == shown:
         return no_update
     pages = text_pages(source, {key: state["page"] for key, state in wanted.items()})
     colors = source.run_colors()
-    return [card(pages[key], colors.get(key[0], FALLBACK), markdown,
-                 dcc.Store(id=_grid.ids.card(PAGE, card_key(*key)), data={**state, "page": pages[key].page}))
-            for key, state in wanted.items() if key in pages]
+    return [
+        card(
+            pages[key],
+            colors.get(key[0], FALLBACK),
+            markdown,
+            dcc.Store(id=_grid.ids.card(PAGE, card_key(*key)), data={**state, "page": pages[key].page}),
+        )
+        for key, state in wanted.items()
+        if key in pages
+    ]
 
 
 GRID = _grid.GridPage(PAGE, PLUGIN, TextView, EMPTY, cards, sidebar=controls, no_match=NO_MATCH)
@@ -85,5 +94,9 @@ def turn_page(_newest: Any, _newer: Any, _older: Any, _oldest: Any, state: Any) 
     if page is None:
         return unchanged
     disabled = pager_disabled(page)
-    return ({**state, "page": page.page}, steps_view(page, bool(state.get("markdown", True))), position_text(page),
-            *(disabled[action] for action in PAGER_BUTTONS))
+    return (
+        {**state, "page": page.page},
+        steps_view(page, bool(state.get("markdown", True))),
+        position_text(page),
+        *(disabled[action] for action in PAGER_BUTTONS),
+    )

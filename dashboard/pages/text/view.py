@@ -20,11 +20,10 @@ LOG_HINT = 'writer.add_text("notes", "Hello **Markdown**", step)'
 EMPTY = EmptyText(
     "No text data was found",
     hint="Log text with TensorBoard's SummaryWriter (torch.utils.tensorboard, tensorboardX or tf.summary.text); "
-         "Markdown is rendered, and lists of strings show as tables.",
+    "Markdown is rendered, and lists of strings show as tables.",
     code=LOG_HINT,
 )
-NO_MATCH = ("No text tag has data in the selected runs that matches the tag filter; "
-            "tick more runs or clear the filters.")
+NO_MATCH = "No text tag has data in the selected runs that matches the tag filter; tick more runs or clear the filters."
 
 
 class ids:  # noqa: N801 - a namespace
@@ -68,20 +67,34 @@ class TextView(View):
 
 def controls(view: TextView, _context: object = None) -> list[Component]:
     """Return the sidebar's Markdown switch (the template adds the filters and the run picker)."""
-    return [field("Display", toggles(ids.toggles, TOGGLES, view.switches()),
-                  help_text="Off: show each summary exactly as logged (no Markdown)")]
+    return [
+        field(
+            "Display",
+            toggles(ids.toggles, TOGGLES, view.switches()),
+            help_text="Off: show each summary exactly as logged (no Markdown)",
+        )
+    ]
 
 
 def card_state(card: TextCard, page: int, markdown: bool) -> dict[str, Any]:
     """Return what a card's store keeps: enough to tell whether a redraw would change anything."""
-    return {"run": card.run, "tag": card.tag, "page": page, "count": card.count, "last_step": card.last_step,
-            "markdown": markdown}
+    return {
+        "run": card.run,
+        "tag": card.tag,
+        "page": page,
+        "count": card.count,
+        "last_step": card.last_step,
+        "markdown": markdown,
+    }
 
 
 def drawn_cards(shown: Iterable[Mapping[str, Any]]) -> dict[CardKey, dict[str, Any]]:
     """Return (run, tag) -> card store for the cards on screen (stores a client garbled are left out)."""
-    return {(state["run"], state["tag"]): dict(state) for state in shown
-            if isinstance(state.get("run"), str) and isinstance(state.get("tag"), str)}
+    return {
+        (state["run"], state["tag"]): dict(state)
+        for state in shown
+        if isinstance(state.get("run"), str) and isinstance(state.get("tag"), str)
+    }
 
 
 def shown_page(state: Mapping[str, Any] | None) -> int:

@@ -100,8 +100,9 @@ def from_tensor(array: np.ndarray) -> list[AudioRow]:
         ValueError: when the tensor is not a [k, 2] or [k] string tensor.
     """
     if array.dtype != object or not (array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 2)):
-        raise ValueError(f"an audio summary must be a [k, 2] or [k] string tensor, "
-                         f"got {array.dtype} of shape {list(array.shape)}")
+        raise ValueError(
+            f"an audio summary must be a [k, 2] or [k] string tensor, got {array.dtype} of shape {list(array.shape)}"
+        )
     pairs = [(clip, b"") for clip in array] if array.ndim == 1 else [(clip, label) for clip, label in array]
     rows: list[AudioRow] = []
     for index, (clip, label) in enumerate(pairs):

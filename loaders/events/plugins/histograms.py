@@ -92,5 +92,12 @@ def from_tensor(array: np.ndarray) -> HistogramRow:
     if len(edges) == 0:
         return (math.nan, math.nan, 0.0, math.nan, math.nan, [], [])
     counts = edges[:, 2]
-    return (float(edges[0, 0]), float(edges[-1, 1]), float(counts.sum()), math.nan, math.nan,
-            edges[:, 1].tolist(), counts.tolist())
+    return (
+        float(edges[0, 0]),
+        float(edges[-1, 1]),
+        float(counts.sum()),
+        math.nan,
+        math.nan,
+        edges[:, 1].tolist(),
+        counts.tolist(),
+    )

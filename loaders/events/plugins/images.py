@@ -62,8 +62,10 @@ def from_tensor(array: np.ndarray) -> list[ImageRow]:
         ValueError: when the tensor is not a 1-D string tensor starting with width and height.
     """
     if array.dtype != object or array.ndim != 1 or len(array) < 2:
-        raise ValueError(f"an image summary must be a 1-D string tensor [width, height, images...], "
-                         f"got {array.dtype} of shape {list(array.shape)}")
+        raise ValueError(
+            f"an image summary must be a 1-D string tensor [width, height, images...], "
+            f"got {array.dtype} of shape {list(array.shape)}"
+        )
     try:
         width, height = int(array[0]), int(array[1])
     except ValueError as err:

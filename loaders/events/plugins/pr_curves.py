@@ -47,6 +47,8 @@ def threshold_mismatch(array: np.ndarray, content: bytes) -> str | None:
         return "its PrCurvePluginData metadata could not be parsed"
     n = array.shape[1]
     if declared and declared != n:
-        return (f"its metadata declares {declared} thresholds but the tensor has {n} columns; "
-                f"thresholds were computed from the tensor")
+        return (
+            f"its metadata declares {declared} thresholds but the tensor has {n} columns; "
+            f"thresholds were computed from the tensor"
+        )
     return None

@@ -46,6 +46,7 @@ def value_from_tensor(tensor: tensor_pb2.TensorProto) -> float:
                 return tensor.double_val[0]
     array = decode_tensor(tensor)
     if array.size != 1 or array.dtype.kind not in "fiub":
-        raise ValueError(f"a scalar must be one number, got a {dtype_name(tensor.dtype)} tensor "
-                         f"of shape {list(array.shape)}")
+        raise ValueError(
+            f"a scalar must be one number, got a {dtype_name(tensor.dtype)} tensor of shape {list(array.shape)}"
+        )
     return float(array.reshape(-1)[0].astype(np.float64))

@@ -24,8 +24,20 @@ from loaders.tables.graphs.graphdef import (
 from loaders.tables.graphs.keras import KERAS_GRAPH, parse_keras_model
 from loaders.tables.graphs.stats import STATS_COLUMNS, join_stats, node_stats
 
-__all__ = ["Graph", "build_graph", "empty_graph", "parse_graph_def", "parse_keras_model", "node_stats",
-           "NODE_COLUMNS", "EDGE_COLUMNS", "STATS_COLUMNS", "RUN_GRAPH", "META_GRAPH", "KERAS_GRAPH"]
+__all__ = [
+    "Graph",
+    "build_graph",
+    "empty_graph",
+    "parse_graph_def",
+    "parse_keras_model",
+    "node_stats",
+    "NODE_COLUMNS",
+    "EDGE_COLUMNS",
+    "STATS_COLUMNS",
+    "RUN_GRAPH",
+    "META_GRAPH",
+    "KERAS_GRAPH",
+]
 
 T = TypeVar("T")
 RUN_GRAPH = "__run_graph__"
@@ -56,8 +68,11 @@ class Graph:
 
 def empty_graph() -> Graph:
     """Return a Graph with no nodes, no edges and the declared columns."""
-    return Graph(_with_stats(typed_nodes(pd.DataFrame(columns=NODE_COLUMNS))),
-                 typed_edges(pd.DataFrame(columns=EDGE_COLUMNS)), [])
+    return Graph(
+        _with_stats(typed_nodes(pd.DataFrame(columns=NODE_COLUMNS))),
+        typed_edges(pd.DataFrame(columns=EDGE_COLUMNS)),
+        [],
+    )
 
 
 def build_graph(rows: pd.DataFrame) -> Graph:
@@ -83,8 +98,10 @@ def build_graph(rows: pd.DataFrame) -> Graph:
     """
     missing = {"tag", "step", "kind", "data"} - set(rows.columns)
     if missing:
-        raise ValueError(f"build_graph: rows lack the column(s) {sorted(missing)}; "
-                         f"pass the 'graphs' chunk rows (tag, step, wall_time, kind, data)")
+        raise ValueError(
+            f"build_graph: rows lack the column(s) {sorted(missing)}; "
+            f"pass the 'graphs' chunk rows (tag, step, wall_time, kind, data)"
+        )
     if rows.empty:
         return empty_graph()
     newest = _newest_per_source(rows)
@@ -167,8 +184,9 @@ _BUILDERS: dict[str, Callable[[str, bytes, pd.DataFrame], _Part | None]] = {
 
 
 def _with_stats(nodes: pd.DataFrame) -> pd.DataFrame:
-    return nodes.assign(compute_us=np.nan, memory_bytes=np.nan).astype({"compute_us": "float64",
-                                                                        "memory_bytes": "float64"})
+    return nodes.assign(compute_us=np.nan, memory_bytes=np.nan).astype(
+        {"compute_us": "float64", "memory_bytes": "float64"}
+    )
 
 
 def _assemble(parts: list[tuple[str, pd.DataFrame, pd.DataFrame]], problems: list[str]) -> Graph:
@@ -177,4 +195,3 @@ def _assemble(parts: list[tuple[str, pd.DataFrame, pd.DataFrame]], problems: lis
     nodes = pd.concat([part[1] for part in parts], ignore_index=True)
     edges = pd.concat([part[2] for part in parts], ignore_index=True)
     return Graph(nodes[ALL_NODE_COLUMNS], typed_edges(edges), [part[0] for part in parts], tuple(problems))
-

@@ -14,11 +14,32 @@ from loaders.proto import graph_pb2, tensor_pb2
 _DTYPE_ALIASES = {"DT_FLOAT": "float32", "DT_DOUBLE": "float64", "DT_HALF": "float16"}
 _REF_OFFSET = 100  # DT_FLOAT_REF == 101: TF1 reference types are the base type + 100.
 _NUMPY_DTYPES = {
-    1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8, 8: np.complex64,
-    9: np.int64, 10: np.bool_, 17: np.uint16, 18: np.complex128, 19: np.float16, 22: np.uint32, 23: np.uint64,
+    1: np.float32,
+    2: np.float64,
+    3: np.int32,
+    4: np.uint8,
+    5: np.int16,
+    6: np.int8,
+    8: np.complex64,
+    9: np.int64,
+    10: np.bool_,
+    17: np.uint16,
+    18: np.complex128,
+    19: np.float16,
+    22: np.uint32,
+    23: np.uint64,
 }
-_TYPED_FIELDS = ("float_val", "double_val", "int_val", "int64_val", "bool_val", "uint32_val", "uint64_val",
-                 "scomplex_val", "dcomplex_val")
+_TYPED_FIELDS = (
+    "float_val",
+    "double_val",
+    "int_val",
+    "int64_val",
+    "bool_val",
+    "uint32_val",
+    "uint64_val",
+    "scomplex_val",
+    "dcomplex_val",
+)
 MAX_VALUES = 10  # values shown per tensor
 MAX_TEXT = 1000  # characters shown per string attribute
 

@@ -39,8 +39,10 @@ class GraphRows:
         self._add_missing_sources()
         nodes = pd.DataFrame([(self.graph, *row) for row in self.nodes], columns=NODE_COLUMNS)
         edges = pd.DataFrame(
-            [(self.graph, src, dst, control, index, self._shape(src, index, control))
-             for src, dst, control, index, _ in self.edges],
+            [
+                (self.graph, src, dst, control, index, self._shape(src, index, control))
+                for src, dst, control, index, _ in self.edges
+            ],
             columns=EDGE_COLUMNS,
         )
         return typed_nodes(nodes), typed_edges(edges)
@@ -69,8 +71,9 @@ def typed_nodes(nodes: pd.DataFrame) -> pd.DataFrame:
 def typed_edges(edges: pd.DataFrame) -> pd.DataFrame:
     """Return edges with the declared dtypes (str, bool control, int64 output_index)."""
     edges = edges.reindex(columns=EDGE_COLUMNS)
-    return edges.astype({"graph": "str", "source": "str", "target": "str", "control": "bool",
-                         "output_index": "int64", "shape": "str"})
+    return edges.astype(
+        {"graph": "str", "source": "str", "target": "str", "control": "bool", "output_index": "int64", "shape": "str"}
+    )
 
 
 def scope_of(name: str) -> str:
@@ -130,8 +133,9 @@ def _prefixed_input(prefix: str, spec: str) -> str:
     return "^" + prefix + spec[1:] if spec.startswith("^") else prefix + spec
 
 
-def _add_node(rows: GraphRows, node: graph_pb2.NodeDef, name: str, inputs: list[str], *,
-              function: str, in_function: bool) -> None:
+def _add_node(
+    rows: GraphRows, node: graph_pb2.NodeDef, name: str, inputs: list[str], *, function: str, in_function: bool
+) -> None:
     """Add one node and an edge per input; inputs are the specs as written (maybe prefixed)."""
     rows.nodes.append((name, node.op, node.device, list(node.input), render_attrs(node.attr), scope_of(name), function))
     shapes = output_shapes(node)
@@ -184,8 +188,10 @@ def read_graph_def(data: bytes, source: str) -> graph_pb2.GraphDef:
     try:
         return graph_pb2.GraphDef.FromString(bytes(data))
     except (DecodeError, RuntimeError, ValueError) as exc:
-        raise ValueError(f"graph {source!r}: {len(data)} bytes are not a valid GraphDef ({exc}); "
-                         f"the writer may have been interrupted, write the graph again") from exc
+        raise ValueError(
+            f"graph {source!r}: {len(data)} bytes are not a valid GraphDef ({exc}); "
+            f"the writer may have been interrupted, write the graph again"
+        ) from exc
 
 
 def parse_graph_def(data: bytes, *, graph: str = "__run_graph__") -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -50,14 +50,16 @@ def parse_keras_model(config_json: str | bytes, *, graph: str = KERAS_GRAPH) -> 
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"graph {graph!r}: the Keras model config is not valid JSON ({exc})") from exc
     if not isinstance(model, dict) or not isinstance(model.get("config"), (dict, list)):
-        raise ValueError(f"graph {graph!r}: the Keras model config has no 'config' object; "
-                         f"expected the JSON of model.to_json()")
+        raise ValueError(
+            f"graph {graph!r}: the Keras model config has no 'config' object; expected the JSON of model.to_json()"
+        )
     rows = GraphRows(graph)
     try:
         _add_model(rows, model, scope="", feeds=[])
     except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"graph {graph!r}: unexpected Keras model config layout "
-                         f"({type(exc).__name__}: {exc})") from exc
+        raise ValueError(
+            f"graph {graph!r}: unexpected Keras model config layout ({type(exc).__name__}: {exc})"
+        ) from exc
     return rows.frames()
 
 
@@ -71,8 +73,11 @@ def _layers(model: dict[str, Any]) -> tuple[str, list[dict[str, Any]], dict[str,
 
 def _is_model(layer: dict[str, Any]) -> bool:
     config = layer.get("config")
-    return layer.get("class_name") in _MODEL_CLASSES or (isinstance(config, dict) and "layers" in config) or (
-        isinstance(config, list))
+    return (
+        layer.get("class_name") in _MODEL_CLASSES
+        or (isinstance(config, dict) and "layers" in config)
+        or (isinstance(config, list))
+    )
 
 
 def _layer_name(layer: dict[str, Any]) -> str:
@@ -120,8 +125,9 @@ def _add_layer(rows: GraphRows, layer: dict[str, Any], node: str, scope: str, so
             shapes[source.index] = shapes[source.index] or source.shape
 
 
-def _resolve(inbound: list[tuple[str, int, int, str]], produced: dict[str, list[str]], models: set[str],
-             scope: str) -> list[_Source]:
+def _resolve(
+    inbound: list[tuple[str, int, int, str]], produced: dict[str, list[str]], models: set[str], scope: str
+) -> list[_Source]:
     """Map (layer, node_index, tensor_index, shape) references to the nodes that produce them."""
     sources = []
     for name, _, tensor_index, shape in inbound:
@@ -129,8 +135,11 @@ def _resolve(inbound: list[tuple[str, int, int, str]], produced: dict[str, list[
         if outs is None:  # unknown layer: keep the edge, GraphRows adds the node with op ""
             sources.append(_Source(f"{scope}/{name}" if scope else name, tensor_index, shape))
         elif name in models:  # a nested model: its tensor_index-th output layer
-            sources.append(_Source(outs[min(tensor_index, len(outs) - 1)], 0, shape) if outs else
-                           _Source(f"{scope}/{name}" if scope else name, tensor_index, shape))
+            sources.append(
+                _Source(outs[min(tensor_index, len(outs) - 1)], 0, shape)
+                if outs
+                else _Source(f"{scope}/{name}" if scope else name, tensor_index, shape)
+            )
         else:
             sources.append(_Source(outs[0], tensor_index, shape))
     return sources

@@ -8,8 +8,16 @@ import pandas as pd
 from loaders.proto import run_metadata_pb2
 from loaders.tables.graphs.graphdef import read_run_metadata
 
-STATS_COLUMNS = ["node_name", "device", "start_us", "compute_us", "memory_bytes", "peak_bytes",
-                 "thread_id", "timeline_label"]
+STATS_COLUMNS = [
+    "node_name",
+    "device",
+    "start_us",
+    "compute_us",
+    "memory_bytes",
+    "peak_bytes",
+    "thread_id",
+    "timeline_label",
+]
 
 
 def node_stats(run_metadata: bytes | run_metadata_pb2.RunMetadata, *, source: str = "run_metadata") -> pd.DataFrame:
@@ -29,13 +37,25 @@ def node_stats(run_metadata: bytes | run_metadata_pb2.RunMetadata, *, source: st
     Raises:
         ValueError: the bytes are not a RunMetadata.
     """
-    message = run_metadata if isinstance(run_metadata, run_metadata_pb2.RunMetadata) else (
-        read_run_metadata(run_metadata, source))
+    message = (
+        run_metadata
+        if isinstance(run_metadata, run_metadata_pb2.RunMetadata)
+        else (read_run_metadata(run_metadata, source))
+    )
     rows = [_stats_row(dev.device, stats) for dev in message.step_stats.dev_stats for stats in dev.node_stats]
     frame = pd.DataFrame(rows, columns=STATS_COLUMNS)
-    return frame.astype({"node_name": "str", "device": "str", "start_us": "float64", "compute_us": "float64",
-                         "memory_bytes": "float64", "peak_bytes": "float64", "thread_id": "int64",
-                         "timeline_label": "str"})
+    return frame.astype(
+        {
+            "node_name": "str",
+            "device": "str",
+            "start_us": "float64",
+            "compute_us": "float64",
+            "memory_bytes": "float64",
+            "peak_bytes": "float64",
+            "thread_id": "int64",
+            "timeline_label": "str",
+        }
+    )
 
 
 def _stats_row(device: str, stats: run_metadata_pb2.NodeExecStats) -> tuple[object, ...]:
@@ -49,8 +69,12 @@ def _stats_row(device: str, stats: run_metadata_pb2.NodeExecStats) -> tuple[obje
         peak = float(sum(m.peak_bytes for m in stats.memory))
     elif stats.HasField("memory_stats"):
         ms = stats.memory_stats
-        memory = float(ms.temp_memory_size + ms.persistent_memory_size
-                       + ms.device_temp_memory_size + ms.device_persistent_memory_size)
+        memory = float(
+            ms.temp_memory_size
+            + ms.persistent_memory_size
+            + ms.device_temp_memory_size
+            + ms.device_persistent_memory_size
+        )
         peak = np.nan
     else:
         memory = peak = np.nan
