@@ -6,7 +6,7 @@ owns the callbacks that refresh them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,11 +126,23 @@ def _demo_banner(logdir: str) -> html.Div:
     )
 
 
+# Banner groups: (heading of n rows, which kinds belong), in the order shown; the last takes the rest.
+_PROBLEM_GROUPS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    (
+        "{n} {noun} with the cache (the event files were read; results may be read again next time)",
+        lambda kind: kind.startswith("cache_"),
+    ),
+    ("{n} {noun} no longer found (their event files were deleted or moved)", lambda kind: kind == "vanished"),
+    ("{n} {noun} reading the event files (everything else was read)", lambda kind: True),
+)
+
+
 def problems_banner(problems: Sequence[dict[str, Any]]) -> Component | None:
-    """Return a collapsed list of what was wrong in the event files (None when nothing was).
+    """Return collapsed lists of what was wrong (None when nothing was): cache problems, runs that
+    vanished, and problems in the event files, each under its own heading.
 
     A "truncated" last record is left out: it is a record still being written (a live run), not an
-    error, and it is read on the next reload.
+    error, and it is read on the next reload (the loaders report a tail that stays cut as damage).
 
     Args:
         problems: rows with path, offset, kind and message.
@@ -138,16 +150,24 @@ def problems_banner(problems: Sequence[dict[str, Any]]) -> Component | None:
     Returns:
         The banner, or None.
     """
-    problems = [problem for problem in problems if problem.get("kind") != "truncated"]
-    if not problems:
-        return None
-    items = [html.Li(problem["message"]) for problem in problems[:_MAX_PROBLEMS_SHOWN]]
+    rest = [problem for problem in problems if problem.get("kind") != "truncated"]
+    groups = []
+    for heading, belongs in _PROBLEM_GROUPS:
+        mine = [problem for problem in rest if belongs(str(problem.get("kind", "")))]
+        rest = [problem for problem in rest if not belongs(str(problem.get("kind", "")))]
+        if mine:
+            groups.append(_problem_list(heading, mine))
+    return html.Div(groups, className="problems-banners") if groups else None
+
+
+def _problem_list(heading: str, problems: Sequence[dict[str, Any]]) -> html.Details:
+    items = [html.Li(str(problem.get("message", ""))) for problem in problems[:_MAX_PROBLEMS_SHOWN]]
     if len(problems) > _MAX_PROBLEMS_SHOWN:
         items.append(html.Li(f"… and {len(problems) - _MAX_PROBLEMS_SHOWN} more (python -m loaders inspect LOGDIR)"))
-    noun = "problem" if len(problems) == 1 else "problems"
+    vanished = "vanished" in heading or "no longer found" in heading
+    noun = ("run" if vanished else "problem") + ("" if len(problems) == 1 else "s")
     return html.Details(
-        [html.Summary(f"{len(problems)} {noun} reading the event files (everything else was read)"), html.Ul(items)],
-        className="banner problems-banner",
+        [html.Summary(heading.format(n=len(problems), noun=noun)), html.Ul(items)], className="banner problems-banner"
     )
 
 

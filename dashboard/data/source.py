@@ -16,6 +16,7 @@ import flask
 import pandas as pd
 
 import loaders
+from loaders.cache import SETTLE_S
 from dashboard.colors import run_colors
 from dashboard.settings import Settings
 from dashboard.sorting import natural_sorted
@@ -116,12 +117,18 @@ class DataSource:
     def _open_or_refresh(self) -> None:
         try:
             if self._logdir is None:
-                self._logdir = loaders.Logdir(self._logdir_path, cache_dir=self.settings.cache_dir)
+                self._logdir = loaders.Logdir(
+                    self._logdir_path, cache_dir=self.settings.cache_dir, settle_s=self._settle_s()
+                )
             else:
                 self._logdir.refresh()
             self._error = ""
         except (loaders.LoaderError, OSError) as error:
             self._logdir, self._error = None, str(error)
+
+    def _settle_s(self) -> float:
+        """Seconds a file must stay unchanged before a cut last record is reported as damage, not a live write."""
+        return max(SETTLE_S, 2 * self.settings.reload_interval)
 
     def _compute_version(self) -> str:
         """Return the data version: a hash of every file's path, size and offset reached."""

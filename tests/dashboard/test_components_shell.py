@@ -40,7 +40,7 @@ def test_nav_links_without_any_data_still_reach_every_dashboard(app: dash.Dash, 
 def test_problems_banner_lists_messages() -> None:
     assert shell.problems_banner([]) is None
     rows = [{"path": "f", "offset": 8, "kind": "payload_crc", "message": f"f: bad checksum at byte {n}"} for n in range(25)]
-    banner = shell.problems_banner(rows)
+    (banner,) = shell.problems_banner(rows).children
     assert banner.children[0].children.startswith("25 problems reading the event files")
     items = banner.children[1].children
     assert len(items) == 21 and items[0].children == "f: bad checksum at byte 0" and "5 more" in items[-1].children
@@ -50,7 +50,7 @@ def test_problems_banner_leaves_out_a_record_still_being_written() -> None:
     writing = {"path": "f", "offset": 96, "kind": "truncated", "message": "f: incomplete record at byte 96"}
     assert shell.problems_banner([writing]) is None
     bad = {"path": "g", "offset": 8, "kind": "payload_crc", "message": "g: bad checksum at byte 8"}
-    banner = shell.problems_banner([writing, bad])
+    (banner,) = shell.problems_banner([writing, bad]).children
     assert banner.children[0].children.startswith("1 problem reading") and len(banner.children[1].children) == 1
 
 
@@ -71,3 +71,16 @@ def test_interval_off_when_reload_interval_is_zero() -> None:
 def test_page_query_takes_the_page_on_screen() -> None:
     assert shell.page_query(["?tags=x"]) == "?tags=x"
     assert shell.page_query([]) == "" and shell.page_query(None) == "" and shell.page_query([{"a": 1}]) == ""
+
+
+def test_problems_banner_gives_cache_problems_and_vanished_runs_their_own_headings() -> None:
+    rows = [{"path": "c", "offset": -1, "kind": "cache_full", "message": "cache directory full"},
+            {"path": "r", "offset": -1, "kind": "vanished", "message": "run 'r' is gone"},
+            {"path": "f", "offset": 8, "kind": "bad_length", "message": "f: bad length at byte 8"},
+            {"path": "g", "offset": 9, "kind": "ends_mid_record", "message": "g: ends mid-record"}]
+    cache, vanished, files = shell.problems_banner(rows).children
+    assert cache.children[0].children.startswith("1 problem with the cache")
+    assert [item.children for item in cache.children[1].children] == ["cache directory full"]
+    assert vanished.children[0].children.startswith("1 run no longer found")
+    assert files.children[0].children.startswith("2 problems reading the event files")
+    assert [item.children for item in files.children[1].children] == ["f: bad length at byte 8", "g: ends mid-record"]

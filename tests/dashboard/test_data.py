@@ -233,3 +233,10 @@ def test_data_package_is_the_only_dashboard_code_importing_loaders() -> None:
             if any(name == "loaders" or name.startswith("loaders.") for name in names):
                 importers.append(path.relative_to(PACKAGE).as_posix())
     assert importers and all(name.startswith("data/") for name in importers), importers
+
+
+def test_a_cut_tail_is_damage_only_after_twice_the_reload_interval(scalar_logdir: Path, tmp_path: Path) -> None:
+    from loaders.cache import SETTLE_S
+
+    assert _source(scalar_logdir, tmp_path, interval=5.0).loader._cache.settle_s == SETTLE_S
+    assert _source(scalar_logdir, tmp_path, interval=60.0).loader._cache.settle_s == 120.0
