@@ -16,10 +16,10 @@ import flask
 import pandas as pd
 
 import loaders
-from loaders.cache import SETTLE_S
 from dashboard.colors import run_colors
 from dashboard.settings import Settings
 from dashboard.sorting import natural_sorted
+from loaders.cache import SETTLE_S
 
 CONFIG_KEY = "EVENTSCOPE_DATA"
 SCALAR_COLUMNS = ["run", "tag", "step", "wall_time", "value"]
