@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
@@ -58,3 +61,63 @@ def test_decode_runs_ignores_unknown_names_and_defaults_to_all() -> None:
 def test_encode_skips_unset_values_and_repeats_lists() -> None:
     assert urlstate.encode({"a": None, "b": "", "c": True, "d": ["x", "y z"], "e": 0.5}) == "?c=1&d=x&d=y+z&e=0.5"
     assert urlstate.encode({}) == ""
+
+
+def test_compile_filter_matches_a_catastrophic_pattern_in_linear_time() -> None:
+    # Python's backtracking re never finishes (.*.*)*! over 30 characters; run it in a child so a
+    # regression fails on the timeout instead of hanging the test session.
+    script = ("import time; from dashboard import urlstate\n"
+              "pattern, error = urlstate.compile_filter('(.*.*)*!')\n"
+              "start = time.perf_counter()\n"
+              "names = ['experiment_lr0.001_batch256_seed1' * k for k in (1, 30)]\n"
+              "hits = [bool(pattern.search(name)) for name in names]\n"
+              "print(hits, bool(pattern.search('done!')), error == '', time.perf_counter() - start)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("[False, False] True True ") and float(done.stdout.split()[-1]) < 1.0
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a{99999999999}", "bad regex 'a{99999999999}': the repetition number is too large"),
+    ("(" * 1000 + ")" * 1000, "limited to 500 characters"),
+    ("(" * 240 + ")" * 240 + "[", "bad regex '((((("),
+    ("x" * 501, "limited to 500 characters, this one has 501"),
+    ("a(?=b)", "lookahead (?=...) is not supported in filters"),
+    ("a(?!b)", "negative lookahead (?!...) is not supported in filters"),
+    ("(?<=a)b", "lookbehind (?<=...) is not supported in filters"),
+    ("(?<!a)b", "negative lookbehind (?<!...) is not supported in filters"),
+    (r"(a)\1", "backreferences"),
+    ("(?P<x>a)(?P=x)", "backreferences"),
+    ("a++", "possessive quantifiers"),
+    ("(?>a)", "atomic groups"),
+    (r"loss\Z", "use $"),
+    ("(?x) l o s s", "(?x...) is not supported in filters"),
+    ("(?:.{1000}){1}" + ".{1000}" * 5, "too complex"),
+    ("[z-a]", "bad regex '[z-a]': bad character range z-a"),
+])
+def test_compile_filter_turns_every_failure_into_a_message(text: str, message: str) -> None:
+    pattern, error = urlstate.compile_filter(text)
+    assert pattern is None and message in error
+
+
+@pytest.mark.parametrize("value", [5, ["loss"], {"a": 1}, 1.5, b"loss"])
+def test_compile_filter_refuses_values_that_are_not_text(value: object) -> None:
+    assert urlstate.compile_filter(value) == (None, "bad regex: the filter must be text")
+
+
+def test_compile_filter_keeps_the_search_contract() -> None:
+    pattern, error = urlstate.compile_filter("^train/(acc|LR)$")
+    assert error == "" and pattern is not None
+    assert pattern.search("train/lr") and pattern.search("TRAIN/ACC")
+    assert pattern.search("eval/acc") is None and pattern.search("train/acc2") is None
+    accented, _ = urlstate.compile_filter("CAFÉ")
+    assert accented is not None and accented.search("menu/café")
+    assert repr(pattern) == "Filter('^train/(acc|LR)$')"
+
+
+def test_compile_filter_searches_the_first_max_subject_length_characters() -> None:
+    pattern, _ = urlstate.compile_filter("needle")
+    assert pattern is not None
+    assert pattern.search("x" * (urlstate.MAX_SUBJECT_LENGTH - 6) + "needle")
+    assert pattern.search("x" * urlstate.MAX_SUBJECT_LENGTH + "needle") is None
