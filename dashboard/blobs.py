@@ -22,6 +22,7 @@ from dashboard.data import media
 ROUTE = "_eventscope/blob/"
 YEAR = 365 * 24 * 3600
 _INTEGER = re.compile(r"-?\d{1,19}")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,2000}")
 _ALLOWED = {"images": "image/", "audio": "audio/"}
 
@@ -133,17 +134,30 @@ def lookup(source: data.DataSource, kind: str, run: str, tag: str, step: str, in
     """
     if kind not in _ALLOWED:
         raise BlobNotFound(f"unknown kind; use one of {', '.join(_ALLOWED)}")
-    if not (_INTEGER.fullmatch(step) and _INTEGER.fullmatch(index)):
-        raise BlobNotFound("step and index must be integers")
+    step_number, index_number = _int64(step, "step"), _int64(index, "index")
     run_name, tag_name = decode_name(run, "run"), decode_name(tag, "tag")
     if run_name not in source.runs():
         raise BlobNotFound("unknown run")
     if not media.is_known(source, kind, run_name, tag_name):
         raise BlobNotFound(f"this run has no {kind} tag of that name")
-    found = media.blob(source, kind, run_name, tag_name, int(step), int(index))
+    found = media.blob(source, kind, run_name, tag_name, step_number, index_number)
     if found is None:
-        raise BlobNotFound(f"nothing logged at step {int(step)}, index {int(index)}")
+        raise BlobNotFound(f"nothing logged at step {step_number}, index {index_number}")
     return found
+
+
+def _int64(text: str, what: str) -> int:
+    """Return a step or index from the URL; steps are int64 in the tables, so larger numbers name nothing.
+
+    Raises:
+        BlobNotFound: text is not a decimal integer in the int64 range (19 digits can overflow it).
+    """
+    if not _INTEGER.fullmatch(text):
+        raise BlobNotFound("step and index must be integers")
+    number = int(text)
+    if not _INT64_MIN <= number <= _INT64_MAX:
+        raise BlobNotFound(f"{what} {number} is outside the 64-bit range steps are logged in")
+    return number
 
 
 def malformed(rest: str = "") -> flask.Response:
