@@ -10,7 +10,7 @@ from types import ModuleType
 
 import dash
 
-from dashboard import blobs, data
+from dashboard import blobs, data, guards
 from dashboard.callbacks import register
 from dashboard.components import placeholders, run_picker, shell
 from dashboard.pages import DASHBOARDS, audio, distributions, histograms, images, scalars, text
@@ -42,6 +42,7 @@ def create_app(settings: Settings, *, source: data.DataSource | None = None) -> 
     source = source or data.DataSource(settings)
     data.install(app.server, source)
     blobs.install(app.server)
+    guards.install(app)
     app.server.config[shell.BUILT_KEY] = tuple(page.PATH for page in PAGES)
     _register_pages()
     for module in (*COMPONENTS, *PAGES):
