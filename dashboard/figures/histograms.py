@@ -21,6 +21,7 @@ from dashboard.figures.buckets import (
     shared_edges,
     time_values,
 )
+from dashboard.figures.plotly_text import escape
 
 __all__ = ["DEFAULT_COLOR", "DEFAULT_MAX_STEPS", "blend", "compare_figure", "offset_figure", "overlay_figure",
            "relative_labels"]
@@ -230,7 +231,7 @@ def compare_figure(frames_by_run: Mapping[str, pd.DataFrame], step: int, colors:
         x, y = _outline(edges, counts)
         used = int(row["step"])
         figure.add_trace(go.Scatter(
-            x=x, y=y, mode="lines", name=run, line={"color": colors.get(run, DEFAULT_COLOR), "width": 1.6},
+            x=x, y=y, mode="lines", name=escape(run), line={"color": colors.get(run, DEFAULT_COLOR), "width": 1.6},
             customdata=_hover(used, edges, counts), meta={"run": run, "step": used},
             hovertemplate="<b>%{fullData.name}</b><br>" + _HOVER.replace("count", "fraction" if normalize else "count", 1),
         ))

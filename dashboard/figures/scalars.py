@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures.plotly_json import ScalarFigure
+from dashboard.figures.plotly_text import escape
 from dashboard.figures.smoothing import downsample, smooth
 
 __all__ = [
@@ -209,12 +210,13 @@ def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[
     kind = "scattergl" if use_gl else "scatter"
     x = line.step if x_axis == "step" else _plot_x(line.x, x_axis)
     hover = np.column_stack([line.step.astype(np.float64), line.raw])
+    name = escape(line.run)  # shown by the hover label as markup; meta keeps the raw name
     raw = {
-        "type": kind, "x": x, "y": line.raw, "name": line.run, "mode": "lines", "line": {"color": color, "width": 1},
+        "type": kind, "x": x, "y": line.raw, "name": name, "mode": "lines", "line": {"color": color, "width": 1},
         "opacity": RAW_OPACITY, "hoverinfo": "skip", "showlegend": False, "meta": {"run": line.run, "role": "raw"},
     }
     smoothed = {
-        "type": kind, "x": x, "y": line.smoothed, "name": line.run,
+        "type": kind, "x": x, "y": line.smoothed, "name": name,
         "mode": "lines+markers" if line.x.size == 1 else "lines",  # a lone point draws no line: show a dot
         "marker": {"color": color, "size": 6},
         "line": {"color": color, "width": 1.6}, "customdata": hover, "text": _wall_labels(line.wall_time),

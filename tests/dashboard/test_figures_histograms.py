@@ -10,6 +10,7 @@ import pytest
 import loaders
 from dashboard.figures.histograms import blend, compare_figure, offset_figure, overlay_figure
 from tests.dashboard.histogram_rows import hist_frame, tf2_histograms
+from tests.dashboard.test_figures_scalars import rendered_json
 
 
 def test_offset_figure_one_ridge_per_step_newest_in_front_and_darkest() -> None:
@@ -94,3 +95,12 @@ def test_compare_figure_one_line_per_run_at_nearest_step() -> None:
     normalized = compare_figure(frames, 25, {}, bins=8, normalize=True)
     assert [sum(t.y) for t in normalized.data] == pytest.approx([1.0, 1.0])
     assert normalized.layout.yaxis.title.text == "fraction"
+
+
+def test_compare_figure_escapes_run_names_plotly_would_read_as_markup() -> None:
+    run = '<b>x</b><a href="javascript:alert(1)">y</a>'
+    figure = compare_figure({run: hist_frame(range(0, 30, 10))}, 10, {}, bins=4)
+    sent = rendered_json(figure)
+    assert "<a" not in sent and "<b>x" not in sent and "</a>" not in sent
+    assert figure.data[0].name == '&lt;b&gt;x&lt;/b&gt;&lt;a href="javascript:alert(1)"&gt;y&lt;/a&gt;'
+    assert figure.data[0].meta["run"] == run and figure.layout.meta["steps"] == {run: 10}
