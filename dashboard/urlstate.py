@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
+import regex  # type: ignore[import-untyped]  # nor does regex
 
 QueryValue = str | list[str] | None
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 # Regex filters (see compile_filter): the longest pattern accepted, the most characters of a name
-# searched, RE2's program size and memory caps. Together they bound the work of one search.
+# searched, RE2's program size and memory caps (together they bound the work of one RE2 search),
+# and the seconds one fallback (backtracking) filter may spend over all its searches.
 MAX_FILTER_LENGTH = 500
 MAX_SUBJECT_LENGTH = 1024
 MAX_PROGRAM_SIZE = 5000
 RE2_MAX_MEMORY = 1 << 20
+FALLBACK_BUDGET = 0.5
+logger = logging.getLogger(__name__)
 
 
 def first(value: QueryValue) -> str | None:
@@ -64,7 +70,7 @@ def as_optional_float(value: QueryValue) -> float | None:
 def as_choice(value: QueryValue, choices: Sequence[str], default: str) -> str:
     """Return value when it is one of choices, else default."""
     text = first(value)
-    return text if text in choices else default
+    return text if text is not None and text in choices else default
 
 
 def as_bool(value: QueryValue, default: bool) -> bool:
@@ -85,19 +91,20 @@ def as_text(value: QueryValue, *, limit: int = 500) -> str:
 def compile_filter(text: object) -> tuple[Filter | None, str]:
     """Compile a user's filter regex the way TensorBoard does (case-insensitive, search anywhere), safely.
 
-    The text comes from a URL or a callback, so matching must not be able to pin a worker: the
-    pattern is checked with Python's parser (its error messages, and what Python rejects stays
-    rejected) and then compiled with RE2, whose matching time is linear in the name. Patterns
-    RE2 cannot run in linear time (lookaround, backreferences, ...) are refused with a message
-    saying so, never run with Python's backtracking engine.
+    The text comes from a URL or a callback, so matching must not be able to pin a worker. The
+    pattern is checked with Python's parser (its error messages; what Python rejects stays
+    rejected), then compiled with RE2, whose matching time is linear in the name. The few patterns
+    RE2 cannot run (lookaround such as TensorBoard users' `^(?!train/)`, backreferences, atomic
+    groups, huge repeats) run on the `regex` module instead, under a time budget of
+    FALLBACK_BUDGET seconds for all the names one Filter searches: past it, names count as not
+    matching and a warning is logged.
 
     Args:
         text: the regex typed by the user; empty or None means no filter.
 
     Returns:
-        (filter, "") on success, (None, "") for no filter, or (None, message) for a regex that is
-        malformed, longer than MAX_FILTER_LENGTH, too complex, or uses a feature filters do not
-        support. Never raises.
+        (filter, "") on success, (None, "") for no filter, or (None, message) for text that is not a
+        valid regex or is longer than MAX_FILTER_LENGTH. Never raises.
     """
     if text is None or text == "":
         return None, ""
@@ -105,38 +112,56 @@ def compile_filter(text: object) -> tuple[Filter | None, str]:
         return None, "bad regex: the filter must be text"
     if len(text) > MAX_FILTER_LENGTH:
         return None, f"bad regex: filters are limited to {MAX_FILTER_LENGTH} characters, this one has {len(text)}"
-    shown = _shown(text)
+    shown = repr(text) if len(text) <= 60 else repr(text[:60]) + "..."
     try:
         re.compile(text, re.IGNORECASE)
     except (re.error, OverflowError, RecursionError, ValueError, MemoryError) as error:
-        reason = str(error) or type(error).__name__
-        return None, f"bad regex {shown}: {reason}"
+        return None, f"bad regex {shown}: {str(error) or type(error).__name__}"
     try:
         compiled = re2.compile(text, _re2_options())
-    except re2.error as error:
-        return None, f"unsupported regex {shown}: {_unsupported(text, _message(error))}"
-    if compiled.programsize > MAX_PROGRAM_SIZE:
-        return None, (f"unsupported regex {shown}: too complex ({compiled.programsize} RE2 instructions, the limit "
-                      f"is {MAX_PROGRAM_SIZE}); use smaller repeat counts such as {{100}}")
-    return Filter(text, compiled), ""
+        if compiled.programsize <= MAX_PROGRAM_SIZE:
+            return Filter(text, compiled), ""
+    except re2.error:
+        pass  # a feature RE2 leaves out: the budgeted fallback below
+    try:
+        return Filter(text, regex.compile(text, regex.IGNORECASE | regex.VERSION0), budget=FALLBACK_BUDGET), ""
+    except (regex.error, OverflowError, RecursionError, ValueError, MemoryError) as error:
+        return None, f"bad regex {shown}: {str(error) or type(error).__name__}"
 
 
 class Filter:
     """A compiled filter: `search(name)` is truthy when the regex matches anywhere in the name.
 
-    Matching uses RE2 (time linear in the name, no backtracking) and looks at the first
-    MAX_SUBJECT_LENGTH characters of each name only.
+    Only the first MAX_SUBJECT_LENGTH characters of a name are searched. An RE2 filter matches in
+    linear time. A fallback filter (see compile_filter) shares one time budget among all its
+    searches; once it is spent, search returns None.
     """
 
-    __slots__ = ("_compiled", "pattern")
+    __slots__ = ("_budget", "_compiled", "pattern")
 
-    def __init__(self, pattern: str, compiled: Any) -> None:
+    def __init__(self, pattern: str, compiled: Any, *, budget: float | None = None) -> None:
         self.pattern = pattern
         self._compiled = compiled
+        self._budget = budget
 
     def search(self, string: str) -> object | None:
         """Return a match object (truthy) when the filter matches somewhere in string, else None."""
-        return self._compiled.search(string[:MAX_SUBJECT_LENGTH])
+        subject = string[:MAX_SUBJECT_LENGTH]
+        if self._budget is None:
+            return self._compiled.search(subject)
+        if self._budget <= 0:
+            return None
+        start = time.perf_counter()
+        try:
+            return self._compiled.search(subject, timeout=self._budget)
+        except TimeoutError:
+            logger.warning("filter %r ran out of its %.2f s budget; the remaining names count as not matching",
+                           self.pattern, FALLBACK_BUDGET)
+            self._budget = 0.0
+            return None
+        finally:
+            if self._budget > 0:
+                self._budget -= time.perf_counter() - start
 
     def __repr__(self) -> str:
         return f"Filter({self.pattern!r})"
@@ -147,47 +172,9 @@ def _re2_options() -> Any:
     options = re2.Options()
     options.case_sensitive = False
     options.never_capture = True
-    options.log_errors = False  # a refused pattern is the user's typo, not a server error to log
+    options.log_errors = False  # a refused pattern goes to the fallback; nothing to log
     options.max_mem = RE2_MAX_MEMORY
     return options
-
-
-def _message(error: Exception) -> str:
-    """Return RE2's error text (pybind11 hands it over as bytes)."""
-    detail = error.args[0] if error.args else ""
-    return detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
-
-
-# RE2 error text -> what to tell the user, for the Perl/Python features RE2 leaves out (first match wins).
-_UNSUPPORTED = (
-    ("(?=", "lookahead (?=...) is not supported in filters"),
-    ("(?!", "negative lookahead (?!...) is not supported in filters"),
-    ("(?<=", "lookbehind (?<=...) is not supported in filters"),
-    ("(?<!", "negative lookbehind (?<!...) is not supported in filters"),
-    ("(?>", "atomic groups (?>...) are not supported in filters"),
-    ("(?(", "conditional groups (?(...)...) are not supported in filters"),
-    ("(?#", "comments (?#...) are not supported in filters"),
-    ("\\Z", "\\Z is not supported in filters; use $"),
-    ("bad repetition operator", "possessive quantifiers (++, *+, ?+) are not supported in filters"),
-    ("pattern too large", "too complex; use smaller repeat counts such as {100}"),
-)
-
-
-def _unsupported(text: str, message: str) -> str:
-    """Explain why RE2 refused a pattern Python accepts."""
-    if re.search(r"invalid escape sequence: \\[1-9]", message) or ("(?P=" in text and "(?P" in message):
-        return "backreferences (\\1, (?P=name)) are not supported in filters"
-    for needle, explanation in _UNSUPPORTED:
-        if needle in message:
-            return explanation
-    if "invalid perl operator: (?" in message:
-        return f"{message.split(': ', 1)[1]}...) is not supported in filters; they accept the flags (?i), (?m) and (?s)"
-    return f"{message} (filters use RE2 syntax: https://github.com/google/re2/wiki/Syntax)"
-
-
-def _shown(text: str, limit: int = 60) -> str:
-    """Return the pattern quoted for a message, cut when long."""
-    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
 
 
 def decode_runs(query: Mapping[str, QueryValue], runs: Sequence[str]) -> list[str]:

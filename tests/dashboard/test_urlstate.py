@@ -16,7 +16,8 @@ RUNS = ["a", "b", "c", "d"]
 
 def test_query_value_helpers_tolerate_lists_and_junk() -> None:
     assert urlstate.first(["x", "y"]) == "x" and urlstate.first(None) is None and urlstate.first([]) is None
-    assert urlstate.as_list("x") == ["x"] and urlstate.as_list(["x", "y"]) == ["x", "y"] and urlstate.as_list(None) == []
+    assert urlstate.as_list("x") == ["x"] and urlstate.as_list(["x", "y"]) == ["x", "y"]
+    assert urlstate.as_list(None) == []
     assert urlstate.as_float("0.25", 0.6, low=0, high=0.999) == 0.25
     assert urlstate.as_float("7", 0.6, low=0, high=0.999) == 0.999
     assert urlstate.as_float("abc", 0.6, low=0, high=1) == 0.6
@@ -63,19 +64,23 @@ def test_encode_skips_unset_values_and_repeats_lists() -> None:
     assert urlstate.encode({}) == ""
 
 
-def test_compile_filter_matches_a_catastrophic_pattern_in_linear_time() -> None:
-    # Python's backtracking re never finishes (.*.*)*! over 30 characters; run it in a child so a
-    # regression fails on the timeout instead of hanging the test session.
+def test_compile_filter_bounds_catastrophic_patterns() -> None:
+    # Python's backtracking re never finishes these over 30+ characters; run them in a child so a
+    # regression fails on the timeout instead of hanging the test session. (.*.*)*! runs on RE2
+    # (linear); the lookahead needs the fallback, whose searches share FALLBACK_BUDGET seconds.
     script = ("import time; from dashboard import urlstate\n"
-              "pattern, error = urlstate.compile_filter('(.*.*)*!')\n"
-              "start = time.perf_counter()\n"
-              "names = ['experiment_lr0.001_batch256_seed1' * k for k in (1, 30)]\n"
-              "hits = [bool(pattern.search(name)) for name in names]\n"
-              "print(hits, bool(pattern.search('done!')), error == '', time.perf_counter() - start)")
+              "names = ['experiment_lr0.001_batch256_seed1' * k for k in (1, 30)] * 20\n"
+              "for text in ('(.*.*)*!', '(?=(.|.)*!)'):\n"
+              "    pattern, error = urlstate.compile_filter(text)\n"
+              "    start = time.perf_counter()\n"
+              "    hits = {bool(pattern.search(name)) for name in names}\n"
+              "    print(hits, error == '', time.perf_counter() - start)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("[False, False] True True ") and float(done.stdout.split()[-1]) < 1.0
+    (linear, budgeted) = done.stdout.splitlines()
+    assert linear.startswith("{False} True ") and float(linear.split()[-1]) < 1.0
+    assert budgeted.startswith("{False} True ") and float(budgeted.split()[-1]) < urlstate.FALLBACK_BUDGET + 1.0
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -83,22 +88,44 @@ def test_compile_filter_matches_a_catastrophic_pattern_in_linear_time() -> None:
     ("(" * 1000 + ")" * 1000, "limited to 500 characters"),
     ("(" * 240 + ")" * 240 + "[", "bad regex '((((("),
     ("x" * 501, "limited to 500 characters, this one has 501"),
-    ("a(?=b)", "lookahead (?=...) is not supported in filters"),
-    ("a(?!b)", "negative lookahead (?!...) is not supported in filters"),
-    ("(?<=a)b", "lookbehind (?<=...) is not supported in filters"),
-    ("(?<!a)b", "negative lookbehind (?<!...) is not supported in filters"),
-    (r"(a)\1", "backreferences"),
-    ("(?P<x>a)(?P=x)", "backreferences"),
-    ("a++", "possessive quantifiers"),
-    ("(?>a)", "atomic groups"),
-    (r"loss\Z", "use $"),
-    ("(?x) l o s s", "(?x...) is not supported in filters"),
-    ("(?:.{1000}){1}" + ".{1000}" * 5, "too complex"),
     ("[z-a]", "bad regex '[z-a]': bad character range z-a"),
+    ("(?<n>x)", "bad regex '(?<n>x)': unknown extension ?<n"),  # RE2 and regex take it; Python does not
+    ("(?P=nope)", "bad regex '(?P=nope)': unknown group name 'nope'"),
 ])
 def test_compile_filter_turns_every_failure_into_a_message(text: str, message: str) -> None:
     pattern, error = urlstate.compile_filter(text)
     assert pattern is None and message in error
+
+
+@pytest.mark.parametrize(("text", "matching", "other"), [
+    ("^(?!train/lr)", "train/acc", "TRAIN/LR"),  # TensorBoard users exclude tags this way
+    ("acc(?=uracy)", "eval/accuracy", "eval/acc"),
+    ("(?<=train/)loss", "train/loss", "eval/loss"),
+    ("(?<!eval/)loss$", "train/loss", "eval/loss"),
+    (r"(\d)_\1", "seed_7_7", "seed_7_8"),
+    ("(?P<x>a)(?P=x)", "baab", "abab"),
+    ("lo++ss", "loss", "lss"),
+    ("(?>train)/", "train/x", "training/x"),
+    (r"loss\Z", "train/loss", "loss/train"),
+    ("(?x) l o s s", "train/loss", "train/acc"),
+    ("[a-z]{1000}", "a" * 1000, "a" * 999),  # more than MAX_PROGRAM_SIZE RE2 instructions
+])
+def test_compile_filter_runs_what_re2_cannot_on_the_budgeted_fallback(text: str, matching: str, other: str) -> None:
+    pattern, error = urlstate.compile_filter(text)
+    assert error == "" and pattern is not None
+    assert pattern.search(matching) and pattern.search(other) is None
+
+
+def test_compile_filter_fallback_stops_matching_once_its_budget_is_spent(caplog: pytest.LogCaptureFixture,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(urlstate, "FALLBACK_BUDGET", 0.05)
+    pattern, _ = urlstate.compile_filter("^(?=(.|.)*!)|x")
+    assert pattern is not None and pattern.search("x")
+    assert pattern.search("a" * 40) is None  # times out: the budget is spent
+    assert pattern.search("x") is None  # so later names count as not matching
+    assert "ran out of its 0.05 s budget" in caplog.text
+    fresh, _ = urlstate.compile_filter("^(?=(.|.)*!)|x")
+    assert fresh is not None and fresh.search("x")  # each compile_filter call gets its own budget
 
 
 @pytest.mark.parametrize("value", [5, ["loss"], {"a": 1}, 1.5, b"loss"])
