@@ -15,6 +15,7 @@ import hashlib
 import re
 
 import flask
+import werkzeug
 
 from dashboard import data
 from dashboard.data import media
@@ -94,7 +95,7 @@ def install(server: flask.Flask) -> None:
     server.add_url_rule(f"{prefix}{ROUTE}", "eventscope_blob_root", malformed, methods=["GET"])
 
 
-def serve(kind: str, run: str, tag: str, step: str, index: str) -> flask.Response:
+def serve(kind: str, run: str, tag: str, step: str, index: str) -> werkzeug.Response:
     """Answer one blob request: the bytes with their type and cache headers, or a short 404."""
     try:
         found = lookup(data.current(), kind, run, tag, step, index)
@@ -110,7 +111,7 @@ def serve(kind: str, run: str, tag: str, step: str, index: str) -> flask.Respons
         response.cache_control.immutable = True
     else:
         response.cache_control.no_cache = True
-    if not response.mimetype.startswith(_ALLOWED[kind]):
+    if not (response.mimetype or "").startswith(_ALLOWED[kind]):
         response.headers["Content-Disposition"] = "attachment"
     return response.make_conditional(flask.request, accept_ranges=True, complete_length=len(found.data))
 

@@ -221,7 +221,8 @@ def _cut_note(grid_shape: tuple[int, ...]) -> str | None:
     rows, columns = grid_shape
     if rows <= MAX_ROWS and columns <= MAX_COLUMNS:
         return None
-    return f"showing the first {min(rows, MAX_ROWS)} of {rows} rows and {min(columns, MAX_COLUMNS)} of {columns} columns"
+    return (f"showing the first {min(rows, MAX_ROWS)} of {rows} rows and {min(columns, MAX_COLUMNS)} "
+            f"of {columns} columns")
 
 
 def _note(text: str) -> html.P:

@@ -48,7 +48,8 @@ def test_offset_figure_time_axes_label_ticks(time_axis: str, title: str) -> None
     if time_axis == "relative":
         assert list(figure.layout.yaxis.ticktext) == ["0 h", "1 h", "2 h"]
     else:
-        assert len(figure.layout.yaxis.ticktext) == 3 and figure.layout.yaxis.tickvals[1] - figure.layout.yaxis.tickvals[0] == 3_600_000
+        ticks = figure.layout.yaxis.tickvals
+        assert len(figure.layout.yaxis.ticktext) == 3 and ticks[1] - ticks[0] == 3_600_000
 
 
 def test_overlay_figure_colours_steps_along_a_scale_with_colorbar() -> None:
@@ -86,9 +87,11 @@ def test_offset_figure_pytorch_histograms(tmp_path: Path) -> None:
 
 
 def test_compare_figure_one_line_per_run_at_nearest_step() -> None:
-    frames = {"a": hist_frame(range(0, 50, 10)), "b": hist_frame(range(1, 50, 10), shift=1.0), "empty": hist_frame(range(0))}
+    frames = {"a": hist_frame(range(0, 50, 10)), "b": hist_frame(range(1, 50, 10), shift=1.0),
+              "empty": hist_frame(range(0))}
     figure = compare_figure(frames, 25, {"a": "#ff0000", "b": "#0000ff"}, bins=8)
-    assert [(t.meta["run"], t.meta["step"], t.line.color) for t in figure.data] == [("a", 20, "#ff0000"), ("b", 21, "#0000ff")]
+    assert [(t.meta["run"], t.meta["step"], t.line.color) for t in figure.data] == [
+        ("a", 20, "#ff0000"), ("b", 21, "#0000ff")]
     assert figure.layout.meta == {"steps": {"a": 20, "b": 21}}
     assert figure.data[0].x.tolist() == figure.data[1].x.tolist()  # shared bins
     assert [t.customdata[:, 3].sum() for t in figure.data] == pytest.approx([10.0, 10.0])

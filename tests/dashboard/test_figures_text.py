@@ -9,7 +9,13 @@ from dash import dcc, html
 
 import loaders
 from dashboard.figures.text import (
-    MAX_ROWS, drop_unsafe_urls, render_markdown, render_raw, render_text, slice_note, table_from_values,
+    MAX_ROWS,
+    drop_unsafe_urls,
+    render_markdown,
+    render_raw,
+    render_text,
+    slice_note,
+    table_from_values,
 )
 
 TF2_FIXTURES = Path(__file__).parents[1] / "fixtures" / "tf2"
