@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from dashboard.settings import Settings, parse_samples_per_plugin
+from dashboard.settings import Settings, is_loopback, parse_samples_per_plugin
 
 if TYPE_CHECKING:
     import dash
@@ -19,7 +19,8 @@ EPILOG = """examples:
   python -m dashboard --logdir runs/
   python -m dashboard --logdir runs/ --port 6007 --reload-interval 5
   python -m dashboard                      # the bundled demo logdir
-  gunicorn -w 2 dashboard.wsgi:server      # settings from EVENTSCOPE_LOGDIR, EVENTSCOPE_PATH_PREFIX, ...
+  gunicorn -c python:dashboard.gunicorn_conf -b 127.0.0.1:6006 dashboard.wsgi:server
+                                           # settings from EVENTSCOPE_LOGDIR, EVENTSCOPE_PATH_PREFIX, ...
 """
 
 
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--samples-per-plugin", "--samples_per_plugin", dest="samples_per_plugin", default="",
                         help="e.g. scalars=500: at most this many points drawn per line (0 = all); "
                              "all data is always kept")
-    parser.add_argument("--debug", action="store_true", help="Dash debug mode (developer tools in the page)")
+    parser.add_argument("--debug", action="store_true",
+                        help="Dash's developer tools in the page (callback errors, timings); loopback --host only")
     return parser
 
 
@@ -55,8 +57,13 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         The settings (demo mode when no --logdir was given).
 
     Raises:
-        ValueError: a value cannot be used; the message names the flag.
+        ValueError: a value cannot be used, or --debug is asked for on a host other machines can reach;
+            the message names the flag.
     """
+    if args.debug and not is_loopback(args.host):
+        raise ValueError(f"--debug shows Dash's developer tools (callback errors, the callback graph) to whoever "
+                         f"opens the page, so it only serves a loopback --host (127.0.0.1, ::1, localhost), not "
+                         f"{args.host!r}; drop --debug or --host")
     logdir = args.logdir or None
     return Settings(
         logdir=logdir, host=args.host, port=args.port, reload_interval=args.reload_interval,
@@ -107,10 +114,13 @@ def report_status(source: DataSource, settings: Settings) -> None:
 
 
 def serve(app: dash.Dash, settings: Settings) -> int:
-    """Serve app with Werkzeug's threaded server (Dash's debug server with --debug) until Ctrl+C."""
+    """Serve app with Werkzeug's threaded server until Ctrl+C.
+
+    --debug turns on Dash's developer tools in the page, and nothing else: never Flask's debug
+    mode, whose Werkzeug debugger puts a Python console behind every error page.
+    """
     if settings.debug:
-        app.run(host=settings.host, port=settings.port, debug=True, use_reloader=False)
-        return 0
+        enable_dev_tools(app)
     from werkzeug.serving import make_server
 
     server = make_server(settings.host, settings.port, app.server, threaded=True)
@@ -123,6 +133,16 @@ def serve(app: dash.Dash, settings: Settings) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def enable_dev_tools(app: dash.Dash) -> None:
+    """Turn on Dash's developer tools (error popups, callback graph, props check, hot reload of assets).
+
+    Dash's error pruning is off: it registers a handler that renders Werkzeug's debugger page
+    (with its console) for every exception. Errors are logged to the terminal instead. The version
+    check, which sends the Dash and Python versions to plotly.com, is off too.
+    """
+    app.enable_dev_tools(debug=True, dev_tools_prune_errors=False, dev_tools_disable_version_check=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dash
 
-from dashboard import blobs, data
+from dashboard import blobs, data, guards
 from dashboard.callbacks import register
 from dashboard.components import run_picker, shell
 from dashboard.pages import _grid, placeholders
@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, source: data.DataSource | None = None) -> 
     source = source or data.DataSource(settings)
     data.install(app.server, source)
     blobs.install(app.server)
+    guards.install(app)
     modules = _register_pages()
     _grid.install(app.server, [module.GRID for module in modules if hasattr(module, "GRID")])
     for module in (shell, run_picker, shell_page, _grid, *modules):

@@ -15,6 +15,7 @@ import hashlib
 import re
 
 import flask
+import werkzeug
 
 from dashboard import data
 from dashboard.data import media
@@ -22,6 +23,7 @@ from dashboard.data import media
 ROUTE = "_eventscope/blob/"
 YEAR = 365 * 24 * 3600
 _INTEGER = re.compile(r"-?\d{1,19}")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,2000}")
 _ALLOWED = {"images": "image/", "audio": "audio/"}
 
@@ -93,7 +95,7 @@ def install(server: flask.Flask) -> None:
     server.add_url_rule(f"{prefix}{ROUTE}", "eventscope_blob_root", malformed, methods=["GET"])
 
 
-def serve(kind: str, run: str, tag: str, step: str, index: str) -> flask.Response:
+def serve(kind: str, run: str, tag: str, step: str, index: str) -> werkzeug.Response:
     """Answer one blob request: the bytes with their type and cache headers, or a short 404."""
     try:
         found = lookup(data.current(), kind, run, tag, step, index)
@@ -109,7 +111,7 @@ def serve(kind: str, run: str, tag: str, step: str, index: str) -> flask.Respons
         response.cache_control.immutable = True
     else:
         response.cache_control.no_cache = True
-    if not response.mimetype.startswith(_ALLOWED[kind]):
+    if not (response.mimetype or "").startswith(_ALLOWED[kind]):
         response.headers["Content-Disposition"] = "attachment"
     return response.make_conditional(flask.request, accept_ranges=True, complete_length=len(found.data))
 
@@ -133,17 +135,30 @@ def lookup(source: data.DataSource, kind: str, run: str, tag: str, step: str, in
     """
     if kind not in _ALLOWED:
         raise BlobNotFound(f"unknown kind; use one of {', '.join(_ALLOWED)}")
-    if not (_INTEGER.fullmatch(step) and _INTEGER.fullmatch(index)):
-        raise BlobNotFound("step and index must be integers")
+    step_number, index_number = _int64(step, "step"), _int64(index, "index")
     run_name, tag_name = decode_name(run, "run"), decode_name(tag, "tag")
     if run_name not in source.runs():
         raise BlobNotFound("unknown run")
     if not media.is_known(source, kind, run_name, tag_name):
         raise BlobNotFound(f"this run has no {kind} tag of that name")
-    found = media.blob(source, kind, run_name, tag_name, int(step), int(index))
+    found = media.blob(source, kind, run_name, tag_name, step_number, index_number)
     if found is None:
-        raise BlobNotFound(f"nothing logged at step {int(step)}, index {int(index)}")
+        raise BlobNotFound(f"nothing logged at step {step_number}, index {index_number}")
     return found
+
+
+def _int64(text: str, what: str) -> int:
+    """Return a step or index from the URL; steps are int64 in the tables, so larger numbers name nothing.
+
+    Raises:
+        BlobNotFound: text is not a decimal integer in the int64 range (19 digits can overflow it).
+    """
+    if not _INTEGER.fullmatch(text):
+        raise BlobNotFound("step and index must be integers")
+    number = int(text)
+    if not _INT64_MIN <= number <= _INT64_MAX:
+        raise BlobNotFound(f"{what} {number} is outside the 64-bit range steps are logged in")
+    return number
 
 
 def malformed(rest: str = "") -> flask.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -28,7 +29,8 @@ class Settings:
         cache_dir: the on-disk cache; None uses the loaders' default.
         samples_per_plugin: plugin -> most points drawn per line (0 = draw every point).
         demo: True when serving the demo logdir (shows a "demo data" banner).
-        debug: Dash debug mode (dev tools, reloader off).
+        debug: Dash's developer tools in the page (never Werkzeug's interactive debugger); the
+            command line allows it on a loopback host only (see is_loopback).
     """
 
     logdir: str | None = None
@@ -71,7 +73,7 @@ class Settings:
         return cls(
             logdir=logdir,
             host=env.get("EVENTSCOPE_HOST", "127.0.0.1"),
-            port=_env_number(env, "EVENTSCOPE_PORT", 6006, int),
+            port=int(_env_number(env, "EVENTSCOPE_PORT", 6006, int)),
             reload_interval=_env_number(env, "EVENTSCOPE_RELOAD_INTERVAL", 30.0, float),
             path_prefix=env.get("EVENTSCOPE_PATH_PREFIX", "/"),
             cache_dir=env.get("EVENTSCOPE_CACHE_DIR") or env.get("EVENTSCOPE_CACHE") or None,
@@ -117,6 +119,24 @@ def normalize_path_prefix(value: str | None) -> str:
         raise ValueError(f"--path-prefix {value!r}: use letters, digits and . _ ~ - / only, e.g. /tensorboard")
     parts = [part for part in text.split("/") if part]
     return "/" + "".join(f"{part}/" for part in parts)
+
+
+def is_loopback(host: str) -> bool:
+    """Return whether host only reaches this machine: localhost, 127.0.0.0/8 or ::1 (also "[::1]").
+
+    Args:
+        host: the interface to bind, as given to --host.
+
+    Returns:
+        True for a loopback name or address; False for anything else, including 0.0.0.0 and "".
+    """
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_samples_per_plugin(text: str) -> dict[str, int]:

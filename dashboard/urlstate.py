@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
+
+import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
+import regex  # type: ignore[import-untyped]  # nor does regex
 
 QueryValue = str | list[str] | None
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+# Regex filters (see compile_filter): the longest pattern accepted, the most characters of a name
+# searched, RE2's program size and memory caps (together they bound the work of one RE2 search),
+# and the seconds one fallback (backtracking) filter may spend over all its searches.
+MAX_FILTER_LENGTH = 500
+MAX_SUBJECT_LENGTH = 1024
+MAX_PROGRAM_SIZE = 5000
+RE2_MAX_MEMORY = 1 << 20
+FALLBACK_BUDGET = 0.5
+logger = logging.getLogger(__name__)
 
 
 def first(value: QueryValue) -> str | None:
@@ -55,7 +70,7 @@ def as_optional_float(value: QueryValue) -> float | None:
 def as_choice(value: QueryValue, choices: Sequence[str], default: str) -> str:
     """Return value when it is one of choices, else default."""
     text = first(value)
-    return text if text in choices else default
+    return text if text is not None and text in choices else default
 
 
 def as_bool(value: QueryValue, default: bool) -> bool:
@@ -73,21 +88,93 @@ def as_text(value: QueryValue, *, limit: int = 500) -> str:
     return (first(value) or "")[:limit]
 
 
-def compile_filter(text: str | None) -> tuple[re.Pattern[str] | None, str]:
-    """Compile a user's filter regex the way TensorBoard does (case-insensitive, search anywhere).
+def compile_filter(text: object) -> tuple[Filter | None, str]:
+    """Compile a user's filter regex the way TensorBoard does (case-insensitive, search anywhere), safely.
+
+    The text comes from a URL or a callback, so matching must not be able to pin a worker. The
+    pattern is checked with Python's parser (its error messages; what Python rejects stays
+    rejected), then compiled with RE2, whose matching time is linear in the name. The few patterns
+    RE2 cannot run (lookaround such as TensorBoard users' `^(?!train/)`, backreferences, atomic
+    groups, huge repeats) run on the `regex` module instead, under a time budget of
+    FALLBACK_BUDGET seconds for all the names one Filter searches: past it, names count as not
+    matching and a warning is logged.
 
     Args:
         text: the regex typed by the user; empty or None means no filter.
 
     Returns:
-        (pattern, "") on success, (None, "") for no filter, or (None, message) for a bad regex.
+        (filter, "") on success, (None, "") for no filter, or (None, message) for text that is not a
+        valid regex or is longer than MAX_FILTER_LENGTH. Never raises.
     """
-    if not text:
+    if text is None or text == "":
         return None, ""
+    if not isinstance(text, str):
+        return None, "bad regex: the filter must be text"
+    if len(text) > MAX_FILTER_LENGTH:
+        return None, f"bad regex: filters are limited to {MAX_FILTER_LENGTH} characters, this one has {len(text)}"
+    shown = repr(text) if len(text) <= 60 else repr(text[:60]) + "..."
     try:
-        return re.compile(text, re.IGNORECASE), ""
-    except re.error as error:
-        return None, f"bad regex {text!r}: {error}"
+        re.compile(text, re.IGNORECASE)
+    except (re.error, OverflowError, RecursionError, ValueError, MemoryError) as error:
+        return None, f"bad regex {shown}: {str(error) or type(error).__name__}"
+    try:
+        compiled = re2.compile(text, _re2_options())
+        if compiled.programsize <= MAX_PROGRAM_SIZE:
+            return Filter(text, compiled), ""
+    except re2.error:
+        pass  # a feature RE2 leaves out: the budgeted fallback below
+    try:
+        return Filter(text, regex.compile(text, regex.IGNORECASE | regex.VERSION0), budget=FALLBACK_BUDGET), ""
+    except (regex.error, OverflowError, RecursionError, ValueError, MemoryError) as error:
+        return None, f"bad regex {shown}: {str(error) or type(error).__name__}"
+
+
+class Filter:
+    """A compiled filter: `search(name)` is truthy when the regex matches anywhere in the name.
+
+    Only the first MAX_SUBJECT_LENGTH characters of a name are searched. An RE2 filter matches in
+    linear time. A fallback filter (see compile_filter) shares one time budget among all its
+    searches; once it is spent, search returns None.
+    """
+
+    __slots__ = ("_budget", "_compiled", "pattern")
+
+    def __init__(self, pattern: str, compiled: Any, *, budget: float | None = None) -> None:
+        self.pattern = pattern
+        self._compiled = compiled
+        self._budget = budget
+
+    def search(self, string: str) -> object | None:
+        """Return a match object (truthy) when the filter matches somewhere in string, else None."""
+        subject = string[:MAX_SUBJECT_LENGTH]
+        if self._budget is None:
+            return self._compiled.search(subject)
+        if self._budget <= 0:
+            return None
+        start = time.perf_counter()
+        try:
+            return self._compiled.search(subject, timeout=self._budget)
+        except TimeoutError:
+            logger.warning("filter %r ran out of its %.2f s budget; the remaining names count as not matching",
+                           self.pattern, FALLBACK_BUDGET)
+            self._budget = 0.0
+            return None
+        finally:
+            if self._budget > 0:
+                self._budget -= time.perf_counter() - start
+
+    def __repr__(self) -> str:
+        return f"Filter({self.pattern!r})"
+
+
+def _re2_options() -> Any:
+    """RE2 options for filters: case-insensitive, no capture groups (pure DFA matching), bounded memory."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.never_capture = True
+    options.log_errors = False  # a refused pattern goes to the fallback; nothing to log
+    options.max_mem = RE2_MAX_MEMORY
+    return options
 
 
 def decode_runs(query: Mapping[str, QueryValue], runs: Sequence[str]) -> list[str]:

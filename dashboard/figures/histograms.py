@@ -21,6 +21,7 @@ from dashboard.figures.buckets import (
     shared_edges,
     time_values,
 )
+from dashboard.figures.plotly_text import escape
 
 __all__ = ["DEFAULT_COLOR", "DEFAULT_MAX_STEPS", "blend", "compare_figure", "offset_figure", "overlay_figure",
            "relative_labels"]
@@ -115,10 +116,12 @@ def offset_figure(frame: pd.DataFrame, *, time_axis: str = "step", max_steps: in
         x, h = _outline(stack.edges, counts)
         figure.add_trace(go.Scatter(
             x=x, y=y0 - h * scale, mode="lines", fill="toself", hoveron="points",
-            fillcolor=blend(color, "#ffffff", 0.15 + 0.75 * age), line={"color": blend(color, "#ffffff", 0.6 * age), "width": 1},
-            customdata=_hover(step, stack.edges, counts), hovertemplate=_HOVER, name=f"step {step}", meta={"step": step},
+            fillcolor=blend(color, "#ffffff", 0.15 + 0.75 * age),
+            line={"color": blend(color, "#ffffff", 0.6 * age), "width": 1},
+            customdata=_hover(step, stack.edges, counts), hovertemplate=_HOVER, name=f"step {step}",
+            meta={"step": step},
         ))
-    ticks = np.round(np.linspace(0, base.size - 1, min(base.size, TICKS))).astype(np.int64) if base.size else []
+    ticks: Any = np.round(np.linspace(0, base.size - 1, min(base.size, TICKS))).astype(np.int64) if base.size else []
     yaxis = {"title": {"text": TIME_AXES[time_axis], "standoff": 4}, "autorange": "reversed", "side": "right",
              "zeroline": False, "tickvals": base[ticks].tolist(),
              "ticktext": _time_labels(stack.steps[ticks], base[ticks], time_axis)}
@@ -146,7 +149,8 @@ def overlay_figure(frame: pd.DataFrame, *, time_axis: str = "step", max_steps: i
     stack = _stack(frame, max_steps, bins)
     when = time_values(stack.steps, stack.walls, time_axis, origin=stack.origin)
     low, high = (float(when.min()), float(when.max())) if when.size else (0.0, 1.0)
-    scale = [[0.0, blend(color, "#ffffff", 0.75)], [0.5, blend(color, "#000000", 0.0)], [1.0, blend(color, "#000000", 0.45)]]
+    scale = [[0.0, blend(color, "#ffffff", 0.75)], [0.5, blend(color, "#000000", 0.0)],
+             [1.0, blend(color, "#000000", 0.45)]]
     figure = go.Figure()
     for step, t, counts in zip(stack.steps.tolist(), when, stack.counts):
         x, y = _outline(stack.edges, counts)
@@ -156,7 +160,8 @@ def overlay_figure(frame: pd.DataFrame, *, time_axis: str = "step", max_steps: i
             hovertemplate=_HOVER, name=f"step {step}", meta={"step": step},
         ))
     figure.add_trace(_colorbar(scale, low, high, stack, time_axis))
-    figure.update_layout(_layout(uirevision, stack, yaxis={"title": {"text": "count", "standoff": 4}, "zeroline": False}))
+    yaxis = {"title": {"text": "count", "standoff": 4}, "zeroline": False}
+    figure.update_layout(_layout(uirevision, stack, yaxis=yaxis))
     return figure
 
 
@@ -230,9 +235,10 @@ def compare_figure(frames_by_run: Mapping[str, pd.DataFrame], step: int, colors:
         x, y = _outline(edges, counts)
         used = int(row["step"])
         figure.add_trace(go.Scatter(
-            x=x, y=y, mode="lines", name=run, line={"color": colors.get(run, DEFAULT_COLOR), "width": 1.6},
+            x=x, y=y, mode="lines", name=escape(run), line={"color": colors.get(run, DEFAULT_COLOR), "width": 1.6},
             customdata=_hover(used, edges, counts), meta={"run": run, "step": used},
-            hovertemplate="<b>%{fullData.name}</b><br>" + _HOVER.replace("count", "fraction" if normalize else "count", 1),
+            hovertemplate="<b>%{fullData.name}</b><br>"
+                          + _HOVER.replace("count", "fraction" if normalize else "count", 1),
         ))
     layout = _layout(uirevision, None, yaxis={"title": {"text": "fraction" if normalize else "count", "standoff": 4}})
     layout.update(showlegend=True, legend={"orientation": "h", "y": -0.2, "font": {"size": 10}},
@@ -246,11 +252,12 @@ def _nearest(frame: pd.DataFrame, step: int) -> dict[str, Any]:
     distance = np.abs(steps - step)
     candidates = np.flatnonzero(distance == distance.min())
     best = max(candidates, key=lambda i: (-steps[i], i))  # earliest step; last row logged for it
-    return frame.iloc[int(best)].to_dict()
+    return {str(key): value for key, value in frame.iloc[int(best)].to_dict().items()}
 
 
 def _layout(uirevision: str, stack: _Stack | None, *, yaxis: dict[str, Any], height: int = 250) -> dict[str, Any]:
-    meta = {} if stack is None else {"shown": int(stack.steps.size), "total": stack.total, "steps": stack.steps.tolist()}
+    meta = {} if stack is None else {"shown": int(stack.steps.size), "total": stack.total,
+                                     "steps": stack.steps.tolist()}
     return {
         "template": "plotly_white",
         "margin": {"l": 8, "r": 12, "t": 8, "b": 8},

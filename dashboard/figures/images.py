@@ -43,7 +43,7 @@ def _compact(step: int) -> str:
     if abs(step) < 10_000:
         return str(step)
     value = float(step)
-    for suffix in ("k", "M", "G", "T"):
+    for suffix in ("k", "M", "G", "T"):  # noqa: B007 - the unit the loop stops at is the one shown
         value /= 1000
         if abs(round(value, 1)) < 1000:
             break

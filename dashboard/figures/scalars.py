@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures.plotly_json import ScalarFigure
+from dashboard.figures.plotly_text import escape
 from dashboard.figures.smoothing import downsample, smooth
 
 __all__ = [
@@ -143,7 +144,7 @@ def _runs_lines(frame: pd.DataFrame, options: ChartOptions) -> list[LineData]:
     steps, walls, values = (frame[name].to_numpy(dtype=dtype)[order] for name, dtype in
                             (("step", np.int64), ("wall_time", np.float64), ("value", np.float64)))
     options = replace(options, max_points=line_budget(options.max_points, len(runs)))
-    return [_line(str(run), *(column[lo:hi] for column in (steps, walls, values)), options)
+    return [_line(str(run), steps[lo:hi], walls[lo:hi], values[lo:hi], options)
             for run, lo, hi in zip(runs, bounds[:-1], bounds[1:]) if hi > lo]
 
 
@@ -155,8 +156,8 @@ def _run_codes(runs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         rank = np.empty_like(by_name)
         rank[by_name] = np.arange(by_name.size)
         return rank[runs.cat.codes.to_numpy()], names[by_name]
-    codes, names = pd.factorize(runs, sort=True)
-    return codes, np.asarray(names, dtype=object)
+    codes, uniques = pd.factorize(runs, sort=True)
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def _x_values(steps: np.ndarray, walls: np.ndarray, x_axis: str) -> np.ndarray:
@@ -177,7 +178,8 @@ def _in_range(x: np.ndarray, x_range: tuple[float, float]) -> np.ndarray:
     return np.flatnonzero(grown)
 
 
-def scalar_figure(frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions, *, uirevision: str = "") -> go.Figure:
+def scalar_figure(frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions, *,
+                  uirevision: str = "") -> go.Figure:
     """Build one tag's chart: per run a faint raw line and a smoothed line in the run's colour.
 
     Args:
@@ -192,7 +194,8 @@ def scalar_figure(frame: pd.DataFrame, colors: Mapping[str, str], options: Chart
     lines = _runs_lines(frame, options)
     sizes = [line.x.size for line in lines]
     use_gl = any(n > GL_POINTS_PER_LINE for n in sizes) or 2 * sum(sizes) > GL_POINTS_PER_CHART
-    traces = [trace for line in lines for trace in _traces(line, colors.get(line.run, "#607d8b"), options.x_axis, use_gl)]
+    traces = [trace for line in lines
+              for trace in _traces(line, colors.get(line.run, "#607d8b"), options.x_axis, use_gl)]
     # Validation costs 4x the build for many runs; the tests validate these same dicts.
     return ScalarFigure(traces, _layout(options, lines, uirevision))
 
@@ -209,12 +212,13 @@ def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[
     kind = "scattergl" if use_gl else "scatter"
     x = line.step if x_axis == "step" else _plot_x(line.x, x_axis)
     hover = np.column_stack([line.step.astype(np.float64), line.raw])
+    name = escape(line.run)  # shown by the hover label as markup; meta keeps the raw name
     raw = {
-        "type": kind, "x": x, "y": line.raw, "name": line.run, "mode": "lines", "line": {"color": color, "width": 1},
+        "type": kind, "x": x, "y": line.raw, "name": name, "mode": "lines", "line": {"color": color, "width": 1},
         "opacity": RAW_OPACITY, "hoverinfo": "skip", "showlegend": False, "meta": {"run": line.run, "role": "raw"},
     }
     smoothed = {
-        "type": kind, "x": x, "y": line.smoothed, "name": line.run,
+        "type": kind, "x": x, "y": line.smoothed, "name": name,
         "mode": "lines+markers" if line.x.size == 1 else "lines",  # a lone point draws no line: show a dot
         "marker": {"color": color, "size": 6},
         "line": {"color": color, "width": 1.6}, "customdata": hover, "text": _wall_labels(line.wall_time),

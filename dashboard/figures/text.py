@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import html as html_entities
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
 from dash import dcc, html
 from dash.development.base_component import Component
 
-__all__ = ["MAX_COLUMNS", "MAX_ROWS", "render_markdown", "render_raw", "render_text", "slice_note", "table_from_values"]
+__all__ = ["MAX_COLUMNS", "MAX_ROWS", "UNSAFE_SCHEMES", "drop_unsafe_urls", "render_markdown", "render_raw",
+           "render_text", "slice_note", "table_from_values"]
 
 MAX_ROWS = 100
 MAX_COLUMNS = 50
+# URL schemes dropped from Markdown links and images: script (javascript:, vbscript:) and inline
+# documents (data:) have no business in logged text.
+UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+# Where a link or image destination can start: after "](" (inline), "]:" (reference definition)
+# or "<" (autolink, or an angle-bracket destination); whitespace and one line break may follow.
+_DESTINATION_START = re.compile(r"\][ \t]*(?:\(|:)[ \t]*\n?[ \t]*|<")
+_ESCAPABLE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|[A-Za-z][A-Za-z0-9]{0,31};?)")
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")  # browsers strip these around a URL and tabs/newlines in it
 
 
 def render_markdown(text: str) -> list[Component]:
@@ -22,14 +34,89 @@ def render_markdown(text: str) -> list[Component]:
     turns HTML in the source into plain text; link URLs other than http(s), mailto and
     relative ones (e.g. `javascript:`) are neutralised by its URI filter.
 
+    dcc.Markdown keeps image sources as written, so link and image URLs with an UNSAFE_SCHEMES
+    scheme are dropped from the source first (see drop_unsafe_urls).
+
     Args:
         text: the Markdown source, as logged.
 
     Returns:
         One dcc.Markdown component.
     """
-    return [dcc.Markdown(text, dangerously_allow_html=False, dedent=False, link_target="_blank",
+    return [dcc.Markdown(drop_unsafe_urls(text), dangerously_allow_html=False, dedent=False, link_target="_blank",
                          className="es-text-markdown")]
+
+
+def drop_unsafe_urls(text: str) -> str:
+    """Return Markdown with every link, image or autolink URL whose scheme is in UNSAFE_SCHEMES removed.
+
+    A URL is judged the way a browser would read it after Markdown decoding: character references
+    (`&#106;`) and backslash escapes decoded, spaces and control characters ignored, any case. The
+    destination is emptied (`![x](javascript:...)` becomes `![x]()`) and an autolink
+    (`<javascript:...>`) removed. Anything that is not a destination is left as written. Time is
+    linear in the text.
+
+    Args:
+        text: the Markdown source.
+
+    Returns:
+        The source, unchanged when it holds no such URL.
+    """
+    if ":" not in text and "&" not in text:  # a scheme needs a colon, written or as a reference
+        return text
+    pieces: list[str] = []
+    position = 0
+    for start in _DESTINATION_START.finditer(text):
+        if start.start() < position:  # inside a destination already dropped
+            continue
+        autolink = start.group() == "<"
+        angle = autolink or text.startswith("<", start.end())
+        first = start.end() + (angle and not autolink)
+        if not _starts_unsafe(text, first, angle):
+            continue
+        end = _destination_end(text, first, angle)
+        if autolink:  # drop "<javascript:...>" whole
+            first, end = first - 1, end + text.startswith(">", end)
+        pieces.append(text[position:first])
+        position = end
+    return "".join(pieces) + text[position:] if pieces else text
+
+
+def _starts_unsafe(text: str, index: int, angle: bool) -> bool:
+    """Return whether the destination at index, decoded, starts with an UNSAFE_SCHEMES scheme.
+
+    Decodes only as far as needed to tell (about a scheme's length), so scanning stays linear.
+    """
+    stops = ">\n<" if angle else " \t\n)"
+    seen = ""
+    while index < len(text) and text[index] not in stops:
+        entity = _ENTITY.match(text, index) if text[index] == "&" else None
+        escaped = _ESCAPABLE.match(text, index) if text[index] == "\\" else None
+        found = entity or escaped
+        piece = html_entities.unescape(entity.group()) if entity else escaped.group(1) if escaped else text[index]
+        index = found.end() if found else index + 1
+        seen += _IGNORED_IN_URLS.sub("", piece).lower()
+        if seen.startswith(UNSAFE_SCHEMES):
+            return True
+        if not any(scheme.startswith(seen) for scheme in UNSAFE_SCHEMES):
+            return False
+    return False
+
+
+def _destination_end(text: str, begin: int, angle: bool) -> int:
+    """Return where a destination starting at begin ends (CommonMark: <...> or balanced parentheses)."""
+    depth, index = 0, begin
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if angle and char in ">\n<" or not angle and (char in " \t\n" or char == ")" and depth == 0):
+            break
+        if not angle:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+        index += 1
+    return min(index, len(text))
 
 
 def render_raw(text: str) -> list[Component]:
@@ -134,7 +221,8 @@ def _cut_note(grid_shape: tuple[int, ...]) -> str | None:
     rows, columns = grid_shape
     if rows <= MAX_ROWS and columns <= MAX_COLUMNS:
         return None
-    return f"showing the first {min(rows, MAX_ROWS)} of {rows} rows and {min(columns, MAX_COLUMNS)} of {columns} columns"
+    return (f"showing the first {min(rows, MAX_ROWS)} of {rows} rows and {min(columns, MAX_COLUMNS)} "
+            f"of {columns} columns")
 
 
 def _note(text: str) -> html.P:

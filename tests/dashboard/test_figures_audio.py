@@ -31,7 +31,8 @@ def test_describe_of_a_loaded_tf2_clip_reads_the_header_fields(tmp_path: Path) -
 
 
 def test_describe_unknown_when_nothing_is_readable() -> None:
-    assert describe({"sample_rate": math.nan, "channels": 0, "frames": 0, "data": b"OggS not a wav"}) == "unknown format"
+    unreadable = {"sample_rate": math.nan, "channels": 0, "frames": 0, "data": b"OggS not a wav"}
+    assert describe(unreadable) == "unknown format"
     assert describe({}) == "unknown format"
 
 

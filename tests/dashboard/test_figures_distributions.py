@@ -15,7 +15,13 @@ from tensorboard.util import tensor_util
 
 import loaders
 from dashboard.figures.distributions import (
-    BANDS, BASIS_POINTS, BP_COLUMNS, compress, compress_buckets, distribution_figure, distribution_frame,
+    BANDS,
+    BASIS_POINTS,
+    BP_COLUMNS,
+    compress,
+    compress_buckets,
+    distribution_figure,
+    distribution_frame,
 )
 from dashboard.figures.histograms import blend
 

@@ -10,6 +10,7 @@ import pytest
 import loaders
 from dashboard.figures.histograms import blend, compare_figure, offset_figure, overlay_figure
 from tests.dashboard.histogram_rows import hist_frame, tf2_histograms
+from tests.dashboard.test_figures_scalars import rendered_json
 
 
 def test_offset_figure_one_ridge_per_step_newest_in_front_and_darkest() -> None:
@@ -47,7 +48,8 @@ def test_offset_figure_time_axes_label_ticks(time_axis: str, title: str) -> None
     if time_axis == "relative":
         assert list(figure.layout.yaxis.ticktext) == ["0 h", "1 h", "2 h"]
     else:
-        assert len(figure.layout.yaxis.ticktext) == 3 and figure.layout.yaxis.tickvals[1] - figure.layout.yaxis.tickvals[0] == 3_600_000
+        ticks = figure.layout.yaxis.tickvals
+        assert len(figure.layout.yaxis.ticktext) == 3 and ticks[1] - ticks[0] == 3_600_000
 
 
 def test_overlay_figure_colours_steps_along_a_scale_with_colorbar() -> None:
@@ -85,12 +87,23 @@ def test_offset_figure_pytorch_histograms(tmp_path: Path) -> None:
 
 
 def test_compare_figure_one_line_per_run_at_nearest_step() -> None:
-    frames = {"a": hist_frame(range(0, 50, 10)), "b": hist_frame(range(1, 50, 10), shift=1.0), "empty": hist_frame(range(0))}
+    frames = {"a": hist_frame(range(0, 50, 10)), "b": hist_frame(range(1, 50, 10), shift=1.0),
+              "empty": hist_frame(range(0))}
     figure = compare_figure(frames, 25, {"a": "#ff0000", "b": "#0000ff"}, bins=8)
-    assert [(t.meta["run"], t.meta["step"], t.line.color) for t in figure.data] == [("a", 20, "#ff0000"), ("b", 21, "#0000ff")]
+    assert [(t.meta["run"], t.meta["step"], t.line.color) for t in figure.data] == [
+        ("a", 20, "#ff0000"), ("b", 21, "#0000ff")]
     assert figure.layout.meta == {"steps": {"a": 20, "b": 21}}
     assert figure.data[0].x.tolist() == figure.data[1].x.tolist()  # shared bins
     assert [t.customdata[:, 3].sum() for t in figure.data] == pytest.approx([10.0, 10.0])
     normalized = compare_figure(frames, 25, {}, bins=8, normalize=True)
     assert [sum(t.y) for t in normalized.data] == pytest.approx([1.0, 1.0])
     assert normalized.layout.yaxis.title.text == "fraction"
+
+
+def test_compare_figure_escapes_run_names_plotly_would_read_as_markup() -> None:
+    run = '<b>x</b><a href="javascript:alert(1)">y</a>'
+    figure = compare_figure({run: hist_frame(range(0, 30, 10))}, 10, {}, bins=4)
+    sent = rendered_json(figure)
+    assert "<a" not in sent and "<b>x" not in sent and "</a>" not in sent
+    assert figure.data[0].name == '&lt;b&gt;x&lt;/b&gt;&lt;a href="javascript:alert(1)"&gt;y&lt;/a&gt;'
+    assert figure.data[0].meta["run"] == run and figure.layout.meta["steps"] == {run: 10}

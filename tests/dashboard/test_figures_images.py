@@ -12,7 +12,12 @@ from dateutil import tz
 
 import loaders
 from dashboard.figures.images import (
-    css_filter, image_style, is_small, nearest_index, step_caption, step_marks,
+    css_filter,
+    image_style,
+    is_small,
+    nearest_index,
+    step_caption,
+    step_marks,
 )
 
 

@@ -265,3 +265,23 @@ def test_scalar_figure_ticks_whole_steps_on_a_short_step_axis(points: int, x_ran
     figure = scalar_figure(frame, COLORS, ChartOptions(x_range=x_range))
     assert figure.layout.xaxis.dtick == dtick
     assert scalar_figure(frame, COLORS, ChartOptions(x_axis="relative")).layout.xaxis.dtick is None
+
+
+EVIL_RUN = '<b>x</b><a href="javascript:alert(1)">y</a> & co'
+
+
+def rendered_json(figure: go.Figure) -> str:
+    """The figure's JSON without `meta` (Plotly never draws meta; callbacks read raw names there), "<" unescaped."""
+    sent = json.loads(to_json(figure))
+    for part in (*sent["data"], sent["layout"]):
+        part.pop("meta", None)
+    return json.dumps(sent)
+
+
+def test_scalar_figure_escapes_run_names_plotly_would_read_as_markup() -> None:
+    figure = scalar_figure(_frame(runs=(EVIL_RUN, "b")), {EVIL_RUN: "#ff0000"}, ChartOptions())
+    sent = rendered_json(figure)
+    assert "<a" not in sent and "<b>x" not in sent and "</a>" not in sent and "& co" not in sent
+    names = {trace["name"] for trace in json.loads(sent)["data"]}
+    assert names == {'&lt;b&gt;x&lt;/b&gt;&lt;a href="javascript:alert(1)"&gt;y&lt;/a&gt; &amp; co', "b"}
+    assert [trace.meta["run"] for trace in figure.data] == [EVIL_RUN, EVIL_RUN, "b", "b"]  # callbacks get the name

@@ -9,7 +9,13 @@ from dash import dcc, html
 
 import loaders
 from dashboard.figures.text import (
-    MAX_ROWS, render_markdown, render_raw, render_text, slice_note, table_from_values,
+    MAX_ROWS,
+    drop_unsafe_urls,
+    render_markdown,
+    render_raw,
+    render_text,
+    slice_note,
+    table_from_values,
 )
 
 TF2_FIXTURES = Path(__file__).parents[1] / "fixtures" / "tf2"
@@ -100,3 +106,41 @@ def test_render_text_falls_back_to_raw_text_on_a_bad_shape() -> None:
     note, raw = render_text("a\nb\nc", [2, 2], ["a", "b", "c"])
     assert "needs 4 values, got 3" in note.children
     assert isinstance(raw, html.Pre) and raw.children == "a\nb\nc"
+
+
+@pytest.mark.parametrize(("source", "kept"), [
+    ("![x](javascript:alert(1))", "![x]()"),
+    ('![x](JaVaScRiPt:alert(1) "title") after', '![x]( "title") after'),
+    ("[a](&#106;avascript:alert(1))", "[a]()"),
+    ("[a](&#x6A;avascript:alert(1)) [b](&#106avascript:x)", "[a]() [b]()"),
+    ("[a](javascript&colon;alert(1))", "[a]()"),
+    ("[a](javascript\\:alert(1))", "[a]()"),
+    ("![x](<java\tscript:alert(1)>)", "![x](<>)"),
+    ("![x](<&#32;&Tab;javascript:alert(1)>)", "![x](<>)"),
+    ("![x](  \n javascript:alert(1))", "![x](  \n )"),
+    ("[x](\x01javascript:alert(1))", "[x]()"),
+    ("[r]: javascript:alert(1)\n\n![x][r]", "[r]: \n\n![x][r]"),
+    ("> [r]: <vbscript:msgbox(1)>", "> [r]: <>"),
+    ("see <javascript:alert(1)> now", "see  now"),
+    ("![i](data:image/svg+xml;base64,PHN2Zz4=)", "![i]()"),
+    ("[a](javascript:a(b(c)d)e) tail)", "[a]() tail)"),
+    ("![a](javascript:x)![b](data:y) [c](https://ok.example/)", "![a]()![b]() [c](https://ok.example/)"),
+])
+def test_render_markdown_drops_script_and_data_urls_from_links_and_images(source: str, kept: str) -> None:
+    (markdown,) = render_markdown(source)
+    assert markdown.children == kept
+    assert drop_unsafe_urls(source) == kept
+
+
+@pytest.mark.parametrize("source", [
+    "![plot](https://example.com/a.png) [docs](http://x.example/(y)) <https://z.example> [m](mailto:a@b.c)",
+    "![rel](images/a.png) [anchor](#top) [q](?x=javascript:1) [j](./javascript:1)",
+    "plain javascript: and data: in prose, a < b > c, [x]: not a url", "[a](java\\script:x)", "",
+])
+def test_render_markdown_keeps_safe_urls_and_prose_as_written(source: str) -> None:
+    assert render_markdown(source)[0].children == source
+
+
+def test_drop_unsafe_urls_is_linear_on_adversarial_text() -> None:
+    for text in ("](" * 100_000 + ":", "<" * 200_000 + ":", "](javascript:" * 50_000, "[a](&#32;" * 50_000):
+        assert len(drop_unsafe_urls(text)) <= len(text)  # finishes: quadratic scans would take minutes here

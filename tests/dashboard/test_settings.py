@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.settings import Settings, normalize_path_prefix, parse_samples_per_plugin
+from dashboard.settings import Settings, is_loopback, normalize_path_prefix, parse_samples_per_plugin
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,13 @@ def test_resolved_cache_dir_prefers_argument_then_environment(monkeypatch: pytes
     assert Settings().resolved_cache_dir() == tmp_path / "env"
     monkeypatch.delenv("EVENTSCOPE_CACHE")
     assert Settings().resolved_cache_dir() == Path.home() / ".cache" / "eventscope"
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("127.8.9.10", True), ("localhost", True), ("LocalHost", True), ("::1", True),
+    ("[::1]", True), ("app.localhost", True),
+    ("0.0.0.0", False), ("::", False), ("", False), ("192.168.1.5", False), ("example.com", False),
+    ("localhost.example.com", False), ("::ffff:8.8.8.8", False),
+])
+def test_is_loopback_accepts_only_addresses_this_machine_alone_reaches(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
