@@ -26,24 +26,55 @@ EPILOG = """examples:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (dashed flags; TensorBoard's underscored spellings also work)."""
-    parser = argparse.ArgumentParser(prog="python -m dashboard", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--logdir", default=None,
-                        help="directory of runs (any folder holding *tfevents* files); omit to serve demo data")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="interface to bind (default 127.0.0.1; use 0.0.0.0 to serve other machines)")
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--logdir",
+        default=None,
+        help="directory of runs (any folder holding *tfevents* files); omit to serve demo data",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1; use 0.0.0.0 to serve other machines)"
+    )
     parser.add_argument("--port", type=int, default=6006, help="TCP port (default 6006; 0 picks a free one)")
-    parser.add_argument("--reload-interval", "--reload_interval", dest="reload_interval", type=float, default=30.0,
-                        help="seconds between reads of new data (default 30; 0 loads once)")
-    parser.add_argument("--path-prefix", "--path_prefix", dest="path_prefix", default="/",
-                        help="serve under this URL path, e.g. /tensorboard behind a reverse proxy")
-    parser.add_argument("--cache-dir", "--cache_dir", dest="cache_dir", default=None,
-                        help="on-disk cache of decoded tables (default $EVENTSCOPE_CACHE or ~/.cache/eventscope)")
-    parser.add_argument("--samples-per-plugin", "--samples_per_plugin", dest="samples_per_plugin", default="",
-                        help="e.g. scalars=500: at most this many points drawn per line (0 = all); "
-                             "all data is always kept")
-    parser.add_argument("--debug", action="store_true",
-                        help="Dash's developer tools in the page (callback errors, timings); loopback --host only")
+    parser.add_argument(
+        "--reload-interval",
+        "--reload_interval",
+        dest="reload_interval",
+        type=float,
+        default=30.0,
+        help="seconds between reads of new data (default 30; 0 loads once)",
+    )
+    parser.add_argument(
+        "--path-prefix",
+        "--path_prefix",
+        dest="path_prefix",
+        default="/",
+        help="serve under this URL path, e.g. /tensorboard behind a reverse proxy",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        "--cache_dir",
+        dest="cache_dir",
+        default=None,
+        help="on-disk cache of decoded tables (default $EVENTSCOPE_CACHE or ~/.cache/eventscope)",
+    )
+    parser.add_argument(
+        "--samples-per-plugin",
+        "--samples_per_plugin",
+        dest="samples_per_plugin",
+        default="",
+        help="e.g. scalars=500: at most this many points drawn per line (0 = all); all data is always kept",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="Dash's developer tools in the page (callback errors, timings); loopback --host only",
+    )
     return parser
 
 
@@ -61,14 +92,22 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             the message names the flag.
     """
     if args.debug and not is_loopback(args.host):
-        raise ValueError(f"--debug shows Dash's developer tools (callback errors, the callback graph) to whoever "
-                         f"opens the page, so it only serves a loopback --host (127.0.0.1, ::1, localhost), not "
-                         f"{args.host!r}; drop --debug or --host")
+        raise ValueError(
+            f"--debug shows Dash's developer tools (callback errors, the callback graph) to whoever "
+            f"opens the page, so it only serves a loopback --host (127.0.0.1, ::1, localhost), not "
+            f"{args.host!r}; drop --debug or --host"
+        )
     logdir = args.logdir or None
     return Settings(
-        logdir=logdir, host=args.host, port=args.port, reload_interval=args.reload_interval,
-        path_prefix=args.path_prefix, cache_dir=args.cache_dir,
-        samples_per_plugin=parse_samples_per_plugin(args.samples_per_plugin), demo=logdir is None, debug=args.debug,
+        logdir=logdir,
+        host=args.host,
+        port=args.port,
+        reload_interval=args.reload_interval,
+        path_prefix=args.path_prefix,
+        cache_dir=args.cache_dir,
+        samples_per_plugin=parse_samples_per_plugin(args.samples_per_plugin),
+        demo=logdir is None,
+        debug=args.debug,
     )
 
 
@@ -104,8 +143,10 @@ def report_status(source: DataSource, settings: Settings) -> None:
     if settings.demo:
         print(f"eventscope: no --logdir given: serving demo data from {status.logdir}", file=sys.stderr)
     if status.state == "missing":
-        print(f"eventscope: {status.message}\n  The page will say so; it picks the logdir up once it exists.",
-              file=sys.stderr)
+        print(
+            f"eventscope: {status.message}\n  The page will say so; it picks the logdir up once it exists.",
+            file=sys.stderr,
+        )
     elif status.state == "empty":
         print(f"eventscope: {status.message}", file=sys.stderr)
     else:
@@ -124,8 +165,11 @@ def serve(app: dash.Dash, settings: Settings) -> int:
     from werkzeug.serving import make_server
 
     server = make_server(settings.host, settings.port, app.server, threaded=True)
-    print(f"eventscope: serving at http://{settings.host}:{server.server_port}{settings.path_prefix} "
-          f"(Ctrl+C to stop)", file=sys.stderr, flush=True)
+    print(
+        f"eventscope: serving at http://{settings.host}:{server.server_port}{settings.path_prefix} (Ctrl+C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -78,8 +78,10 @@ def url(prefix: str, kind: str, run: str, tag: str, step: int, index: int, wall_
     Returns:
         The path with its ?v= query.
     """
-    return (f"{prefix}{ROUTE}{media.check_kind(kind)}/{encode_name(run)}/{encode_name(tag)}/{int(step)}/{int(index)}"
-            f"?v={sample_token(step, wall_time)}")
+    return (
+        f"{prefix}{ROUTE}{media.check_kind(kind)}/{encode_name(run)}/{encode_name(tag)}/{int(step)}/{int(index)}"
+        f"?v={sample_token(step, wall_time)}"
+    )
 
 
 def install(server: flask.Flask) -> None:
@@ -89,8 +91,7 @@ def install(server: flask.Flask) -> None:
         server: the Dash app's Flask server.
     """
     prefix = server.config[data.CONFIG_KEY].settings.path_prefix
-    server.add_url_rule(f"{prefix}{ROUTE}<kind>/<run>/<tag>/<step>/<index>", "eventscope_blob", serve,
-                        methods=["GET"])
+    server.add_url_rule(f"{prefix}{ROUTE}<kind>/<run>/<tag>/<step>/<index>", "eventscope_blob", serve, methods=["GET"])
     server.add_url_rule(f"{prefix}{ROUTE}<path:rest>", "eventscope_blob_malformed", malformed, methods=["GET"])
     server.add_url_rule(f"{prefix}{ROUTE}", "eventscope_blob_root", malformed, methods=["GET"])
 

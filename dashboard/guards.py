@@ -76,8 +76,10 @@ def callback_request_problem(callback_map: Mapping[str, Any]) -> str | None:
         return f"'outputs' must list {len(spec['output'])} outputs"
     if not _dependencies(outputs, 2):
         return "'outputs' must be {id, property} objects"
-    if any(isinstance(item, dict) and item.get("id") == "_pages_location" and not isinstance(item.get("value"), str)
-           for item in body["inputs"]):
+    if any(
+        isinstance(item, dict) and item.get("id") == "_pages_location" and not isinstance(item.get("value"), str)
+        for item in body["inputs"]
+    ):
         return "the page location (pathname, search) must be text"  # Dash's own router assumes it
     changed = body.get("changedPropIds", [])
     if not (isinstance(changed, list) and all(isinstance(item, str) for item in changed)):
@@ -89,8 +91,9 @@ def _dependencies(value: object, depth: int) -> bool:
     """Return whether value is an {id, property} object, or (depth levels of) lists of them (pattern ALL)."""
     if isinstance(value, list):
         return depth > 0 and all(_dependencies(part, depth - 1) for part in value)
-    return (isinstance(value, dict) and isinstance(value.get("id"), (str, dict))
-            and isinstance(value.get("property"), str))
+    return (
+        isinstance(value, dict) and isinstance(value.get("id"), (str, dict)) and isinstance(value.get("property"), str)
+    )
 
 
 def _bad_request(message: str) -> flask.Response:

@@ -155,8 +155,11 @@ class Filter:
         try:
             return self._compiled.search(subject, timeout=self._budget)
         except TimeoutError:
-            logger.warning("filter %r ran out of its %.2f s budget; the remaining names count as not matching",
-                           self.pattern, FALLBACK_BUDGET)
+            logger.warning(
+                "filter %r ran out of its %.2f s budget; the remaining names count as not matching",
+                self.pattern,
+                FALLBACK_BUDGET,
+            )
             self._budget = 0.0
             return None
         finally:

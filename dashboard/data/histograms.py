@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from dashboard.data.source import DataSource
+from dashboard.data.source import DataSource, Matcher
 
 PLUGIN = "histograms"
 COLUMNS = ["run", "tag", "step", "wall_time", "min", "max", "num", "sum", "sum_squares", "bucket_limit", "bucket"]
@@ -39,7 +38,7 @@ def has_histograms(source: DataSource) -> bool:
     return PLUGIN in source.plugins_with_data()
 
 
-def histogram_tags(source: DataSource, runs: Iterable[str], pattern: re.Pattern[str] | None = None) -> list[str]:
+def histogram_tags(source: DataSource, runs: Iterable[str], pattern: Matcher | None = None) -> list[str]:
     """Return the histogram tags that have data in the given runs, filtered, in natural order.
 
     Args:

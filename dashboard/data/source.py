@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import flask
 import pandas as pd
@@ -43,6 +42,13 @@ class Status:
 
 
 T = TypeVar("T")
+
+
+class Matcher(Protocol):
+    """A compiled filter (dashboard.urlstate.compile_filter's result, or an re.Pattern): truthy search on a match."""
+
+    def search(self, text: str) -> Any:
+        """Return a match (truthy) or None."""
 # Results kept by DataSource.memo (figures, compressed histograms, ...); dropped when the data changes.
 MEMO_SIZE = 512
 
@@ -187,7 +193,7 @@ class DataSource:
         """Return the plugin names that have at least one tag."""
         return set(self._tags["plugin"].astype(str))
 
-    def scalar_tags(self, runs: Iterable[str], pattern: re.Pattern[str] | None = None) -> list[str]:
+    def scalar_tags(self, runs: Iterable[str], pattern: Matcher | None = None) -> list[str]:
         """Return the scalar tags that have data in the given runs, filtered, in natural order.
 
         Args:
@@ -199,7 +205,7 @@ class DataSource:
         """
         return self.plugin_tags("scalars", runs, pattern)
 
-    def plugin_tags(self, plugin: str, runs: Iterable[str], pattern: re.Pattern[str] | None = None) -> list[str]:
+    def plugin_tags(self, plugin: str, runs: Iterable[str], pattern: Matcher | None = None) -> list[str]:
         """Return one plugin's tags that have data in the given runs, filtered, in natural order.
 
         Args:

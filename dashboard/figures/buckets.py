@@ -10,8 +10,17 @@ import numpy as np
 import pandas as pd
 from dateutil import tz
 
-__all__ = ["DEFAULT_BINS", "TIME_AXES", "Buckets", "bucket_edges", "check_axis", "pick_steps", "rebin",
-           "shared_edges", "time_values"]
+__all__ = [
+    "DEFAULT_BINS",
+    "TIME_AXES",
+    "Buckets",
+    "bucket_edges",
+    "check_axis",
+    "pick_steps",
+    "rebin",
+    "shared_edges",
+    "time_values",
+]
 
 TIME_AXES: dict[str, str] = {"step": "step", "relative": "relative (hours)", "wall": "wall time"}
 DEFAULT_BINS = 30  # TensorBoard re-bins every step onto 30 shared bins
@@ -42,8 +51,10 @@ def bucket_edges(row: Mapping[str, Any]) -> Buckets:
     limits = _floats(row.get("bucket_limit"))
     counts = np.nan_to_num(_floats(row.get("bucket")), nan=0.0, posinf=0.0, neginf=0.0)
     if limits.size != counts.size:
-        raise ValueError(f"histogram {_where(row)}: {limits.size} bucket limits but {counts.size} bucket "
-                         f"counts; the writer produced a malformed histogram, re-log it")
+        raise ValueError(
+            f"histogram {_where(row)}: {limits.size} bucket limits but {counts.size} bucket "
+            f"counts; the writer produced a malformed histogram, re-log it"
+        )
     filled = np.flatnonzero(counts > 0)
     if filled.size == 0:
         return _EMPTY, _EMPTY, _EMPTY
@@ -55,8 +66,8 @@ def bucket_edges(row: Mapping[str, Any]) -> Buckets:
     limits = np.nan_to_num(limits, nan=high, posinf=high, neginf=low)
     first = limits[start - 1] if start > 0 else low
     left = np.clip(np.concatenate([[first], limits[start:end]]), low, high)
-    right = np.clip(limits[start:end + 1], low, high)
-    return left, np.maximum(left, right), np.maximum(counts[start:end + 1], 0.0)
+    right = np.clip(limits[start : end + 1], low, high)
+    return left, np.maximum(left, right), np.maximum(counts[start : end + 1], 0.0)
 
 
 def _floats(values: Any) -> np.ndarray:
@@ -75,7 +86,7 @@ def _usable(value: Any) -> bool:
 
 def _bounds(row: Mapping[str, Any], limits: np.ndarray, start: int, end: int) -> tuple[float, float] | None:
     """Return (min, max) of the histogram, falling back to finite limits where min/max are unusable (None: none is)."""
-    near = limits[max(start - 1, 0):end + 1]
+    near = limits[max(start - 1, 0) : end + 1]
     near = near[np.isfinite(near) & (np.abs(near) < DBL_MAX)]
     if not (near.size or _usable(row.get("min")) or _usable(row.get("max"))):
         return None

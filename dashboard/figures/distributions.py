@@ -12,8 +12,15 @@ import plotly.graph_objects as go
 from dashboard.figures.buckets import TIME_AXES, bucket_edges, time_values
 from dashboard.figures.histograms import DEFAULT_COLOR, blend
 
-__all__ = ["BANDS", "BASIS_POINTS", "BP_COLUMNS", "compress", "compress_buckets", "distribution_figure",
-           "distribution_frame"]
+__all__ = [
+    "BANDS",
+    "BASIS_POINTS",
+    "BP_COLUMNS",
+    "compress",
+    "compress_buckets",
+    "distribution_figure",
+    "distribution_frame",
+]
 
 # The normal CDF at -inf, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, +inf standard deviations, in 1/100 %.
 BASIS_POINTS: tuple[int, ...] = (0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 10000)
@@ -30,9 +37,11 @@ STEP_TICKS_SPAN = 10
 # A wall-time axis over a single instant shows this much on either side of it.
 SINGLE_INSTANT_MARGIN = pd.Timedelta(minutes=1)
 _LABELS = ("min", "6.7%", "15.9%", "30.9%", "median", "69.1%", "84.1%", "93.3%", "max")
-_HOVER = "step %{customdata[0]}<br>" + "<br>".join(
-    f"{label} %{{customdata[{i + 1}]:.4g}}" for i, label in reversed(list(enumerate(_LABELS)))
-) + "<extra></extra>"
+_HOVER = (
+    "step %{customdata[0]}<br>"
+    + "<br>".join(f"{label} %{{customdata[{i + 1}]:.4g}}" for i, label in reversed(list(enumerate(_LABELS))))
+    + "<extra></extra>"
+)
 
 
 def compress_buckets(left: np.ndarray, right: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -107,8 +116,9 @@ def distribution_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def distribution_figure(frame: pd.DataFrame, *, time_axis: str = "step", color: str = DEFAULT_COLOR,
-                        uirevision: str = "") -> go.Figure:
+def distribution_figure(
+    frame: pd.DataFrame, *, time_axis: str = "step", color: str = DEFAULT_COLOR, uirevision: str = ""
+) -> go.Figure:
     """Build TensorBoard's distribution chart: nested bands around the median over time.
 
     Args:
@@ -130,16 +140,31 @@ def distribution_figure(frame: pd.DataFrame, *, time_axis: str = "step", color: 
     figure = go.Figure()
     for name, lower, upper, weight in BANDS:
         shade = blend(color, "#ffffff", weight)
-        figure.add_trace(go.Scatter(  # a single step has no area: draw its bands as thick vertical bars
-            x=np.r_[x, x[::-1]], y=np.r_[points[upper].to_numpy(), points[lower].to_numpy()[::-1]],
-            mode="lines", fill="toself", fillcolor=shade, line={"width": 0 if len(points) > 1 else 10, "color": shade},
-            hoverinfo="skip", name=name, meta={"band": name},
-        ))
-    figure.add_trace(go.Scatter(
-        x=x, y=points["bp4"].to_numpy(), mode="lines+markers" if len(points) == 1 else "lines", name="median",
-        line={"color": blend(color, "#000000", 0.25), "width": 1.4}, meta={"band": "median"},
-        customdata=np.column_stack([points["step"].to_numpy(), points[BP_COLUMNS].to_numpy()]), hovertemplate=_HOVER,
-    ))
+        figure.add_trace(
+            go.Scatter(  # a single step has no area: draw its bands as thick vertical bars
+                x=np.r_[x, x[::-1]],
+                y=np.r_[points[upper].to_numpy(), points[lower].to_numpy()[::-1]],
+                mode="lines",
+                fill="toself",
+                fillcolor=shade,
+                line={"width": 0 if len(points) > 1 else 10, "color": shade},
+                hoverinfo="skip",
+                name=name,
+                meta={"band": name},
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=points["bp4"].to_numpy(),
+            mode="lines+markers" if len(points) == 1 else "lines",
+            name="median",
+            line={"color": blend(color, "#000000", 0.25), "width": 1.4},
+            meta={"band": "median"},
+            customdata=np.column_stack([points["step"].to_numpy(), points[BP_COLUMNS].to_numpy()]),
+            hovertemplate=_HOVER,
+        )
+    )
     figure.update_layout(_layout(time_axis, uirevision))
     figure.update_xaxes(_short_span_axis(time_axis, points["step"].to_numpy(), x))
     return figure
@@ -162,8 +187,11 @@ def _layout(time_axis: str, uirevision: str) -> dict[str, Any]:
         "font": {"size": 11},
         "hovermode": "closest",
         "showlegend": False,
-        "xaxis": {"title": {"text": TIME_AXES[time_axis], "standoff": 4}, "zeroline": False,
-                  "type": "date" if time_axis == "wall" else "linear"},
+        "xaxis": {
+            "title": {"text": TIME_AXES[time_axis], "standoff": 4},
+            "zeroline": False,
+            "type": "date" if time_axis == "wall" else "linear",
+        },
         "yaxis": {"zeroline": False, "automargin": True},
         "uirevision": uirevision,
     }

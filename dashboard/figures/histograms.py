@@ -23,16 +23,22 @@ from dashboard.figures.buckets import (
 )
 from dashboard.figures.plotly_text import escape
 
-__all__ = ["DEFAULT_COLOR", "DEFAULT_MAX_STEPS", "blend", "compare_figure", "offset_figure", "overlay_figure",
-           "relative_labels"]
+__all__ = [
+    "DEFAULT_COLOR",
+    "DEFAULT_MAX_STEPS",
+    "blend",
+    "compare_figure",
+    "offset_figure",
+    "overlay_figure",
+    "relative_labels",
+]
 
 DEFAULT_MAX_STEPS = 50
 DEFAULT_COLOR = "#ff7043"
 RIDGE_HEIGHT = 0.3  # the tallest ridge spans this fraction of the time axis
 TICKS = 5  # labelled steps on the offset time axis
 _HOVER = (
-    "step %{customdata[0]}<br>[%{customdata[1]:.4g}, %{customdata[2]:.4g}]"
-    "<br>count %{customdata[3]:.4g}<extra></extra>"
+    "step %{customdata[0]}<br>[%{customdata[1]:.4g}, %{customdata[2]:.4g}]<br>count %{customdata[3]:.4g}<extra></extra>"
 )
 
 
@@ -85,8 +91,15 @@ def _hover(step: int, edges: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.column_stack([np.full(lows.size, step), lows, highs, np.r_[0.0, counts, 0.0]])
 
 
-def offset_figure(frame: pd.DataFrame, *, time_axis: str = "step", max_steps: int = DEFAULT_MAX_STEPS,
-                  bins: int = DEFAULT_BINS, color: str = DEFAULT_COLOR, uirevision: str = "") -> go.Figure:
+def offset_figure(
+    frame: pd.DataFrame,
+    *,
+    time_axis: str = "step",
+    max_steps: int = DEFAULT_MAX_STEPS,
+    bins: int = DEFAULT_BINS,
+    color: str = DEFAULT_COLOR,
+    uirevision: str = "",
+) -> go.Figure:
     """Build TensorBoard's offset view: one filled ridge per step, stacked in depth by time.
 
     Time runs down the y axis (oldest at the back, on top); the newest step is drawn last,
@@ -114,23 +127,43 @@ def offset_figure(frame: pd.DataFrame, *, time_axis: str = "step", max_steps: in
     for i, (step, y0, counts) in enumerate(zip(stack.steps.tolist(), base, stack.counts)):
         age = 1.0 - (i / (len(base) - 1) if len(base) > 1 else 1.0)
         x, h = _outline(stack.edges, counts)
-        figure.add_trace(go.Scatter(
-            x=x, y=y0 - h * scale, mode="lines", fill="toself", hoveron="points",
-            fillcolor=blend(color, "#ffffff", 0.15 + 0.75 * age),
-            line={"color": blend(color, "#ffffff", 0.6 * age), "width": 1},
-            customdata=_hover(step, stack.edges, counts), hovertemplate=_HOVER, name=f"step {step}",
-            meta={"step": step},
-        ))
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y0 - h * scale,
+                mode="lines",
+                fill="toself",
+                hoveron="points",
+                fillcolor=blend(color, "#ffffff", 0.15 + 0.75 * age),
+                line={"color": blend(color, "#ffffff", 0.6 * age), "width": 1},
+                customdata=_hover(step, stack.edges, counts),
+                hovertemplate=_HOVER,
+                name=f"step {step}",
+                meta={"step": step},
+            )
+        )
     ticks: Any = np.round(np.linspace(0, base.size - 1, min(base.size, TICKS))).astype(np.int64) if base.size else []
-    yaxis = {"title": {"text": TIME_AXES[time_axis], "standoff": 4}, "autorange": "reversed", "side": "right",
-             "zeroline": False, "tickvals": base[ticks].tolist(),
-             "ticktext": _time_labels(stack.steps[ticks], base[ticks], time_axis)}
+    yaxis = {
+        "title": {"text": TIME_AXES[time_axis], "standoff": 4},
+        "autorange": "reversed",
+        "side": "right",
+        "zeroline": False,
+        "tickvals": base[ticks].tolist(),
+        "ticktext": _time_labels(stack.steps[ticks], base[ticks], time_axis),
+    }
     figure.update_layout(_layout(uirevision, stack, yaxis=yaxis, height=300))
     return figure
 
 
-def overlay_figure(frame: pd.DataFrame, *, time_axis: str = "step", max_steps: int = DEFAULT_MAX_STEPS,
-                   bins: int = DEFAULT_BINS, color: str = DEFAULT_COLOR, uirevision: str = "") -> go.Figure:
+def overlay_figure(
+    frame: pd.DataFrame,
+    *,
+    time_axis: str = "step",
+    max_steps: int = DEFAULT_MAX_STEPS,
+    bins: int = DEFAULT_BINS,
+    color: str = DEFAULT_COLOR,
+    uirevision: str = "",
+) -> go.Figure:
     """Build TensorBoard's overlay view: every step on one axis, coloured by time, with a colour bar.
 
     Args:
@@ -149,16 +182,27 @@ def overlay_figure(frame: pd.DataFrame, *, time_axis: str = "step", max_steps: i
     stack = _stack(frame, max_steps, bins)
     when = time_values(stack.steps, stack.walls, time_axis, origin=stack.origin)
     low, high = (float(when.min()), float(when.max())) if when.size else (0.0, 1.0)
-    scale = [[0.0, blend(color, "#ffffff", 0.75)], [0.5, blend(color, "#000000", 0.0)],
-             [1.0, blend(color, "#000000", 0.45)]]
+    scale = [
+        [0.0, blend(color, "#ffffff", 0.75)],
+        [0.5, blend(color, "#000000", 0.0)],
+        [1.0, blend(color, "#000000", 0.45)],
+    ]
     figure = go.Figure()
     for step, t, counts in zip(stack.steps.tolist(), when, stack.counts):
         x, y = _outline(stack.edges, counts)
         shade = sample_colorscale(scale, [(t - low) / (high - low) if high > low else 1.0])[0]
-        figure.add_trace(go.Scatter(
-            x=x, y=y, mode="lines", line={"color": shade, "width": 1.2}, customdata=_hover(step, stack.edges, counts),
-            hovertemplate=_HOVER, name=f"step {step}", meta={"step": step},
-        ))
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                line={"color": shade, "width": 1.2},
+                customdata=_hover(step, stack.edges, counts),
+                hovertemplate=_HOVER,
+                name=f"step {step}",
+                meta={"step": step},
+            )
+        )
     figure.add_trace(_colorbar(scale, low, high, stack, time_axis))
     yaxis = {"title": {"text": "count", "standoff": 4}, "zeroline": False}
     figure.update_layout(_layout(uirevision, stack, yaxis=yaxis))
@@ -197,16 +241,40 @@ def _colorbar(scale: list[list[Any]], low: float, high: float, stack: _Stack, ti
     labels = _time_labels(stack.steps[ends], np.array([low, high])[: len(ends)], time_axis)
     x0 = stack.edges[0] if stack.edges.size else 0.0
     return go.Scatter(
-        x=[x0], y=[0.0], mode="markers", hoverinfo="skip", showlegend=False, meta={"role": "colorbar"},
-        marker={"size": 0.1, "opacity": 0, "color": [high], "cmin": low, "cmax": high if high > low else low + 1,
-                "colorscale": scale, "showscale": True,
-                "colorbar": {"title": {"text": TIME_AXES[time_axis], "side": "right"}, "thickness": 10,
-                             "tickvals": [low, high], "ticktext": labels, "outlinewidth": 0}},
+        x=[x0],
+        y=[0.0],
+        mode="markers",
+        hoverinfo="skip",
+        showlegend=False,
+        meta={"role": "colorbar"},
+        marker={
+            "size": 0.1,
+            "opacity": 0,
+            "color": [high],
+            "cmin": low,
+            "cmax": high if high > low else low + 1,
+            "colorscale": scale,
+            "showscale": True,
+            "colorbar": {
+                "title": {"text": TIME_AXES[time_axis], "side": "right"},
+                "thickness": 10,
+                "tickvals": [low, high],
+                "ticktext": labels,
+                "outlinewidth": 0,
+            },
+        },
     )
 
 
-def compare_figure(frames_by_run: Mapping[str, pd.DataFrame], step: int, colors: Mapping[str, str], *,
-                   bins: int = DEFAULT_BINS, normalize: bool = False, uirevision: str = "") -> go.Figure:
+def compare_figure(
+    frames_by_run: Mapping[str, pd.DataFrame],
+    step: int,
+    colors: Mapping[str, str],
+    *,
+    bins: int = DEFAULT_BINS,
+    normalize: bool = False,
+    uirevision: str = "",
+) -> go.Figure:
     """Overlay one tag's histogram at one step for every run (tensorflow/tensorboard#6206).
 
     A run without that exact step contributes its nearest logged step (ties: the earlier);
@@ -234,15 +302,25 @@ def compare_figure(frames_by_run: Mapping[str, pd.DataFrame], step: int, colors:
             counts = counts / counts.sum()
         x, y = _outline(edges, counts)
         used = int(row["step"])
-        figure.add_trace(go.Scatter(
-            x=x, y=y, mode="lines", name=escape(run), line={"color": colors.get(run, DEFAULT_COLOR), "width": 1.6},
-            customdata=_hover(used, edges, counts), meta={"run": run, "step": used},
-            hovertemplate="<b>%{fullData.name}</b><br>"
-                          + _HOVER.replace("count", "fraction" if normalize else "count", 1),
-        ))
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                name=escape(run),
+                line={"color": colors.get(run, DEFAULT_COLOR), "width": 1.6},
+                customdata=_hover(used, edges, counts),
+                meta={"run": run, "step": used},
+                hovertemplate="<b>%{fullData.name}</b><br>"
+                + _HOVER.replace("count", "fraction" if normalize else "count", 1),
+            )
+        )
     layout = _layout(uirevision, None, yaxis={"title": {"text": "fraction" if normalize else "count", "standoff": 4}})
-    layout.update(showlegend=True, legend={"orientation": "h", "y": -0.2, "font": {"size": 10}},
-                  meta={"steps": {run: int(row["step"]) for run, row in picked.items()}})
+    layout.update(
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.2, "font": {"size": 10}},
+        meta={"steps": {run: int(row["step"]) for run, row in picked.items()}},
+    )
     figure.update_layout(layout)
     return figure
 
@@ -256,8 +334,9 @@ def _nearest(frame: pd.DataFrame, step: int) -> dict[str, Any]:
 
 
 def _layout(uirevision: str, stack: _Stack | None, *, yaxis: dict[str, Any], height: int = 250) -> dict[str, Any]:
-    meta = {} if stack is None else {"shown": int(stack.steps.size), "total": stack.total,
-                                     "steps": stack.steps.tolist()}
+    meta = (
+        {} if stack is None else {"shown": int(stack.steps.size), "total": stack.total, "steps": stack.steps.tolist()}
+    )
     return {
         "template": "plotly_white",
         "margin": {"l": 8, "r": 12, "t": 8, "b": 8},

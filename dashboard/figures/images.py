@@ -11,8 +11,16 @@ from dateutil import tz
 
 from dashboard.figures.buckets import pick_steps
 
-__all__ = ["LABELS", "SMALL_SIDE", "css_filter", "image_style", "is_small", "nearest_index", "step_caption",
-           "step_marks"]
+__all__ = [
+    "LABELS",
+    "SMALL_SIDE",
+    "css_filter",
+    "image_style",
+    "is_small",
+    "nearest_index",
+    "step_caption",
+    "step_marks",
+]
 
 LABELS = 10  # about how many steps the slider labels
 SMALL_SIDE = 128  # images whose longer side is below this many pixels are drawn pixelated
@@ -124,8 +132,14 @@ def is_small(width: int | None, height: int | None) -> bool:
     return 0 < max(width, height) < SMALL_SIDE
 
 
-def image_style(width: int | None, height: int | None, *, actual_size: bool = False,
-                brightness: float | None = 1.0, contrast: float | None = 1.0) -> dict[str, str]:
+def image_style(
+    width: int | None,
+    height: int | None,
+    *,
+    actual_size: bool = False,
+    brightness: float | None = 1.0,
+    contrast: float | None = 1.0,
+) -> dict[str, str]:
     """Return the inline style of an image card's <img>.
 
     Args:

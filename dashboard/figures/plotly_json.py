@@ -8,9 +8,19 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-_TYPED = {np.dtype(name): code for name, code in (
-    ("int8", "i1"), ("uint8", "u1"), ("int16", "i2"), ("uint16", "u2"), ("int32", "i4"), ("uint32", "u4"),
-    ("float32", "f4"), ("float64", "f8"))}
+_TYPED = {
+    np.dtype(name): code
+    for name, code in (
+        ("int8", "i1"),
+        ("uint8", "u1"),
+        ("int16", "i2"),
+        ("uint16", "u2"),
+        ("int32", "i4"),
+        ("uint32", "u4"),
+        ("float32", "f4"),
+        ("float64", "f8"),
+    )
+}
 _INT64 = (np.dtype(np.int64), np.dtype(np.uint64))
 _FLOAT64 = np.dtype(np.float64)
 
@@ -70,8 +80,10 @@ class ScalarFigure(go.Figure):
         traces = getattr(self, "_scalar_traces", None)
         if traces is None:
             return super().to_plotly_json()
-        return {"data": [{key: _typed(value) for key, value in trace.items()} for trace in traces],
-                "layout": self.layout.to_plotly_json()}
+        return {
+            "data": [{key: _typed(value) for key, value in trace.items()} for trace in traces],
+            "layout": self.layout.to_plotly_json(),
+        }
 
 
 def _typed(value: Any) -> Any:
@@ -99,7 +111,7 @@ def _typed(value: Any) -> Any:
 def _narrowed(value: np.ndarray) -> np.ndarray:
     """Return value as int32 or float32 when that loses nothing, else value itself."""
     if value.dtype in _INT64:
-        return value.astype(np.int32) if value.min() >= -2**31 and value.max() < 2**31 else value
+        return value.astype(np.int32) if value.min() >= -(2**31) and value.max() < 2**31 else value
     if value.dtype == _FLOAT64:
         with np.errstate(over="ignore", invalid="ignore"):
             narrow = value.astype(np.float32)

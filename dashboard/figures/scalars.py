@@ -141,11 +141,16 @@ def _runs_lines(frame: pd.DataFrame, options: ChartOptions) -> list[LineData]:
     grouped = bool(np.all(codes[1:] >= codes[:-1]))  # frames from DataSource come grouped by run already
     order = slice(None) if grouped else np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(runs) + 1))
-    steps, walls, values = (frame[name].to_numpy(dtype=dtype)[order] for name, dtype in
-                            (("step", np.int64), ("wall_time", np.float64), ("value", np.float64)))
+    steps, walls, values = (
+        frame[name].to_numpy(dtype=dtype)[order]
+        for name, dtype in (("step", np.int64), ("wall_time", np.float64), ("value", np.float64))
+    )
     options = replace(options, max_points=line_budget(options.max_points, len(runs)))
-    return [_line(str(run), steps[lo:hi], walls[lo:hi], values[lo:hi], options)
-            for run, lo, hi in zip(runs, bounds[:-1], bounds[1:]) if hi > lo]
+    return [
+        _line(str(run), steps[lo:hi], walls[lo:hi], values[lo:hi], options)
+        for run, lo, hi in zip(runs, bounds[:-1], bounds[1:])
+        if hi > lo
+    ]
 
 
 def _run_codes(runs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -178,8 +183,9 @@ def _in_range(x: np.ndarray, x_range: tuple[float, float]) -> np.ndarray:
     return np.flatnonzero(grown)
 
 
-def scalar_figure(frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions, *,
-                  uirevision: str = "") -> go.Figure:
+def scalar_figure(
+    frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions, *, uirevision: str = ""
+) -> go.Figure:
     """Build one tag's chart: per run a faint raw line and a smoothed line in the run's colour.
 
     Args:
@@ -194,8 +200,9 @@ def scalar_figure(frame: pd.DataFrame, colors: Mapping[str, str], options: Chart
     lines = _runs_lines(frame, options)
     sizes = [line.x.size for line in lines]
     use_gl = any(n > GL_POINTS_PER_LINE for n in sizes) or 2 * sum(sizes) > GL_POINTS_PER_CHART
-    traces = [trace for line in lines
-              for trace in _traces(line, colors.get(line.run, "#607d8b"), options.x_axis, use_gl)]
+    traces = [
+        trace for line in lines for trace in _traces(line, colors.get(line.run, "#607d8b"), options.x_axis, use_gl)
+    ]
     # Validation costs 4x the build for many runs; the tests validate these same dicts.
     return ScalarFigure(traces, _layout(options, lines, uirevision))
 
@@ -214,15 +221,29 @@ def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[
     hover = np.column_stack([line.step.astype(np.float64), line.raw])
     name = escape(line.run)  # shown by the hover label as markup; meta keeps the raw name
     raw = {
-        "type": kind, "x": x, "y": line.raw, "name": name, "mode": "lines", "line": {"color": color, "width": 1},
-        "opacity": RAW_OPACITY, "hoverinfo": "skip", "showlegend": False, "meta": {"run": line.run, "role": "raw"},
+        "type": kind,
+        "x": x,
+        "y": line.raw,
+        "name": name,
+        "mode": "lines",
+        "line": {"color": color, "width": 1},
+        "opacity": RAW_OPACITY,
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "meta": {"run": line.run, "role": "raw"},
     }
     smoothed = {
-        "type": kind, "x": x, "y": line.smoothed, "name": name,
+        "type": kind,
+        "x": x,
+        "y": line.smoothed,
+        "name": name,
         "mode": "lines+markers" if line.x.size == 1 else "lines",  # a lone point draws no line: show a dot
         "marker": {"color": color, "size": 6},
-        "line": {"color": color, "width": 1.6}, "customdata": hover, "text": _wall_labels(line.wall_time),
-        "hovertemplate": _HOVER, "showlegend": False,
+        "line": {"color": color, "width": 1.6},
+        "customdata": hover,
+        "text": _wall_labels(line.wall_time),
+        "hovertemplate": _HOVER,
+        "showlegend": False,
         "meta": {"run": line.run, "role": "smoothed"},
     }
     return [raw, smoothed]
@@ -270,8 +291,11 @@ def _layout(options: ChartOptions, lines: list[LineData], uirevision: str) -> di
     bounds = y_range(lines, options)
     if bounds is not None:
         yaxis["range"] = list(bounds)
-    xaxis: dict[str, Any] = {"title": {"text": X_AXES[options.x_axis], "standoff": 2}, "zeroline": False,
-                             "automargin": False}
+    xaxis: dict[str, Any] = {
+        "title": {"text": X_AXES[options.x_axis], "standoff": 2},
+        "zeroline": False,
+        "automargin": False,
+    }
     if options.x_range is not None:
         lo, hi = sorted(options.x_range)
         xaxis["range"] = list(_plot_x(np.array([lo, hi]), options.x_axis))

@@ -119,8 +119,15 @@ def _bucket_extremes(buckets: np.ndarray, ys: np.ndarray) -> np.ndarray:
     highs = np.where(finite, ys, -np.inf)
     at_low = lows == np.minimum.reduceat(lows, starts)[segment]
     at_high = highs == np.maximum.reduceat(highs, starts)[segment]
-    return np.concatenate([starts, ends - 1, _first_per_segment(at_low, segment),
-                           _first_per_segment(at_high, segment), _first_per_segment(~finite, segment)])
+    return np.concatenate(
+        [
+            starts,
+            ends - 1,
+            _first_per_segment(at_low, segment),
+            _first_per_segment(at_high, segment),
+            _first_per_segment(~finite, segment),
+        ]
+    )
 
 
 def _first_per_segment(mask: np.ndarray, segment: np.ndarray) -> np.ndarray:

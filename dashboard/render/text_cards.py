@@ -15,7 +15,7 @@ import pandas as pd
 from dash import html
 from dash.development.base_component import Component
 
-from dashboard.figures.text import render_text
+from dashboard.render.text import render_text
 
 PAGER_BUTTONS = ("newest", "newer", "older", "oldest")
 _LABELS = {"newest": "«", "newer": "‹ Newer", "older": "Older ›", "oldest": "»"}

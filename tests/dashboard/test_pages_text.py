@@ -224,7 +224,7 @@ def test_render_section_keeps_html_in_summaries_inert(text_app: dash.Dash, logdi
         raw = _section(plotted=["evil"], state=state, switches=[])
     markdown = find_all(rendered, lambda c: isinstance(c, dcc.Markdown))
     assert len(markdown) == 3 and all(m.dangerously_allow_html is False for m in markdown)
-    # Raw HTML is shown as text by the renderer; the javascript: URL is dropped before it (figures.text).
+    # Raw HTML is shown as text by the renderer; the javascript: URL is dropped before it (render.text).
     assert markdown[-1].children == XSS + "\n\n[link]()"
     dangerous = (html.Script, html.Img, html.Iframe, html.Embed)
     assert not find_all([rendered, raw], lambda c: isinstance(c, dangerous))

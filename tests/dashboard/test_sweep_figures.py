@@ -9,7 +9,7 @@ from dash import html
 
 from dashboard.figures.distributions import compress, distribution_figure
 from dashboard.figures.buckets import bucket_edges
-from dashboard.figures.text import render_text
+from dashboard.render.text import render_text
 
 ROW = {"run": "r", "tag": "t", "wall_time": 1.0, "min": 0.0, "max": 1.0, "num": 1.0, "sum": 0.5,
        "sum_squares": 0.25, "bucket_limit": [1.0], "bucket": [1.0]}

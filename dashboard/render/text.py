@@ -11,8 +11,17 @@ import numpy as np
 from dash import dcc, html
 from dash.development.base_component import Component
 
-__all__ = ["MAX_COLUMNS", "MAX_ROWS", "UNSAFE_SCHEMES", "drop_unsafe_urls", "render_markdown", "render_raw",
-           "render_text", "slice_note", "table_from_values"]
+__all__ = [
+    "MAX_COLUMNS",
+    "MAX_ROWS",
+    "UNSAFE_SCHEMES",
+    "drop_unsafe_urls",
+    "render_markdown",
+    "render_raw",
+    "render_text",
+    "slice_note",
+    "table_from_values",
+]
 
 MAX_ROWS = 100
 MAX_COLUMNS = 50
@@ -43,8 +52,15 @@ def render_markdown(text: str) -> list[Component]:
     Returns:
         One dcc.Markdown component.
     """
-    return [dcc.Markdown(drop_unsafe_urls(text), dangerously_allow_html=False, dedent=False, link_target="_blank",
-                         className="es-text-markdown")]
+    return [
+        dcc.Markdown(
+            drop_unsafe_urls(text),
+            dangerously_allow_html=False,
+            dedent=False,
+            link_target="_blank",
+            className="es-text-markdown",
+        )
+    ]
 
 
 def drop_unsafe_urls(text: str) -> str:
@@ -146,8 +162,14 @@ def slice_note(shape: Sequence[int]) -> str | None:
     return f"showing [{index}] of shape [{', '.join(str(int(d)) for d in shape)}]"
 
 
-def table_from_values(shape: Sequence[int], values: Sequence[str], *, markdown: bool = False,
-                      max_rows: int = MAX_ROWS, max_columns: int = MAX_COLUMNS) -> html.Table:
+def table_from_values(
+    shape: Sequence[int],
+    values: Sequence[str],
+    *,
+    markdown: bool = False,
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
+) -> html.Table:
     """Lay out a string tensor as a table: 1-D as one column, 2-D as rows and columns.
 
     A tensor of rank above 2 is cut to its first 2-D slice [0, ..., 0, :, :] (see slice_note),
@@ -184,8 +206,9 @@ def _grid(shape: Sequence[int], values: Sequence[str]) -> np.ndarray:
     return array.reshape(-1, 1) if array.ndim == 1 else array
 
 
-def render_text(value: str, shape: Sequence[int] | None = None, values: Sequence[str] | None = None, *,
-                markdown: bool = True) -> list[Component]:
+def render_text(
+    value: str, shape: Sequence[int] | None = None, values: Sequence[str] | None = None, *, markdown: bool = True
+) -> list[Component]:
     """Render one text summary the way TensorBoard's text dashboard does.
 
     A 0-d tensor, or one with a single element (tensorboardX and PyTorch log text as
@@ -221,8 +244,9 @@ def _cut_note(grid_shape: tuple[int, ...]) -> str | None:
     rows, columns = grid_shape
     if rows <= MAX_ROWS and columns <= MAX_COLUMNS:
         return None
-    return (f"showing the first {min(rows, MAX_ROWS)} of {rows} rows and {min(columns, MAX_COLUMNS)} "
-            f"of {columns} columns")
+    return (
+        f"showing the first {min(rows, MAX_ROWS)} of {rows} rows and {min(columns, MAX_COLUMNS)} of {columns} columns"
+    )
 
 
 def _note(text: str) -> html.P:

@@ -1,4 +1,4 @@
-"""Tests of dashboard.figures.text: Markdown without raw HTML, raw text, and string-tensor tables."""
+"""Tests of dashboard.render.text: Markdown without raw HTML, raw text, and string-tensor tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from dash import dcc, html
 
 import loaders
-from dashboard.figures.text import (
+from dashboard.render.text import (
     MAX_ROWS,
     drop_unsafe_urls,
     render_markdown,
