@@ -49,6 +49,8 @@ class Matcher(Protocol):
 
     def search(self, text: str) -> Any:
         """Return a match (truthy) or None."""
+
+
 # Results kept by DataSource.memo (figures, compressed histograms, ...); dropped when the data changes.
 MEMO_SIZE = 512
 
