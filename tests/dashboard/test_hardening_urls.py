@@ -73,7 +73,7 @@ def test_hardening_catastrophic_run_filter_over_long_run_names_renders(make_app:
     client = make_app(logdir=str(tmp_path / "logs")).server.test_client()
     for query in ("?runs=(.*.*)*%21", "?tags=(.*.*)*%21", "?runs=(a%7Ca)*b&tags=(x%2B%2B)%2By"):
         response = route(client, "/scalars", query)
-        assert response.status_code == 200 and "scalars-sections" in response.get_data(as_text=True)
+        assert response.status_code == 200 and "grid-sections" in response.get_data(as_text=True)
 
 
 def test_hardening_unknown_component_suite_files_are_404(app: dash.Dash) -> None:
@@ -119,7 +119,7 @@ def test_hardening_malformed_callback_requests_get_400(app: dash.Dash, body: byt
 
 def test_hardening_well_formed_callback_requests_still_run(app: dash.Dash) -> None:
     response = app.server.test_client().post("/_dash-update-component", json=_router_body(search="?smoothing=0.5"))
-    assert response.status_code == 200 and "scalars-sections" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "grid-sections" in response.get_data(as_text=True)
 
 
 def test_hardening_request_bodies_over_the_limit_get_413(app: dash.Dash) -> None:
