@@ -78,3 +78,16 @@ def test_curves_of_a_pair_without_pr_curves_is_empty(source: data.DataSource) ->
     assert pr_data.curves(source, "gamma", "eval/pr").empty
     assert pr_data.curves(source, "nobody", "eval/pr").empty
     assert list(pr_data.curves(source, "gamma", "eval/pr").columns) == pr_data.COLUMNS
+
+
+def test_curves_read_the_tf_pr_curve_summary_fixture(make_app: Callable[..., dash.Dash]) -> None:
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "tf2" / "tf_pr_curve"
+    app = make_app(logdir=str(fixture))
+    with app.server.test_request_context("/"):
+        source = data.current()
+        pairs = pr_data.runs_by_tag(source, source.runs(), ["pr/pr_curves"])
+        frame = pr_data.curves(source, ".", "pr/pr_curves")
+
+    assert pairs == {"pr/pr_curves": ["."]}
+    assert frame["step"].tolist() == [0, 1]
+    assert {len(frame[name].iloc[0]) for name in pr_data.LISTS} == {11}  # the fixture's num_thresholds
