@@ -157,6 +157,7 @@ def main_view(
     hint: str = NO_MATCH_HINT,
     *,
     split: bool = False,
+    groups: Mapping[str, list[str]] | None = None,
 ) -> tuple[list[Component], str]:
     """Return a sectioned page's main content and its summary line, or the empty state that applies.
 
@@ -170,6 +171,7 @@ def main_view(
         previous: group -> open, for sections on screen.
         hint: what to do when no tag is left to show.
         split: sections get a second part for cards sent in a second request (see sections).
+        groups: section -> its tags, in order (None: group_by_prefix(tags)).
 
     Returns:
         (children, summary text).
@@ -181,7 +183,7 @@ def main_view(
         return [no_data()], ""
     if not tags:
         return [empty_state("Nothing to show", hint=hint)], "0 tags"
-    groups = group_by_prefix(tags)
+    groups = group_by_prefix(tags) if groups is None else groups
     summary = f"{len(tags)} tag{'s' * (len(tags) != 1)} in {len(groups)} section{'s' * (len(groups) != 1)}"
     content: list[Component] = [*sections(page, groups, previous, split=split)]
     return content, summary

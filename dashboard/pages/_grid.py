@@ -131,6 +131,8 @@ class GridPage:
             ids.display, so a change of another control keeps them in the URL.
         settle: (view, context) -> the view a link opens with, fitted to the data (e.g. a step snapped to a
             logged one); the sidebar, the view store and the query store get it. Default: the view unchanged.
+        sections: (source, tags) -> section -> its tags, in order: for a page whose sections are not tag
+            prefixes (e.g. the categories of a custom scalars layout). Default: tag_sections.group_by_prefix.
     """
 
     key: str
@@ -146,6 +148,7 @@ class GridPage:
     tags: Callable[[data.DataSource, list[str], Any], list[str]] | None = field(default=None)
     display: Callable[[Any], dict[str, Any]] = lambda view: {}
     settle: Callable[[Any, Context], Any] = lambda view, context: view
+    sections: Callable[[data.DataSource, list[str]], dict[str, list[str]]] | None = field(default=None)
 
     def tags_of(self, source: data.DataSource, runs: Sequence[str], tag_regex: Any) -> list[str]:
         """Return the tags to show: data in runs, matching the tag filter (a bad filter filters nothing)."""
@@ -153,6 +156,12 @@ class GridPage:
         if self.tags is not None:
             return self.tags(source, list(runs), pattern)
         return source.plugin_tags(self.plugin, runs, pattern)
+
+    def groups_of(self, source: data.DataSource, tags: Sequence[str]) -> dict[str, list[str]]:
+        """Return the page's sections for these tags: section -> its tags, in display order."""
+        if self.sections is not None:
+            return self.sections(source, list(tags))
+        return tag_sections.group_by_prefix(tags)
 
     def has_data(self, source: data.DataSource) -> bool:
         """Return whether any run logged this page's kind."""
@@ -193,7 +202,7 @@ def layout(page: GridPage, query: Mapping[str, Any]) -> html.Div:
     has_data = page.has_data(source)
     context = Context(source, runs, plotted, tags)
     view = page.settle(view, context)
-    content, summary = _main_view(page, status, has_data, tags, {})
+    content, summary = _main_view(page, status, has_data, tags, {}, _custom_groups(page, source, tags))
     main = {"className": "main", **page.main(view)}
     return html.Div(
         [
@@ -228,8 +237,18 @@ def page_class(page: GridPage, state: str, has_data: bool) -> str:
     return f"page page-grid page-{page.key}" + ("" if state == "ok" and has_data else " page-empty")
 
 
+def _custom_groups(page: GridPage, source: data.DataSource, tags: Sequence[str]) -> dict[str, list[str]] | None:
+    """Return the page's own sections (None for tag-prefix sections, which main_view makes)."""
+    return page.groups_of(source, tags) if page.sections is not None else None
+
+
 def _main_view(
-    page: GridPage, status: data.Status, has_data: bool, tags: Sequence[str], previous: Mapping[str, bool]
+    page: GridPage,
+    status: data.Status,
+    has_data: bool,
+    tags: Sequence[str],
+    previous: Mapping[str, bool],
+    groups: Mapping[str, list[str]] | None = None,
 ) -> tuple[list[Component], str]:
     empty = page.empty
     return tag_sections.main_view(
@@ -242,6 +261,7 @@ def _main_view(
         previous,
         page.no_match,
         split=page.first_cards > 0,
+        groups=groups,
     )
 
 
@@ -302,11 +322,12 @@ def render_sections(
     if (
         status.state == "ok"
         and tags
-        and [(s.get("group"), s.get("tags")) for s in states] == list(tag_sections.group_by_prefix(tags).items())
+        and [(s.get("group"), s.get("tags")) for s in states] == list(page.groups_of(source, tags).items())
     ):
         return no_update, no_update, no_update
     has_data = page.has_data(source)
-    content, summary = _main_view(page, status, has_data, tags, tag_sections.open_groups(states, clicks or []))
+    previous = tag_sections.open_groups(states, clicks or [])
+    content, summary = _main_view(page, status, has_data, tags, previous, _custom_groups(page, source, tags))
     return content, summary, page_class(page, status.state, has_data)
 
 

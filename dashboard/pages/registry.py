@@ -37,8 +37,8 @@ REGISTRY: tuple[Page, ...] = (
     Page("Text", "/text", ("text",), "dashboard.pages.text"),
     Page("Graphs", "/graphs", ("graphs", "graph_keras_model")),
     Page("HParams", "/hparams", ("hparams",)),
-    Page("PR curves", "/pr-curves", ("pr_curves",)),
-    Page("Custom scalars", "/custom-scalars", ("custom_scalars",)),
+    Page("PR curves", "/pr-curves", ("pr_curves",), "dashboard.pages.pr_curves"),
+    Page("Custom scalars", "/custom-scalars", ("custom_scalars",), "dashboard.pages.custom_scalars"),
     Page("Profile", "/profile", ("profile",)),
     Page("Runs", "/runs", ("*",)),
 )

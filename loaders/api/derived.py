@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -17,6 +18,7 @@ from loaders.errors import Problem
 from loaders.schemas import SCHEMAS
 
 if TYPE_CHECKING:
+    from loaders.tables.custom_scalars import Category
     from loaders.tables.graphs import Graph
 
 
@@ -93,6 +95,25 @@ class DerivedReaders(KindReaders):
             Problem(where, -1, "bad_graph", f"{where}: graph: {message}") for message in messages
         ]
         return graph
+
+    def custom_scalars_layout(self) -> list[Category]:
+        """Return the custom scalars layout (add_custom_scalars, TF's custom_scalar summary) of every run, merged.
+
+        Returns:
+            loaders.tables.custom_scalars Category objects (title, charts, closed): multiline charts of
+            tag regexes matched from the start of the tag, margin charts of value/lower/upper tags.
+            Categories of the same title from several runs are merged (TensorBoard's rule); each run's
+            newest layout counts. Layouts that could not be read are reported by problems().
+        """
+        from loaders.tables.custom_scalars import CONFIG_TAG, layout_from_tensors
+
+        rows = self._read("tensors", None, re.compile(f"^{re.escape(CONFIG_TAG)}$"))
+        categories, messages = layout_from_tensors(rows.select(["run", "tag", "step", "data"]).to_pandas())
+        self._derived_problems["custom_scalars"] = [
+            Problem(self.path, -1, "bad_custom_scalars", f"{self.path}: custom scalars: {message}")
+            for message in messages
+        ]
+        return categories
 
     def profiles(self) -> pd.DataFrame:
         """Return the profiler captures found: run, session, host, format, path."""
