@@ -13,7 +13,7 @@ from loaders.tables.graphs import KERAS_GRAPH, META_GRAPH, RUN_GRAPH
 from loaders.tables.graphs.export import graph_records, to_graphml, to_json
 from loaders.tables.graphs.stats import join_stats
 
-PLUGINS = ("graphs", "graph_keras_model")
+PLUGINS = ("graphs", "graph_keras_model", "graph_run_metadata_graph", "graph_run_metadata")
 __all__ = ["PLUGINS", "GraphChoice", "graph_runs", "run_choices", "graph_tables", "export_text", "graph_label"]
 
 
