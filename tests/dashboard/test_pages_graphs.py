@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tf2"
 
 
 def write_graph_logdir(logdir: Path) -> Path:
-    """Write cnn (PyTorch add_graph), tbx (tensorboardX add_graph) and copy the TF2 fixtures' tf_graph and keras runs."""
+    """Write cnn (PyTorch add_graph), tbx (tensorboardX add_graph); copy the TF2 fixtures tf_graph and keras."""
     torch = pytest.importorskip("torch")
     from tensorboardX import SummaryWriter as TbxWriter
     from torch.utils.tensorboard import SummaryWriter
