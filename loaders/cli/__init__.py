@@ -13,8 +13,8 @@ from loaders.errors import LoaderError
 from loaders.progress import ProgressBar
 
 EXIT_OK, EXIT_EMPTY, EXIT_USAGE = 0, 1, 2
-EXPORT_KINDS = ("scalars", "histograms", "images", "audio", "text", "tensors", "pr_curves", "hparams")
-FORMATS = ("csv", "parquet", "feather", "json")
+EXPORT_KINDS = ("scalars", "histograms", "images", "audio", "text", "tensors", "pr_curves", "hparams", "graph")
+FORMATS = ("csv", "parquet", "feather", "json", "graphml")
 
 _EXPORT_NOTES = """\
 Column encodings: parquet and feather keep every column's Arrow type. In csv and json, binary

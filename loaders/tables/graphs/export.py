@@ -14,23 +14,27 @@ GRAPH_FORMATS = ("graphml", "json")
 _GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
 
 
-def graph_records(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def graph_records(
+    nodes: pd.DataFrame, edges: pd.DataFrame, *, prefix: str = ""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return (node records, edge records) of a loaders.Graph's tables, ready for to_graphml / to_json.
 
-    Node records are keyed "id" (graph + ":" + name when several graphs are present, else the name);
-    inputs become a JSON string, NaN statistics are left out.
+    Node records are keyed "id": prefix + graph + ":" + name when a prefix is given or several graphs
+    are present, else the name; edges name their ends the same way. Inputs become a JSON string,
+    NaN statistics are left out.
 
     Args:
         nodes: Graph.nodes.
         edges: Graph.edges.
+        prefix: prepended to every id (e.g. "run:" when several runs are exported together).
 
     Returns:
         The two lists.
     """
-    several = nodes["graph"].nunique() > 1
+    qualify = bool(prefix) or nodes["graph"].nunique() > 1
 
     def key(graph: str, name: str) -> str:
-        return f"{graph}:{name}" if several else name
+        return f"{prefix}{graph}:{name}" if qualify else name
 
     node_records: list[dict[str, Any]] = []
     for row in nodes.to_dict("records"):
