@@ -13,7 +13,8 @@ from tests.e2e.browser import Server, Tab, start_cli, stop
 pytestmark = pytest.mark.e2e
 
 CY = """() => {
-    const el = [...document.querySelectorAll('#graphs-cytoscape, #graphs-cytoscape *')].find(e => e._cyreg && e._cyreg.cy);
+    const all = document.querySelectorAll('#graphs-cytoscape, #graphs-cytoscape *');
+    const el = [...all].find(e => e._cyreg && e._cyreg.cy);
     return el ? el._cyreg.cy : null;
 }"""
 NODES_JS = f"() => {{ const cy = ({CY})(); return cy ? cy.nodes().map(n => n.id()) : null; }}"
