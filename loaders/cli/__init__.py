@@ -15,6 +15,7 @@ from loaders.progress import ProgressBar
 EXIT_OK, EXIT_EMPTY, EXIT_USAGE = 0, 1, 2
 EXPORT_KINDS = ("scalars", "histograms", "images", "audio", "text", "tensors", "pr_curves", "hparams")
 FORMATS = ("csv", "parquet", "feather", "json")
+GRAPH_KIND, GRAPH_FORMAT = "graph", "graphml"  # not a table: --kind graph is written as graphml or json
 
 _EXPORT_NOTES = """\
 Column encodings: parquet and feather keep every column's Arrow type. In csv and json, binary
@@ -38,8 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     export.add_argument("logdir", help="the directory the writers wrote to")
-    export.add_argument("--kind", required=True, choices=EXPORT_KINDS, help="which table to export")
-    export.add_argument("--format", required=True, choices=FORMATS, help="output file format")
+    kinds, formats = (*EXPORT_KINDS, GRAPH_KIND), (*FORMATS, GRAPH_FORMAT)
+    export.add_argument("--kind", required=True, choices=kinds, help="which table (graph: nodes and edges) to export")
+    export.add_argument("--format", required=True, choices=formats, help="output file format (graphml: graph only)")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     export.add_argument(
         "--runs", metavar="REGEX", type=_regex("--runs"), help="only runs whose name matches (re.search)"

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 
 from loaders.api import Logdir
 from loaders.cli import EXIT_EMPTY, EXIT_OK, EXIT_USAGE
+from loaders.tables.graphs.export import GRAPH_FORMATS, graph_records, to_graphml, to_json
 
 
 def export(
@@ -33,6 +34,8 @@ def export(
         0 when rows were written, 1 when nothing matched (no file is written then), 2 when output
         cannot be written.
     """
+    if kind == "graph" or fmt == "graphml":
+        return export_graph(logdir, kind, fmt, output, runs=runs)
     table = _hparams_table(logdir, runs, tags) if kind == "hparams" else getattr(logdir, f"{kind}_table")(runs, tags)
     if table.num_rows == 0:
         where = f" matching --runs {runs.pattern!r}" if runs is not None else ""
@@ -47,6 +50,44 @@ def export(
         )
         return EXIT_USAGE
     print(f"wrote {table.num_rows} {kind} rows to {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def export_graph(logdir: Logdir, kind: str, fmt: str, output: str, *, runs: re.Pattern | None = None) -> int:
+    """Write every graph of the matching runs (all nodes and edges; ids "run:graph:name") as GraphML or JSON.
+
+    Returns:
+        0 when a graph was written, 1 when no run has one, 2 for a format or kind that do not go together.
+    """
+    if kind != "graph" or fmt not in GRAPH_FORMATS:
+        print(f"error: --kind graph is written as {' or '.join(GRAPH_FORMATS)}, and graphml holds only --kind graph; "
+              f"got --kind {kind} --format {fmt}", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    nodes: list[dict] = []
+    edges: list[dict] = []
+    for run in logdir.runs():
+        if runs is not None and not runs.search(run):
+            continue
+        graph = logdir.graph(run)
+        if graph.nodes.empty:
+            continue
+        run_nodes, run_edges = graph_records(graph.nodes, graph.edges, prefix=f"{run}:")
+        nodes += [{"run": run, **node} for node in run_nodes]
+        edges += [{"run": run, **edge} for edge in run_edges]
+    if not nodes:
+        print(f"no graph found in {logdir.path}; nothing written", file=sys.stderr)
+        return EXIT_EMPTY
+    text = to_graphml(nodes, edges) if fmt == "graphml" else to_json(nodes, edges)
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        reason = error.strerror or error
+        print(
+            f"error: cannot write {output!r}: {reason}; pass a file path in a writable folder with -o", file=sys.stderr
+        )
+        return EXIT_USAGE
+    print(f"wrote {len(nodes)} graph nodes and {len(edges)} edges to {output}", file=sys.stderr)
     return EXIT_OK
 
 

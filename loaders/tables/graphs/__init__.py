@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TypeVar
 
@@ -58,12 +58,15 @@ class Graph:
         graphs: the graph sources present, in this order: "__run_graph__", "__meta_graph__", the
             RunMetadata tags holding graphs (TF2 trace_export), the Keras tags ("keras").
         problems: one message per graph source that could not be read (the others are kept).
+        stats: the step stats of every RunMetadata tag that has any: tag + STATS_COLUMNS (a page
+            colours a graph by the tag the user picks; the nodes carry the newest tag's).
     """
 
     nodes: pd.DataFrame
     edges: pd.DataFrame
     graphs: list[str] = field(default_factory=list)
     problems: tuple[str, ...] = ()
+    stats: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["tag", *STATS_COLUMNS]))
 
 
 def empty_graph() -> Graph:
@@ -116,7 +119,8 @@ def build_graph(rows: pd.DataFrame) -> Graph:
     problems = list(dict.fromkeys(problems))  # a bad RunMetadata is read twice (stats, graph)
     if problems and not parts:
         raise ValueError("; ".join(problems))
-    return _assemble(parts, problems)
+    graph = _assemble(parts, problems)
+    return replace(graph, stats=_all_stats(newest))
 
 
 def _newest_per_source(rows: pd.DataFrame) -> list[tuple[str, str, bytes]]:
@@ -137,6 +141,19 @@ def _latest_stats(newest: list[tuple[str, str, bytes]], problems: list[str]) -> 
             if stats is not None and not stats.empty:
                 found = stats
     return found
+
+
+def _all_stats(newest: list[tuple[str, str, bytes]]) -> pd.DataFrame:
+    """Return the step stats of every run_metadata tag that has any, with a tag column (bad ones skipped)."""
+    frames = []
+    for kind, tag, data in newest:
+        if kind == "run_metadata":
+            stats = _try(partial(node_stats, data, source=tag), [])
+            if stats is not None and not stats.empty:
+                frames.append(stats.assign(tag=tag))
+    if not frames:
+        return pd.DataFrame(columns=["tag", *STATS_COLUMNS])
+    return pd.concat(frames, ignore_index=True)[["tag", *STATS_COLUMNS]]
 
 
 def _try(action: Callable[[], T], problems: list[str]) -> T | None:

@@ -78,6 +78,8 @@ def render_attrs(attrs: Mapping[str, graph_pb2.AttrValue]) -> str:
     Returns:
         Strict JSON; an attribute that cannot be rendered becomes {"unreadable": reason}.
     """
+    if not attrs:
+        return "{}"
     return json.dumps({name: render_attr_safe(attrs[name]) for name in sorted(attrs)}, ensure_ascii=False)
 
 

@@ -37,12 +37,20 @@ class GraphRows:
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Return (nodes, edges); every edge source missing from the nodes is added as a node."""
         self._add_missing_sources()
-        nodes = pd.DataFrame([(self.graph, *row) for row in self.nodes], columns=NODE_COLUMNS)
+        columns = list(zip(*self.nodes)) if self.nodes else [()] * (len(NODE_COLUMNS) - 1)
+        nodes = pd.DataFrame(
+            {"graph": [self.graph] * len(self.nodes), **dict(zip(NODE_COLUMNS[1:], map(list, columns)))},
+            columns=NODE_COLUMNS,
+        )
         edges = pd.DataFrame(
-            [
-                (self.graph, src, dst, control, index, self._shape(src, index, control))
-                for src, dst, control, index, _ in self.edges
-            ],
+            {
+                "graph": [self.graph] * len(self.edges),
+                "source": [edge[0] for edge in self.edges],
+                "target": [edge[1] for edge in self.edges],
+                "control": [edge[2] for edge in self.edges],
+                "output_index": [edge[3] for edge in self.edges],
+                "shape": [self._shape(src, index, control) for src, _, control, index, _ in self.edges],
+            },
             columns=EDGE_COLUMNS,
         )
         return typed_nodes(nodes), typed_edges(edges)
