@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
-import io
+import codecs
 import json
 import re
 import zlib
@@ -73,17 +72,45 @@ def read_chrome(path: str) -> Rows:
     return rows
 
 
-def _open_text(path: str) -> IO[str]:
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    raw: Any = gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
+class _Text:
+    """The text of a plain or gzipped file, decoded chunk by chunk; a cut-short gzip ends the text early."""
+
+    def __init__(self, path: str) -> None:
+        self.handle: IO[bytes] = open(path, "rb")  # noqa: SIM115 (closed by __exit__)
+        gzipped = self.handle.read(2) == b"\x1f\x8b"
+        self.handle.seek(0)
+        self.inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+        self.decode = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def read(self, size: int) -> str:
+        """Return about size characters ("" at the end); raise EOFError where a gzip stream stops short."""
+        while True:
+            data = self.handle.read(size)
+            if self.inflate is None:
+                return self.decode.decode(data, final=not data)
+            if not data:
+                if not self.inflate.eof:
+                    raise EOFError("compressed file ended before the end-of-stream marker")
+                return self.decode.decode(b"", final=True)
+            text = self.decode.decode(self.inflate.decompress(data))
+            if text or self.inflate.eof:
+                return text
+
+    def __enter__(self) -> _Text:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
+def _open_text(path: str) -> _Text:
+    return _Text(path)
 
 
 class _Stream:
     """Yield the events of a Chrome trace one by one, holding at most a chunk of text."""
 
-    def __init__(self, text: IO[str], path: str, rows: Rows) -> None:
+    def __init__(self, text: _Text, path: str, rows: Rows) -> None:
         self.text, self.path, self.rows = text, path, rows
         self.buffer, self.pos, self.eof = "", 0, False
         self.meta: dict[str, Any] = {}
@@ -303,8 +330,8 @@ class _Builder:
         for key in set(self.rows.track):
             _, pid, tid = key.split("\x00")
             process = self.process_labels.get(pid) or self.process_names.get(pid) or f"process {pid}"
-            if process == "python3" or process.startswith("process"):
-                process = f"{process} ({pid})"
+            if process == self.process_names.get(pid) and not process.startswith("/"):
+                process = f"{process} ({pid})"  # a program name: the pid tells processes apart
             thread = self.thread_names.get((pid, tid)) or f"thread {tid}"
             names[key] = f"{process} / {thread}"
         self.rows.track = [names[key] for key in self.rows.track]
