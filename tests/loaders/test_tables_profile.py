@@ -1,4 +1,4 @@
-"""Profile captures: XSpace and Chrome/PyTorch trace JSON into events, steps, breakdown, op, kernel and memory tables."""
+"""Profile captures (XSpace, Chrome/PyTorch trace JSON): events, steps, breakdown, op, kernel, memory tables."""
 
 from __future__ import annotations
 
@@ -135,8 +135,8 @@ def _must_not_parse(path: str, fmt: str):
 @pytest.fixture(scope="module")
 def torch_cpu_logdir(tmp_path_factory):
     torch = pytest.importorskip("torch")
-    from torch.profiler import ProfilerActivity, profile as torch_profile, record_function, schedule
-    from torch.profiler import tensorboard_trace_handler
+    from torch.profiler import ProfilerActivity, record_function, schedule, tensorboard_trace_handler
+    from torch.profiler import profile as torch_profile
 
     logdir = tmp_path_factory.mktemp("torch_cpu")
     model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 8))
