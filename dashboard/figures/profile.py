@@ -180,7 +180,7 @@ def top_kernels(kernels: pd.DataFrame, n: int = 10) -> go.Figure:
     figure = go.Figure(
         go.Bar(
             x=top["total_ns"] / 1e6,
-            y=[_short(name, 60) for name in top.index],
+            y=list(range(len(top))),
             orientation="h",
             marker_color=["#1e8e3e" if tc else "#4285f4" for tc in top["tc"]],
             hovertext=list(top.index),
@@ -191,7 +191,7 @@ def top_kernels(kernels: pd.DataFrame, n: int = 10) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         height=60 + 28 * len(top),
         xaxis={"title": "total time (ms)"},
-        yaxis={"automargin": True},
+        yaxis={"automargin": True, "tickvals": list(range(len(top))), "ticktext": [_short(n, 60) for n in top.index]},
         template="plotly_white",
         title={"text": "Top kernels (green: uses Tensor Cores)", "font": {"size": 13}},
     )

@@ -141,3 +141,10 @@ def test_recommendations_name_the_input_bound_share() -> None:
     assert any("GPU is idle" in tip for tip in tips)
     cpu = profile_data.recommend(average, 100.0, False, pd.DataFrame(), {})
     assert any("No GPU activity" in tip for tip in cpu)
+
+
+def test_top_kernels_keeps_kernels_whose_shortened_names_collide() -> None:
+    long = "x" * 80
+    kernels = pd.DataFrame({"name": ["a" + long, "b" + long], "total_ns": [2e6, 1e6], "tensor_cores": [True, False]})
+    figure = profile_figures.top_kernels(kernels)
+    assert len(set(figure.data[0].y)) == 2 and figure.layout.yaxis.ticktext[0] == figure.layout.yaxis.ticktext[1]

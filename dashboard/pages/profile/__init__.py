@@ -270,7 +270,7 @@ def fill_kernels(value: Any, tab: Any) -> Any:
             f"{len(kernels)} kernel/op pairs; {share:.0%} of kernel time ran on Tensor Cores.", className="profile-note"
         ),
         dcc.Graph(figure=profile_figures.top_kernels(kernels), config={"displaylogo": False}),
-        render.data_table(_in_us(kernels), ids.kernels_table),
+        render.data_table(_in_us(kernels).round({"blocks_per_sm": 2, "occupancy": 1}), ids.kernels_table),
     ]
 
 
