@@ -23,7 +23,7 @@ class ProfileCapture:
         run: the run it belongs to ("." for the logdir root).
         session: the capture session (XProf's session folder, or PyTorch's "<worker>.<span>").
         host: the host (XProf) or worker (PyTorch) that wrote it.
-        format: "xplane", "trace_json" or "pytorch_trace".
+        format: "xplane", "trace_json", "pytorch_trace" or "perfetto_json".
         path: the file's absolute path.
     """
 
@@ -224,6 +224,10 @@ def _collect_profiles(found: Discovery, root: str, run: str, dirpath: str, filen
             )
             continue
         if not in_session:
+            continue
+        if name == "perfetto_trace.json.gz":  # JAX's create_perfetto_trace=True: one per session, no host
+            owner = "/".join(parts[:-3]) or "."
+            found.profiles.append(ProfileCapture(owner, parts[-1], "perfetto", "perfetto_json", path))
             continue
         for suffix, fmt in _PROFILE_SUFFIXES:
             if name.endswith(suffix) and len(name) > len(suffix):

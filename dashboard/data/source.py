@@ -192,8 +192,11 @@ class DataSource:
         return frame.reset_index(drop=True)
 
     def plugins_with_data(self) -> set[str]:
-        """Return the plugin names that have at least one tag."""
-        return set(self._tags["plugin"].astype(str))
+        """Return the plugin names that have at least one tag ("profile" also when a profiler capture exists)."""
+        found = set(self._tags["plugin"].astype(str))
+        if self._logdir is not None and not self._logdir.profiles().empty:
+            found.add("profile")
+        return found
 
     def scalar_tags(self, runs: Iterable[str], pattern: Matcher | None = None) -> list[str]:
         """Return the scalar tags that have data in the given runs, filtered, in natural order.

@@ -39,7 +39,7 @@ REGISTRY: tuple[Page, ...] = (
     Page("HParams", "/hparams", ("hparams",)),
     Page("PR curves", "/pr-curves", ("pr_curves",), "dashboard.pages.pr_curves"),
     Page("Custom scalars", "/custom-scalars", ("custom_scalars",), "dashboard.pages.custom_scalars"),
-    Page("Profile", "/profile", ("profile",)),
+    Page("Profile", "/profile", ("profile",), "dashboard.pages.profile"),
     Page("Runs", "/runs", ("*",)),
 )
 HOME = "/scalars"

@@ -13,17 +13,21 @@ from loaders.api.assemble import reader_form
 from loaders.api.options import options_by_keyword
 from loaders.api.readers import KindReaders
 from loaders.api.select import Selector
-from loaders.discovery import Discovery, printable
+from loaders.discovery import Discovery, ProfileCapture, printable
 from loaders.errors import Problem
 from loaders.schemas import SCHEMAS
 
 if TYPE_CHECKING:
+    import threading
+
+    from loaders.cache import Cache
     from loaders.tables.custom_scalars import Category
     from loaders.tables.graphs import Graph
+    from loaders.tables.profile import CaptureStore
 
 
 class DerivedReaders(KindReaders):
-    """Mixin: hparams(), graph(), profiles() and trace(), on top of what Logdir provides.
+    """Mixin: hparams(), graph(), profiles(), trace() and profile_table(), on top of what Logdir provides.
 
     Attributes:
         path: the logdir.
@@ -32,6 +36,8 @@ class DerivedReaders(KindReaders):
     path: str
     _discovery: Discovery
     _derived_problems: dict[str, list[Problem]]
+    _cache: Cache
+    _lock: threading.RLock
 
     def runs(self) -> list[str]:
         """Return the run names, sorted (Logdir implements it)."""
@@ -122,12 +128,94 @@ class DerivedReaders(KindReaders):
 
     @options_by_keyword
     def trace(self, run: str, *, session: str | None = None, host: str | None = None) -> pd.DataFrame:
-        """Return the trace events of one profiler capture (not implemented yet).
+        """Return the events of one profiler capture (same as profile_table(run, "events", ...)).
+
+        Args:
+            run: a run holding a capture (profiles() lists them).
+            session: the capture session; default the newest (last in sorted order).
+            host: the host or worker; default the first.
+
+        Returns:
+            One row per event: device, track, track_order, name, category, kind, start_ns, dur_ns,
+            depth, parent, step, correlation, external_id, shape, args (see
+            loaders.tables.profile.EVENT_SCHEMA). attrs["meta"] holds capture facts (devices,
+            source), attrs["problems"] what could not be read (also in problems()).
 
         Raises:
-            NotImplementedError: always, for now; profiles() lists the capture files.
+            TypeError: run, session or host is not a string.
+            ValueError: no capture matches (the message lists the ones there are).
         """
-        raise NotImplementedError(
-            f"Logdir.trace({run!r}, session={session!r}, host={host!r}): reading profiler "
-            f"traces is not implemented yet; Logdir.profiles() lists the capture files"
-        )
+        return self.profile_table(run, "events", session=session, host=host)
+
+    @options_by_keyword
+    def profile_table(
+        self, run: str, kind: str = "events", *, session: str | None = None, host: str | None = None
+    ) -> pd.DataFrame:
+        """Return one table of a profiler capture, parsed once and then read from the cache.
+
+        Args:
+            run: a run holding a capture (profiles() lists them).
+            kind: "events" (as trace()), "steps", "breakdown" (step, category, dur_ns; the
+                categories of each step add up to its time), "ops", "ops_by_shape", "kernels",
+                "memory"; loaders.tables.profile.PROFILE_TABLES.
+            session: the capture session; default the newest.
+            host: the host or worker; default the first.
+
+        Returns:
+            The table as a DataFrame with attrs "meta", "problems" and "capture" (the file).
+
+        Raises:
+            TypeError: run, session or host is not a string.
+            ValueError: kind is unknown, or no capture matches.
+        """
+        from loaders.tables.profile import PROFILE_TABLES, derive
+
+        if kind not in PROFILE_TABLES:
+            raise ValueError(f"kind={kind!r} is not a profile table; use one of {list(PROFILE_TABLES)}")
+        capture = self._profile_capture(run, session, host)
+        store = self._profile_store()
+        try:
+            parsed = store.capture(capture.path, capture.format)
+            table = parsed.events if kind == "events" else store.table(capture.path, capture.format, kind, derive)
+        except OSError as error:
+            raise ValueError(f"{capture.path}: the capture cannot be read ({error})") from error
+        self._derived_problems[f"profile:{capture.path}"] = [
+            Problem(capture.path, -1, "bad_profile", message) for message in parsed.problems
+        ]
+        frame = table.to_pandas()
+        frame.attrs.update(meta=dict(parsed.meta), problems=list(parsed.problems), capture=printable(capture.path))
+        return frame
+
+    def _profile_store(self) -> CaptureStore:
+        """Return this Logdir's capture store (made on first use, on the same cache dir)."""
+        from loaders.tables.profile import CaptureStore
+
+        with self._lock:
+            store = self.__dict__.get("_captures")
+            if store is None:
+                store = self.__dict__["_captures"] = CaptureStore(self._cache.root)
+            return store
+
+    def _profile_capture(self, run: str, session: str | None, host: str | None) -> ProfileCapture:
+        """Return the capture file that (run, session, host) names."""
+        for name, value in (("run", run), ("session", session), ("host", host)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        found = [p for p in self._discovery.profiles if p.run == run]
+        if not found:
+            runs = sorted({p.run for p in self._discovery.profiles})
+            raise ValueError(f"run {run!r} holds no profiler capture; runs with captures: {runs}")
+        sessions = sorted({p.session for p in found})
+        chosen = session if session is not None else sessions[-1]
+        found = [p for p in found if p.session == chosen]
+        if not found:
+            raise ValueError(f"run {run!r} has no profile session {session!r}; sessions: {sessions}")
+        hosts = sorted({p.host for p in found})
+        chosen_host = host if host is not None else hosts[0]
+        found = [p for p in found if p.host == chosen_host]
+        if not found:
+            raise ValueError(f"session {chosen!r} of run {run!r} has no host {host!r}; hosts: {hosts}")
+        return min(found, key=lambda p: _FORMAT_PREFERENCE.get(p.format, len(_FORMAT_PREFERENCE)))
+
+
+_FORMAT_PREFERENCE = {"xplane": 0, "pytorch_trace": 1, "trace_json": 2, "perfetto_json": 3}
