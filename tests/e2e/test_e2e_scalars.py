@@ -279,7 +279,7 @@ def test_path_prefix_serves_page_assets_and_callbacks(live: tuple[Server, Any], 
         tab.page.locator(".nav-inactive summary").click()
         tab.page.locator(".nav-inactive-menu a", has_text="PR curves").click()
         tab.page.wait_for_url("**/tb/pr-curves?tags=loss")
-        assert "coming soon" in tab.page.locator(".empty-state").inner_text()
+        expect(tab.page.locator(".empty-state")).to_contain_text("No PR curve data was found")
     finally:
         stop(prefixed)
     tab.assert_clean()

@@ -104,7 +104,7 @@ def test_sweep_inactive_pages_and_odd_queries_load_cleanly(server: Server, tab: 
     callbacks = Callbacks(tab.page)
     for path in (*INACTIVE, *ODD_QUERIES):
         tab.page.goto(f"{server.url}{path}")
-        tab.page.wait_for_selector(".page-placeholder, .summary-line", state="attached")
+        tab.page.wait_for_selector(".page-area .page", state="attached")  # every page's root has class "page"
         callbacks.settle(tab.page)
         assert tab.page.locator(".nav-link").count() >= 6, path
     snap(tab, "odd-query")
