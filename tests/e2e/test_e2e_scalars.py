@@ -280,6 +280,7 @@ def test_path_prefix_serves_page_assets_and_callbacks(live: tuple[Server, Any], 
         tab.page.locator(".nav-inactive-menu a", has_text="PR curves").click()
         tab.page.wait_for_url("**/tb/pr-curves?tags=loss")
         expect(tab.page.locator(".empty-state")).to_contain_text("No PR curve data was found")
+        tab.page.wait_for_load_state("networkidle")  # no callback in flight when the server stops
     finally:
         stop(prefixed)
     tab.assert_clean()
