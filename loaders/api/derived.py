@@ -75,12 +75,13 @@ class DerivedReaders(KindReaders):
 
     def hparams_table(self) -> pa.Table:
         """Arrow twin of hparams(): the same columns; the schema metadata key b"eventscope.hparams" holds
-        the frame's attrs (hparams, metrics, domains, problems) as JSON."""
+        the frame's attrs (hparams, metrics, domains, domain_kinds, problems) as JSON."""
         frame = self.hparams()
         table = pa.Table.from_pandas(frame, preserve_index=False)
         fields = [f.with_type(pa.string()) if f.type == pa.large_string() else f for f in table.schema]
         table = table.cast(pa.schema(fields))
-        attrs = json.dumps({key: frame.attrs.get(key, []) for key in ("hparams", "metrics", "domains", "problems")})
+        keys = ("hparams", "metrics", "domains", "domain_kinds", "problems")
+        attrs = json.dumps({key: frame.attrs.get(key, []) for key in keys})
         return table.replace_schema_metadata({**(table.schema.metadata or {}), b"eventscope.hparams": attrs.encode()})
 
     def graph(self, run: str) -> Graph:

@@ -28,6 +28,13 @@ def test_hparams_table_matches_hparams_frame_and_carries_attrs(tmp_path: Path) -
     assert attrs["hparams"] == ["learning_rate", "optimizer", "num_units", "dropout", "batch_norm"]
     assert attrs["metrics"] == ["accuracy", "loss"]
     assert attrs["domains"]["optimizer"] == ["adam", "sgd"]
+    assert attrs["domain_kinds"] == {
+        "learning_rate": "interval",
+        "optimizer": "discrete",
+        "num_units": "discrete",
+        "dropout": "interval",
+        "batch_norm": "discrete",
+    }
 
 
 def test_hparams_table_torch_add_hparams_subruns_joined(tmp_path: Path) -> None:
