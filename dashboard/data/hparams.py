@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -188,7 +188,7 @@ def apply(found: Sessions, filters: Filters) -> pd.DataFrame:
     return frame[keep]
 
 
-def _matcher(pattern: str) -> object:
+def _matcher(pattern: str) -> Callable[[str], bool]:
     try:
         compiled = re.compile(pattern, re.IGNORECASE)
     except re.error:
@@ -234,9 +234,9 @@ def _as_numbers(values: pd.Series) -> pd.Series:
         return values.astype("float64")
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64")
-    labels = values.map(label).replace("", np.nan)
-    order = {text: i for i, text in enumerate(sorted(labels.dropna().unique()))}
-    return labels.map(order).astype("float64")
+    labels = values.map(label)
+    order = {text: float(i) for i, text in enumerate(sorted(set(labels) - {""}))}
+    return pd.Series([order.get(text, np.nan) for text in labels], index=values.index, dtype="float64")
 
 
 def session_curves(source: DataSource, found: Sessions, session: str) -> dict[str, pd.DataFrame]:

@@ -88,14 +88,14 @@ def _dimension(frame: pd.DataFrame, axis: Axis) -> dict[str, Any]:
                 dimension["constraintrange"] = ranges if len(ranges) > 1 else ranges[0]
         return dimension
     numbers = pd.to_numeric(frame[axis.name], errors="coerce") if axis.name in frame else pd.Series(dtype="float64")
-    values = numbers.to_numpy(dtype="float64")
+    raw = numbers.to_numpy(dtype="float64")
     if axis.log:
         with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.where(values > 0, np.log10(values), np.nan)
-    dimension = {"label": title, "values": [None if math.isnan(v) else float(v) for v in values]}
-    finite = values[np.isfinite(values)]
+            raw = np.where(raw > 0, np.log10(raw), np.nan)
+    dimension = {"label": title, "values": [None if math.isnan(v) else float(v) for v in raw]}
+    finite = raw[np.isfinite(raw)]
     if finite.size:
-        low, high = float(finite.min()), float(finite.max())
+        low, high = float(np.min(finite)), float(np.max(finite))
         pad = (high - low) * 0.05 or 0.5
         dimension["range"] = [low - pad, high + pad]
         if axis.log:
@@ -111,7 +111,7 @@ def _dimension(frame: pd.DataFrame, axis: Axis) -> dict[str, Any]:
 def _numeric_constraint(axis: Axis, bounds: tuple[float, float]) -> list[float] | None:
     if not isinstance(axis.kept, tuple) or len(axis.kept) != 2 or any(isinstance(k, str) for k in axis.kept):
         return None
-    low, high = axis.kept
+    low, high = (k if isinstance(k, (int, float)) else None for k in axis.kept)
     if low is None and high is None:
         return None
 
@@ -154,10 +154,16 @@ def scatter_matrix(
                     x=_axis_values(frame[hparam]),
                     y=frame[metric],
                     mode="markers",
-                    marker={"color": colors, "size": sizes, "line": {"width": 0.5, "color": "#333"}},
+                    marker={
+                        "color": colors,
+                        "colorscale": COLORSCALE,
+                        "size": sizes,
+                        "line": {"width": 0.5, "color": "#333"},
+                    },
                     customdata=frame["session"] if "session" in frame else None,
                     hovertemplate=(
-                        f"<b>%{{customdata}}</b><br>{escape(hparam)} %{{x}}<br>{escape(metric)} %{{y:.6g}}<extra></extra>"
+                        f"<b>%{{customdata}}</b><br>{escape(hparam)} %{{x}}"
+                        f"<br>{escape(metric)} %{{y:.6g}}<extra></extra>"
                     ),
                     showlegend=False,
                 ),

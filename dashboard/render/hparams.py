@@ -100,7 +100,9 @@ def filter_panel(
     return blocks
 
 
-def _filter(column: Any, values: Mapping[str, Any], ranges: Mapping[str, Any], regex: Mapping[str, Any], id_of: IdOf) -> Component:
+def _filter(
+    column: Any, values: Mapping[str, Any], ranges: Mapping[str, Any], regex: Mapping[str, Any], id_of: IdOf
+) -> Component:
     name = column.name
     if column.kind == "discrete":
         control: Component = dcc.Checklist(
@@ -135,15 +137,14 @@ def session_summary(row: pd.Series, hparams: Sequence[str], metrics: Sequence[st
 
     def pairs(names: Sequence[str]) -> list[Component]:
         return [
-            html.Span([html.B(f"{name} "), html.Span(_shown(row.get(name)))], className="hparams-pair") for name in names
+            html.Span([html.B(f"{name} "), html.Span(_shown(row.get(name)))], className="hparams-pair")
+            for name in names
         ]
 
     return html.Div(
         [
             html.H4(str(row.get("session")), className="hparams-session-name"),
-            html.Div(
-                [f"run {row.get('run')} · status {row.get('status')}"], className="hparams-session-meta"
-            ),
+            html.Div([f"run {row.get('run')} · status {row.get('status')}"], className="hparams-session-meta"),
             html.Div(pairs(hparams), className="hparams-pairs"),
             html.Div(pairs(metrics), className="hparams-pairs hparams-metric-pairs"),
         ],

@@ -12,7 +12,9 @@ from tests.e2e.browser import Server, Tab, start_cli, stop
 
 pytestmark = pytest.mark.e2e
 TF2 = Path(__file__).resolve().parents[1] / "fixtures" / "tf2" / "tf_hparams"
-ROWS_JS = "() => Array.from(document.querySelectorAll('#hparams-table tbody tr')).filter(tr => tr.querySelector('td')).length"
+ROWS_JS = (
+    "() => Array.from(document.querySelectorAll('#hparams-table tbody tr')).filter(tr => tr.querySelector('td')).length"
+)
 SESSIONS_JS = """() => Array.from(document.querySelectorAll('#hparams-table tbody tr'))
     .map(tr => tr.querySelector('td.dash-cell')).filter(td => td).map(td => td.textContent)"""
 

@@ -93,8 +93,12 @@ def layout(**query: Any) -> html.Div:
             ),
             html.Label("Log axes", htmlFor=ids.log),
             dcc.Dropdown(
-                id=ids.log, options=numeric, value=[c for c in view.log if c in numeric], multi=True,
-                placeholder="linear", className="hparams-dropdown hparams-log",
+                id=ids.log,
+                options=numeric,
+                value=[c for c in view.log if c in numeric],
+                multi=True,
+                placeholder="linear",
+                className="hparams-dropdown hparams-log",
             ),  # fmt: skip
             html.Span("Export", className="hparams-export-label"),
             *(
@@ -109,13 +113,16 @@ def layout(**query: Any) -> html.Div:
         html.Div(render.sessions_table(ids.table, view.session), id=ids.tab_prefix + "table"),
         html.Div(dcc.Graph(id=ids.matrix, config={"displaylogo": False}), id=ids.tab_prefix + "matrix"),
         html.Div(
-            [html.P(IMPORTANCE_NOTE, className="hparams-note"), dcc.Graph(id=ids.importance, config={"displaylogo": False})],
+            [
+                html.P(IMPORTANCE_NOTE, className="hparams-note"),
+                dcc.Graph(id=ids.importance, config={"displaylogo": False}),
+            ],
             id=ids.tab_prefix + "importance",
         ),
     ]
     for key, panel in zip(TABS, panels):
-        panel.hidden = key != view.tab
-        panel.className = "hparams-panel"
+        setattr(panel, "hidden", key != view.tab)  # noqa: B010 - Dash components take props as attributes
+        setattr(panel, "className", "hparams-panel")  # noqa: B010
     main = html.Div(
         [
             toolbar,
@@ -123,7 +130,14 @@ def layout(**query: Any) -> html.Div:
             html.Div(
                 [
                     html.Div(
-                        [dcc.Tabs(id=ids.tabs, value=view.tab, children=[dcc.Tab(label=t, value=k) for k, t in TABS.items()]), *panels],
+                        [
+                            dcc.Tabs(
+                                id=ids.tabs,
+                                value=view.tab,
+                                children=[dcc.Tab(label=t, value=k) for k, t in TABS.items()],
+                            ),
+                            *panels,
+                        ],
                         className="hparams-views",
                     ),
                     html.Div(id=ids.details, className="hparams-details"),
@@ -267,7 +281,9 @@ def select_session(cell: Any, click: Any) -> Any:
     trigger = callback_context.triggered_id if callback_context else None
     if trigger == ids.matrix:
         points = click.get("points") if isinstance(click, dict) else None
-        session = points[0].get("customdata") if isinstance(points, list) and points and isinstance(points[0], dict) else None
+        session = (
+            points[0].get("customdata") if isinstance(points, list) and points and isinstance(points[0], dict) else None
+        )
     else:
         session = cell.get("row_id") if isinstance(cell, dict) else None
     return session if isinstance(session, str) else no_update
@@ -280,17 +296,23 @@ def show_session(session: Any, _version: Any) -> Component | list[Component]:
     found = hparams_data.sessions(source)
     rows = found.frame[found.frame["session"] == session] if isinstance(session, str) and session else found.frame[:0]
     if rows.empty:
-        return html.P("Click a session in the table or the scatter plot matrix to see its curves.", className="hparams-note")
+        return html.P(
+            "Click a session in the table or the scatter plot matrix to see its curves.", className="hparams-note"
+        )
     curves = hparams_data.session_curves(source, found, str(session))
     colors = source.run_colors()
     cards = [
         chart_card(tag, ids.curve(tag), scalar_figure(frame, colors, ChartOptions(), uirevision=tag), height=240)
         for tag, frame in curves.items()
     ]
-    return [render.session_summary(rows.iloc[0], found.hparams, found.metrics), *cards] if cards else [
-        render.session_summary(rows.iloc[0], found.hparams, found.metrics),
-        html.P("This session's runs have no scalars.", className="hparams-note"),
-    ]
+    return (
+        [render.session_summary(rows.iloc[0], found.hparams, found.metrics), *cards]
+        if cards
+        else [
+            render.session_summary(rows.iloc[0], found.hparams, found.metrics),
+            html.P("This session's runs have no scalars.", className="hparams-note"),
+        ]
+    )
 
 
 @callback(
@@ -307,9 +329,18 @@ def show_session(session: Any, _version: Any) -> Component | list[Component]:
 def brush(restyle: Any, figure: Any, min_ids: Any, max_ids: Any, value_ids: Any) -> tuple[list[Any], ...]:
     """Write a brushed parallel-coordinates axis into its column's filter controls (min/max or ticked values)."""
     brushed = figures.brushed(restyle, figure)
-    mins = [brushed[i["column"]][0] if i["column"] in brushed and not brushed[i["column"]][2] else no_update for i in min_ids or []]
-    maxs = [brushed[i["column"]][1] if i["column"] in brushed and not brushed[i["column"]][2] else no_update for i in max_ids or []]
-    ticked = [list(brushed[i["column"]][2]) if i["column"] in brushed and brushed[i["column"]][2] else no_update for i in value_ids or []]
+    mins = [
+        brushed[i["column"]][0] if i["column"] in brushed and not brushed[i["column"]][2] else no_update
+        for i in min_ids or []
+    ]
+    maxs = [
+        brushed[i["column"]][1] if i["column"] in brushed and not brushed[i["column"]][2] else no_update
+        for i in max_ids or []
+    ]
+    ticked = [
+        list(brushed[i["column"]][2]) if i["column"] in brushed and brushed[i["column"]][2] else no_update
+        for i in value_ids or []
+    ]
     return mins, maxs, ticked
 
 
