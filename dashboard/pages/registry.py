@@ -40,6 +40,6 @@ REGISTRY: tuple[Page, ...] = (
     Page("PR curves", "/pr-curves", ("pr_curves",), "dashboard.pages.pr_curves"),
     Page("Custom scalars", "/custom-scalars", ("custom_scalars",), "dashboard.pages.custom_scalars"),
     Page("Profile", "/profile", ("profile",), "dashboard.pages.profile"),
-    Page("Runs", "/runs", ("*",)),
+    Page("Runs", "/runs", ("*",), "dashboard.pages.runs"),
 )
 HOME = "/scalars"

@@ -14,12 +14,12 @@ IdOf = Callable[[str, str], dict[str, Any]]  # (control kind, column) -> a dict 
 STATUS_LABELS = {"success": "Success", "failure": "Failure", "running": "Running", "unknown": "Unknown"}
 
 
-def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """Return the table's rows: JSON-safe cells (NaN -> None, bools as true/false), "id" = the session."""
+def records(frame: pd.DataFrame, columns: Sequence[str], id_column: str = "session") -> list[dict[str, Any]]:
+    """Return the table's rows: JSON-safe cells (NaN -> None, bools as true/false), "id" = the id_column's value."""
     rows = []
     for row in frame.to_dict("records"):
         cells = {column: _cell(row.get(column)) for column in columns}
-        cells["id"] = row.get("session")
+        cells["id"] = row.get(id_column)
         rows.append(cells)
     return rows
 
