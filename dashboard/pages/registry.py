@@ -36,10 +36,10 @@ REGISTRY: tuple[Page, ...] = (
     Page("Audio", "/audio", ("audio",), "dashboard.pages.audio"),
     Page("Text", "/text", ("text",), "dashboard.pages.text"),
     Page("Graphs", "/graphs", ("graphs", "graph_keras_model", "graph_run_metadata_graph"), "dashboard.pages.graphs"),
-    Page("HParams", "/hparams", ("hparams",)),
+    Page("HParams", "/hparams", ("hparams",), "dashboard.pages.hparams"),
     Page("PR curves", "/pr-curves", ("pr_curves",), "dashboard.pages.pr_curves"),
     Page("Custom scalars", "/custom-scalars", ("custom_scalars",), "dashboard.pages.custom_scalars"),
     Page("Profile", "/profile", ("profile",), "dashboard.pages.profile"),
-    Page("Runs", "/runs", ("*",)),
+    Page("Runs", "/runs", ("*",), "dashboard.pages.runs"),
 )
 HOME = "/scalars"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from typing import TYPE_CHECKING
@@ -71,6 +72,17 @@ class DerivedReaders(KindReaders):
             for message in frame.attrs.get("problems", [])
         ]
         return frame
+
+    def hparams_table(self) -> pa.Table:
+        """Arrow twin of hparams(): the same columns; the schema metadata key b"eventscope.hparams" holds
+        the frame's attrs (hparams, metrics, domains, domain_kinds, problems) as JSON."""
+        frame = self.hparams()
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        fields = [f.with_type(pa.string()) if f.type == pa.large_string() else f for f in table.schema]
+        table = table.cast(pa.schema(fields))
+        keys = ("hparams", "metrics", "domains", "domain_kinds", "problems")
+        attrs = json.dumps({key: frame.attrs.get(key, []) for key in keys})
+        return table.replace_schema_metadata({**(table.schema.metadata or {}), b"eventscope.hparams": attrs.encode()})
 
     def graph(self, run: str) -> Graph:
         """Return the graph(s) logged in one run.

@@ -207,6 +207,7 @@ def sessions_frame(rows: pd.DataFrame, scalars: pd.DataFrame, runs: list[str]) -
     Returns:
         The sessions, ordered as `runs`. attrs: "hparams" and "metrics" (column names),
         "domains" ({hparam column: discrete values or [min, max]} from the experiments),
+        "domain_kinds" ({hparam column: "discrete" or "interval"} for the declared domains),
         "problems" (messages about records that could not be read).
 
     Raises:
@@ -228,6 +229,7 @@ def sessions_frame(rows: pd.DataFrame, scalars: pd.DataFrame, runs: list[str]) -
         hparams=list(hp_cols.values()),
         metrics=list(metric_cols.values()),
         domains={hp_cols[n]: d for n, info in infos.items() if (d := _domain(info)) is not None},
+        domain_kinds={hp_cols[n]: k for n, info in infos.items() if (k := _domain_kind(info)) is not None},
         problems=problems,
     )
     return frame
@@ -350,15 +352,19 @@ def experiment_info(rows: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
     }
 
 
+def _domain_kind(info: hparams_pb2.HParamInfo) -> str | None:
+    """Return "interval", "discrete" or None (no declared domain)."""
+    return {"domain_interval": "interval", "domain_discrete": "discrete"}.get(info.WhichOneof("domain") or "")
+
+
 def _hparam_dict(info: hparams_pb2.HParamInfo) -> dict[str, object]:
-    which = info.WhichOneof("domain")
     return {
         "name": info.name,
         "display_name": info.display_name or info.name,
         "description": info.description,
         "type": _TYPES.get(info.type, "unset"),
         "domain": _domain(info),
-        "domain_kind": {"domain_interval": "interval", "domain_discrete": "discrete"}.get(which or ""),
+        "domain_kind": _domain_kind(info),
         "inferred": False,
     }
 
