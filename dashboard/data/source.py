@@ -79,6 +79,7 @@ class DataSource:
         self._loaded_at: float | None = None
         self._version = ""
         self._tags = pd.DataFrame(columns=TAG_COLUMNS)
+        self._runs: list[str] = []
         self._run_colors: dict[str, str] = {}
         self._memo: OrderedDict[Hashable, Any] = OrderedDict()
         self._memo_lock = threading.Lock()
@@ -117,7 +118,8 @@ class DataSource:
             self._version = self._compute_version()
             if old != self._version:
                 self._tags = self._compute_tags()
-                self._run_colors = run_colors(self.runs())
+                self._runs = self._compute_runs()
+                self._run_colors = run_colors(self._runs)
                 with self._memo_lock:
                     self._memo.clear()
             return old != self._version
@@ -151,6 +153,17 @@ class DataSource:
             return pd.DataFrame(columns=TAG_COLUMNS)
         return self._logdir.tags()
 
+    def _compute_runs(self) -> list[str]:
+        """Return the runs with data, in natural order: rows of any kind (tags()) or a profiler capture.
+
+        A run whose event files are empty, hold only the file_version header, or cannot be read is left
+        out, as TensorBoard does; what was wrong with a damaged file stays in problems().
+        """
+        if self._logdir is None:
+            return []
+        with_data = set(self._tags["run"].astype(str)) | set(self._logdir.profiles()["run"].astype(str))
+        return natural_sorted(run for run in self._logdir.runs() if run in with_data)
+
     # ----- queries ------------------------------------------------------------------------------
 
     def version(self) -> str:
@@ -170,8 +183,8 @@ class DataSource:
         return Status("ok", self._logdir.path)
 
     def runs(self) -> list[str]:
-        """Return the run names in natural order."""
-        return natural_sorted(self._logdir.runs()) if self._logdir is not None else []
+        """Return the names of the runs with data (see _compute_runs) in natural order, as of the last refresh."""
+        return list(self._runs)
 
     def run_colors(self) -> dict[str, str]:
         """Return run -> colour for every run (stable across pages, sessions and workers), as of the last refresh."""

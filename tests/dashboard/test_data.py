@@ -132,6 +132,28 @@ def test_run_colors_follow_the_runs_after_a_refresh(logdir: Path, tmp_path: Path
     assert source.run_colors() == run_colors(["first", "second"])
 
 
+def test_runs_leaves_out_runs_without_data_and_keeps_their_problems(logdir: Path, tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    with SummaryWriter(str(logdir / "good")) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    with SummaryWriter(str(logdir / "header_only")):
+        pass  # only the file_version event: nothing to show yet
+    (logdir / "zero").mkdir()
+    (logdir / "zero" / "events.out.tfevents.1.host").write_bytes(b"")
+    (logdir / "junk").mkdir()
+    junk = logdir / "junk" / "events.out.tfevents.1.host"
+    junk.write_bytes(b"not a tfrecord file at all" * 8)
+    source = _source(logdir, tmp_path, interval=0.0)
+    assert source.loader is not None and {"zero", "junk", "header_only"} <= set(source.loader.runs())
+    assert source.runs() == ["good"] and set(source.run_colors()) == {"good"}
+    assert str(junk) in set(source.problems()["path"])
+    with SummaryWriter(str(logdir / "zero")) as writer:  # the run gets data: it is listed from the next refresh
+        writer.add_scalar("loss", 2.0, 0)
+    assert source.refresh(force=True) is True
+    assert source.runs() == ["good", "zero"]
+
+
 def test_refresh_waits_for_the_interval_then_reads_appended_points(logdir: Path, tmp_path: Path) -> None:
     from tensorboardX import SummaryWriter
 
