@@ -49,8 +49,9 @@ def test_update_runs_all_and_none_act_on_visible_runs_only(app: dash.Dash, in_re
     _, value, *_ = call(run_picker.update_runs, "^b", ["alpha"], 1, 0, ["alpha", "beta", "gamma"], ["alpha", "beta", "gamma"],
                         triggered=ids.select_all("scalars"))
     assert value == ["alpha", "beta"]
-    _, value, _, _, plotted, *_ = call(run_picker.update_runs, "^b", ["alpha", "beta"], 1, 1, ["alpha", "beta", "gamma"],
-                                       ["alpha", "beta", "gamma"], triggered=ids.select_none("scalars"))
+    every = ["alpha", "beta", "gamma"]
+    _, value, _, _, plotted, *_ = call(run_picker.update_runs, "^b", ["alpha", "beta"], 1, 1, every, every,
+                                       triggered=ids.select_none("scalars"))
     assert value == ["alpha"] and plotted == []
 
 
