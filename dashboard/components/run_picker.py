@@ -140,7 +140,13 @@ def tag_filter_input(page: str, tag_regex: str) -> html.Div:
     )
 
 
-def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex: str = "") -> html.Section:
+def run_picker(
+    page: str,
+    runs: Sequence[str],
+    ticked: Sequence[str],
+    run_regex: str = "",
+    colors: Mapping[str, str] | None = None,
+) -> html.Section:
     """Return the run picker of one page.
 
     Args:
@@ -148,6 +154,7 @@ def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex:
         runs: every run, in display order.
         ticked: the runs ticked at first (from the URL).
         run_regex: the run filter at first (from the URL).
+        colors: run -> colour (the data's stable map, as the charts use); None colours runs by name.
 
     Returns:
         The component.
@@ -185,7 +192,7 @@ def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex:
             html.Div(
                 dcc.Checklist(
                     id=ids.runs(page),
-                    options=run_options(visible, run_colors(runs)),
+                    options=run_options(visible, run_colors(runs) if colors is None else colors),
                     value=list(ticked),
                     className="run-list",
                     inputClassName="run-checkbox",
@@ -219,6 +226,7 @@ def _count_text(plotted: Sequence[str], runs: Sequence[str]) -> str:
     Input(ids.select_none(MATCH), "n_clicks"),
     Input(shell_ids.runs, "data"),
     State(ids.known(MATCH), "data"),
+    State(shell_ids.run_colors, "data"),
     prevent_initial_call=True,
 )
 def update_runs(
@@ -228,6 +236,7 @@ def update_runs(
     _none: int,
     every_run: list[str] | None,
     known: list[str] | None,
+    colors: Any = None,
 ) -> tuple[Any, ...]:
     """Filter the checklist, apply all/none, tick runs that appeared since, and publish the runs to plot."""
     runs = _names(every_run)
@@ -242,7 +251,8 @@ def update_runs(
         chosen -= set(visible)
     value = [run for run in runs if run in chosen]
     plotted = plotted_runs(runs, value, run_regex)
-    options = run_options(visible, run_colors(runs))
+    given = {run: color for run, color in colors.items() if isinstance(color, str)} if isinstance(colors, dict) else {}
+    options = run_options(visible, {**run_colors(runs), **given})
     return options, value, error, _count_text(plotted, runs), plotted, runs, options_key(visible)
 
 

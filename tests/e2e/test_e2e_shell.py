@@ -63,11 +63,14 @@ def test_shell_run_written_while_open_joins_the_checklist_and_can_be_unticked(
     server, logdir = served_copy
     open_root(tab, server, len(RUNS))
     assert tab.page.evaluate(CHECKLIST_JS) == list(RUNS)
+    before = tab.page.evaluate(SWATCHES_JS)
     write_run(logdir, "epsilon", 0.5)
     tab.page.click("#shell-reload-button")
     tab.page.wait_for_function("() => document.querySelectorAll('.run-picker .run-option').length === 5",
                                timeout=15_000)
     assert tab.page.evaluate(CHECKLIST_JS) == sorted([*RUNS, "epsilon"])  # in name order, as TensorBoard
+    after = tab.page.evaluate(SWATCHES_JS)
+    assert {run: after[run] for run in RUNS} == before and after["epsilon"] not in before.values()
     tab.page.wait_for_function("() => document.querySelector('.run-picker .muted').textContent === '5 of 5 shown'")
     tab.page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.card .js-plotly-plot')).some(g => g._fullData &&"
