@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,3 +87,36 @@ def test_shell_run_written_while_open_joins_the_checklist_and_can_be_unticked(
     assert "hide=epsilon" in tab.page.url
     tab.page.wait_for_timeout(500)  # late callback errors still land in tab.errors (checked by the fixture)
     tab.screenshot("shell-new-run.png")
+
+
+LOADING_JS = """() => {
+    const said = [];
+    const boot = document.querySelector('._dash-loading');
+    if (boot && boot.offsetParent !== null) said.push(boot.textContent);
+    for (const el of document.querySelectorAll('#_pages_content, [id*="tag-section-body"]')) {
+        const content = getComputedStyle(el, '::before').content;
+        const hidden = el.closest('details:not([open])');
+        if (!hidden && content && content !== 'none') said.push(content);
+    }
+    return said.join(' ');
+}"""
+
+
+def test_shell_says_loading_within_200_ms_while_callbacks_are_slow(served_copy: tuple[Server, Path], tab: Tab) -> None:
+    server, _ = served_copy
+
+    def slow(route: Any) -> None:
+        time.sleep(0.4)  # with the browser's queueing, the page and its sections take well over a second
+        route.continue_()
+
+    tab.page.route("**/_dash-update-component*", slow)
+    tab.page.goto(f"{server.url}/", wait_until="commit")
+    samples = []
+    for _ in range(6):
+        tab.page.wait_for_timeout(200)
+        samples.append((tab.page.evaluate(LOADING_JS), tab.page.evaluate(
+            "() => document.querySelectorAll('.card .js-plotly-plot').length")))
+    before_charts = [said for said, charts in samples if charts == 0]
+    assert before_charts and all("Loading" in said for said in before_charts), samples
+    tab.page.wait_for_function("() => document.querySelector('.card .js-plotly-plot') !== null", timeout=30_000)
+    assert "Loading" not in tab.page.evaluate(LOADING_JS)
