@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DESCRIPTION = "Serve Eventscope, a TensorBoard-compatible experiment viewer, for a logdir of event files."
 EPILOG = """examples:
   python -m dashboard --logdir runs/
-  python -m dashboard --logdir runs/ --port 6007 --reload-interval 5
+  python -m dashboard --logdir runs/ --port 6007 --reload-interval 60
   python -m dashboard                      # the bundled demo logdir
   gunicorn -c python:dashboard.gunicorn_conf -b 127.0.0.1:6006 dashboard.wsgi:server
                                            # settings from EVENTSCOPE_LOGDIR, EVENTSCOPE_PATH_PREFIX, ...
@@ -46,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--reload_interval",
         dest="reload_interval",
         type=float,
-        default=30.0,
-        help="seconds between reads of new data (default 30; 0 loads once)",
+        default=5.0,
+        help="seconds between reads of new data (default 5, as TensorBoard; 0 loads once)",
     )
     parser.add_argument(
         "--path-prefix",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 # 20 colours readable on white: Tableau 10, then ten companions chosen to stay apart from them.
 PALETTE: tuple[str, ...] = (
@@ -67,5 +67,36 @@ def run_colors(runs: Iterable[str]) -> dict[str, str]:
         while slot not in free:
             slot = (slot + 1) % len(PALETTE)
         free.discard(slot)
+        colors[run] = PALETTE[slot]
+    return colors
+
+
+def extend_colors(known: Mapping[str, str], runs: Iterable[str]) -> dict[str, str]:
+    """Return known plus a colour for every run it lacks, taken in the given order; known colours never change.
+
+    Each new run gets its own run_color when no run holds it, else the next palette entry no run holds
+    (once all are taken, one of the least used). Called with the runs in order of first appearance,
+    this only grows: a run keeps its colour for as long as the map lives, and a new run takes a free one.
+
+    Args:
+        known: run -> colour already given out (kept as is, runs that vanished included).
+        runs: the runs to colour, oldest first; runs already in known are skipped.
+
+    Returns:
+        A new run -> CSS hex colour mapping.
+    """
+    colors = dict(known)
+    uses = [0] * len(PALETTE)
+    for color in colors.values():
+        if color in PALETTE:
+            uses[PALETTE.index(color)] += 1
+    for run in dict.fromkeys(runs):
+        if run in colors:
+            continue
+        least = min(uses)  # a free colour; once all are taken, one of the least used (a new round)
+        slot = zlib.crc32(run.encode("utf-8")) % len(PALETTE)
+        while uses[slot] != least:
+            slot = (slot + 1) % len(PALETTE)
+        uses[slot] += 1
         colors[run] = PALETTE[slot]
     return colors

@@ -24,7 +24,7 @@ class Settings:
         logdir: the directory of runs to serve; None serves the bundled demo logdir.
         host: the interface to bind (localhost unless told otherwise).
         port: the TCP port.
-        reload_interval: seconds between loader refreshes; 0 loads once.
+        reload_interval: seconds between loader refreshes (TensorBoard's default, 5); 0 loads once.
         path_prefix: URL prefix when served behind a reverse proxy, normalized to "/x/" form.
         cache_dir: the on-disk cache; None uses the loaders' default.
         samples_per_plugin: plugin -> most points drawn per line (0 = draw every point).
@@ -36,7 +36,7 @@ class Settings:
     logdir: str | None = None
     host: str = "127.0.0.1"
     port: int = 6006
-    reload_interval: float = 30.0
+    reload_interval: float = 5.0
     path_prefix: str = "/"
     cache_dir: str | None = None
     samples_per_plugin: Mapping[str, int] = field(default_factory=dict)
@@ -74,7 +74,7 @@ class Settings:
             logdir=logdir,
             host=env.get("EVENTSCOPE_HOST", "127.0.0.1"),
             port=int(_env_number(env, "EVENTSCOPE_PORT", 6006, int)),
-            reload_interval=_env_number(env, "EVENTSCOPE_RELOAD_INTERVAL", 30.0, float),
+            reload_interval=_env_number(env, "EVENTSCOPE_RELOAD_INTERVAL", 5.0, float),
             path_prefix=env.get("EVENTSCOPE_PATH_PREFIX", "/"),
             cache_dir=env.get("EVENTSCOPE_CACHE_DIR") or env.get("EVENTSCOPE_CACHE") or None,
             samples_per_plugin=parse_samples_per_plugin(env.get("EVENTSCOPE_SAMPLES_PER_PLUGIN", "")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,11 @@ class ids:  # noqa: N801 - a namespace, named like the other pages' `ids`
     def runs(page: Any) -> dict[str, Any]:
         """The run checklist (value: the ticked runs)."""
         return {"type": "run-picker-runs", "page": page}
+
+    @staticmethod
+    def list_box(page: Any) -> dict[str, Any]:
+        """The box around the checklist; its React key changes with the listed runs (see options_key)."""
+        return {"type": "run-picker-list-box", "page": page}
 
     @staticmethod
     def plotted(page: Any) -> dict[str, Any]:
@@ -84,6 +90,19 @@ def run_options(runs: Sequence[str], colors: Mapping[str, str]) -> list[dict[str
     ]
 
 
+def options_key(visible: Sequence[str]) -> str:
+    """Return a React key naming the listed runs, so the checklist is mounted afresh when they change.
+
+    dcc.Checklist (Dash 4) renders each option's component label out of the layout tree at a path
+    named by the option's value, but keys the rows by position and registers that path only when a
+    row mounts: a run that lands on a row first drawn for another run ("epsilon" appearing between
+    "delta" and "gamma", or a filter clearing) made the renderer update a path it never registered
+    (TypeError: Cannot read properties of undefined (reading 'props')) and kept the old list.
+    A new key remounts the rows, so every label is registered under its own value.
+    """
+    return hashlib.sha1("\0".join(visible).encode()).hexdigest()[:12]
+
+
 def plotted_runs(runs: Sequence[str], ticked: Sequence[str], run_regex: str | None) -> list[str]:
     """Return the runs to plot: ticked and matching the run regex (a bad regex filters nothing).
 
@@ -121,7 +140,13 @@ def tag_filter_input(page: str, tag_regex: str) -> html.Div:
     )
 
 
-def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex: str = "") -> html.Section:
+def run_picker(
+    page: str,
+    runs: Sequence[str],
+    ticked: Sequence[str],
+    run_regex: str = "",
+    colors: Mapping[str, str] | None = None,
+) -> html.Section:
     """Return the run picker of one page.
 
     Args:
@@ -129,6 +154,7 @@ def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex:
         runs: every run, in display order.
         ticked: the runs ticked at first (from the URL).
         run_regex: the run filter at first (from the URL).
+        colors: run -> colour (the data's stable map, as the charts use); None colours runs by name.
 
     Returns:
         The component.
@@ -163,13 +189,17 @@ def run_picker(page: str, runs: Sequence[str], ticked: Sequence[str], run_regex:
                 ],
                 className="button-row",
             ),
-            dcc.Checklist(
-                id=ids.runs(page),
-                options=run_options(visible, run_colors(runs)),
-                value=list(ticked),
-                className="run-list",
-                inputClassName="run-checkbox",
-                labelClassName="run-option",
+            html.Div(
+                dcc.Checklist(
+                    id=ids.runs(page),
+                    options=run_options(visible, run_colors(runs) if colors is None else colors),
+                    value=list(ticked),
+                    className="run-list",
+                    inputClassName="run-checkbox",
+                    labelClassName="run-option",
+                ),
+                id=ids.list_box(page),
+                key=options_key(visible),
             ),
             dcc.Store(id=ids.plotted(page), data=plotted),
             dcc.Store(id=ids.known(page), data=list(runs)),
@@ -189,12 +219,14 @@ def _count_text(plotted: Sequence[str], runs: Sequence[str]) -> str:
     Output(ids.count(MATCH), "children"),
     Output(ids.plotted(MATCH), "data"),
     Output(ids.known(MATCH), "data"),
+    Output(ids.list_box(MATCH), "key"),
     Input(ids.run_regex(MATCH), "value"),
     Input(ids.runs(MATCH), "value"),
     Input(ids.select_all(MATCH), "n_clicks"),
     Input(ids.select_none(MATCH), "n_clicks"),
     Input(shell_ids.runs, "data"),
     State(ids.known(MATCH), "data"),
+    State(shell_ids.run_colors, "data"),
     prevent_initial_call=True,
 )
 def update_runs(
@@ -204,6 +236,7 @@ def update_runs(
     _none: int,
     every_run: list[str] | None,
     known: list[str] | None,
+    colors: Any = None,
 ) -> tuple[Any, ...]:
     """Filter the checklist, apply all/none, tick runs that appeared since, and publish the runs to plot."""
     runs = _names(every_run)
@@ -218,7 +251,9 @@ def update_runs(
         chosen -= set(visible)
     value = [run for run in runs if run in chosen]
     plotted = plotted_runs(runs, value, run_regex)
-    return run_options(visible, run_colors(runs)), value, error, _count_text(plotted, runs), plotted, runs
+    given = {run: color for run, color in colors.items() if isinstance(color, str)} if isinstance(colors, dict) else {}
+    options = run_options(visible, {**run_colors(runs), **given})
+    return options, value, error, _count_text(plotted, runs), plotted, runs, options_key(visible)
 
 
 @callback(Output(ids.tag_error(MATCH), "children"), Input(ids.tag_regex(MATCH), "value"), prevent_initial_call=True)

@@ -6,7 +6,7 @@ owns the callbacks that refresh them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ class ids:  # noqa: N801 - a namespace
 
     version = "shell-data-version"
     runs = "shell-runs"
+    run_colors = "shell-run-colors"
     url_sink = "shell-url-sink"
     interval = "shell-reload-interval"
     reload = "shell-reload-button"
@@ -61,6 +62,7 @@ def shell(
     problems: Sequence[dict[str, Any]],
     demo_logdir: str | None,
     reload_interval: float,
+    run_colors: Mapping[str, str] | None = None,
 ) -> html.Div:
     """Return the layout around the pages (rebuilt on every full page load).
 
@@ -71,6 +73,7 @@ def shell(
         problems: what was wrong in the logdir (see problems_banner).
         demo_logdir: the demo logdir's path when serving the demo (shows the "demo data" banner), else None.
         reload_interval: seconds between automatic refreshes (0: never).
+        run_colors: run -> colour of every run seen (the run pickers' swatches read its store).
 
     Returns:
         The layout; dash.page_container holds the page.
@@ -79,6 +82,7 @@ def shell(
         [
             dcc.Store(id=ids.version, data=version),
             dcc.Store(id=ids.runs, data=list(runs)),
+            dcc.Store(id=ids.run_colors, data=dict(run_colors or {})),
             dcc.Store(id=ids.url_sink, data=None),
             dcc.Interval(id=ids.interval, interval=max(reload_interval, 1.0) * 1000, disabled=reload_interval <= 0),
             html.Header(

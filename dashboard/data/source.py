@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -15,7 +16,7 @@ import flask
 import pandas as pd
 
 import loaders
-from dashboard.colors import run_colors
+from dashboard.colors import extend_colors
 from dashboard.settings import Settings
 from dashboard.sorting import natural_sorted
 from loaders.cache import SETTLE_S
@@ -24,6 +25,7 @@ CONFIG_KEY = "EVENTSCOPE_DATA"
 SCALAR_COLUMNS = ["run", "tag", "step", "wall_time", "value"]
 TAG_COLUMNS = ["run", "tag", "plugin", "count", "first_step", "last_step"]
 DEMO_DIRNAME = "demo"
+_BIRTH = re.compile(r"tfevents\.(\d+(?:\.\d+)?)")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class DataSource:
         self._loaded_at: float | None = None
         self._version = ""
         self._tags = pd.DataFrame(columns=TAG_COLUMNS)
+        self._runs: list[str] = []
         self._run_colors: dict[str, str] = {}
         self._memo: OrderedDict[Hashable, Any] = OrderedDict()
         self._memo_lock = threading.Lock()
@@ -117,7 +120,8 @@ class DataSource:
             self._version = self._compute_version()
             if old != self._version:
                 self._tags = self._compute_tags()
-                self._run_colors = run_colors(self.runs())
+                self._runs = self._compute_runs()
+                self._run_colors = extend_colors(self._run_colors, self._runs_by_birth())
                 with self._memo_lock:
                     self._memo.clear()
             return old != self._version
@@ -151,6 +155,34 @@ class DataSource:
             return pd.DataFrame(columns=TAG_COLUMNS)
         return self._logdir.tags()
 
+    def _compute_runs(self) -> list[str]:
+        """Return the runs with data, in natural order: rows of any kind (tags()) or a profiler capture.
+
+        A run whose event files are empty, hold only the file_version header, or cannot be read is left
+        out, as TensorBoard does; what was wrong with a damaged file stays in problems().
+        """
+        if self._logdir is None:
+            return []
+        with_data = set(self._tags["run"].astype(str)) | set(self._logdir.profiles()["run"].astype(str))
+        return natural_sorted(run for run in self._logdir.runs() if run in with_data)
+
+    def _runs_by_birth(self) -> list[str]:
+        """Return the listed runs oldest first: by the earliest time in their event file names, then by name.
+
+        A writer puts its creation time in the file name (events.out.tfevents.<seconds>.<host>...), so
+        every worker, whenever it started, sees the same order, and a run written later sorts after the
+        runs that existed before it. A name without a time sorts last (by name).
+        """
+        if self._logdir is None or not self._runs:
+            return list(self._runs)
+        files = self._logdir.files(self._runs)
+        births: dict[str, float] = {}
+        for run, path in zip(files["run"], files["path"]):
+            match = _BIRTH.search(Path(str(path)).name)
+            born = float(match.group(1)) if match else float("inf")
+            births[run] = min(births.get(run, float("inf")), born)
+        return sorted(self._runs, key=lambda run: (births.get(run, float("inf")), run))
+
     # ----- queries ------------------------------------------------------------------------------
 
     def version(self) -> str:
@@ -170,11 +202,18 @@ class DataSource:
         return Status("ok", self._logdir.path)
 
     def runs(self) -> list[str]:
-        """Return the run names in natural order."""
-        return natural_sorted(self._logdir.runs()) if self._logdir is not None else []
+        """Return the names of the runs with data (see _compute_runs) in natural order, as of the last refresh."""
+        return list(self._runs)
 
     def run_colors(self) -> dict[str, str]:
-        """Return run -> colour for every run (stable across pages, sessions and workers), as of the last refresh."""
+        """Return run -> colour for every run seen since start-up, as of the last refresh.
+
+        The map only grows: a run keeps its colour for the life of the process (across refreshes, and if
+        it vanishes and comes back), and a new run takes a free colour. Runs are coloured in order of
+        their event files' creation times (see _runs_by_birth), so workers agree; they can differ only
+        for a run that vanished before a worker started, or one that appears with files older than runs
+        already coloured (a copied-in old run), which may then take another colour in a later worker.
+        """
         return dict(self._run_colors)
 
     def tags(self, plugin: str | None = None) -> pd.DataFrame:

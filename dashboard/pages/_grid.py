@@ -210,7 +210,7 @@ def layout(page: GridPage, query: Mapping[str, Any]) -> html.Div:
                 [
                     run_picker.tag_filter_input(page.key, view.tag_regex),
                     *page.sidebar(view, context),
-                    run_picker.run_picker(page.key, runs, view.ticked, view.run_regex),
+                    run_picker.run_picker(page.key, runs, view.ticked, view.run_regex, source.run_colors()),
                 ],
                 className="sidebar",
             ),

@@ -28,6 +28,7 @@ def layout(source: data.DataSource, *, reload_interval: float) -> html.Div:
     return shell_component.shell(
         version=source.version(),
         runs=source.runs(),
+        run_colors=source.run_colors(),
         last_loaded=source.last_loaded(),
         problems=_records(source),
         reload_interval=reload_interval,
@@ -51,6 +52,7 @@ def nav_items(source: data.DataSource) -> list[NavItem]:
 @callback(
     Output(ids.version, "data"),
     Output(ids.runs, "data"),
+    Output(ids.run_colors, "data"),
     Output(ids.last_loaded, "children"),
     Output(ids.problems, "children"),
     Input(ids.interval, "n_intervals"),
@@ -58,16 +60,16 @@ def nav_items(source: data.DataSource) -> list[NavItem]:
     State(ids.version, "data"),
     prevent_initial_call=True,
 )
-def reload_data(_ticks: Any, _clicks: Any, shown_version: Any) -> tuple[Any, Any, str, Any]:
+def reload_data(_ticks: Any, _clicks: Any, shown_version: Any) -> tuple[Any, Any, Any, str, Any]:
     """Refresh the loader (forced by the button, else at most every reload interval); bump the version."""
     source = data.current()
     source.refresh(force=dash.ctx.triggered_id == ids.reload)
     version = source.version()
     loaded = f"Last loaded {source.last_loaded()}"
     if version == shown_version:
-        return no_update, no_update, loaded, no_update
+        return no_update, no_update, no_update, loaded, no_update
     problems = shell_component.problems_banner(_records(source))
-    return version, source.runs(), loaded, problems
+    return version, source.runs(), source.run_colors(), loaded, problems
 
 
 @callback(

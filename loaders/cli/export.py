@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import difflib
 import json
 import re
 import sys
@@ -38,8 +39,7 @@ def export(
         return export_graph(logdir, kind, fmt, output, runs=runs)
     table = _hparams_table(logdir, runs, tags) if kind == "hparams" else getattr(logdir, f"{kind}_table")(runs, tags)
     if table.num_rows == 0:
-        where = f" matching --runs {runs.pattern!r}" if runs is not None else ""
-        print(f"no {kind} found in {logdir.path}{where}; nothing written", file=sys.stderr)
+        print(f"{explain_empty(logdir, kind, runs, tags)}; nothing written", file=sys.stderr)
         return EXIT_EMPTY
     try:
         WRITERS[fmt](table, output)
@@ -89,6 +89,52 @@ def export_graph(logdir: Logdir, kind: str, fmt: str, output: str, *, runs: re.P
         return EXIT_USAGE
     print(f"wrote {len(nodes)} graph nodes and {len(edges)} edges to {output}", file=sys.stderr)
     return EXIT_OK
+
+
+def explain_empty(logdir: Logdir, kind: str, runs: re.Pattern | None, tags: re.Pattern | None) -> str:
+    """Say why an export found no rows: a --runs or --tags filter that matched nothing (with close names), or no data.
+
+    Args:
+        logdir: the logdir read.
+        kind: the table kind exported.
+        runs: the --runs regex, if given.
+        tags: the --tags regex, if given (not used for hparams).
+
+    Returns:
+        One sentence, e.g. "--tags 'los$' matches none of the 2 scalars tags in runs/; close tags: loss".
+    """
+    names = logdir.runs()
+    selected = [run for run in names if runs is None or runs.search(run)]
+    if runs is not None and not selected and names:
+        close = _close("runs", runs.pattern, names)
+        return f"--runs {runs.pattern!r} matches none of the {_count(names, 'run')} in {logdir.path}; {close}"
+    where = f" matching --runs {runs.pattern!r}" if runs is not None else ""
+    if tags is None or kind == "hparams" or not selected:
+        return f"no {kind} found in {logdir.path}{where}"
+    frame = logdir.tags(selected)
+    of_kind = sorted(set(frame.loc[frame["plugin"] == kind, "tag"])) if len(frame) else []
+    if not of_kind:  # tensors are listed under their own plugin's name: ask the table itself
+        of_kind = sorted(set(getattr(logdir, f"{kind}_table")(selected, None).column("tag").to_pylist()))
+    if not of_kind:
+        return f"no {kind} found in {logdir.path}{where}"
+    return (
+        f"--tags {tags.pattern!r} matches none of the {_count(of_kind, kind + ' tag')} in {logdir.path}{where}; "
+        f"{_close(f'{kind} tags', tags.pattern, of_kind)}"
+    )
+
+
+def _count(names: list[str], noun: str) -> str:
+    """Return e.g. "1 run" or "3 runs"."""
+    return f"{len(names)} {noun}{'' if len(names) == 1 else 's'}"
+
+
+def _close(what: str, pattern: str, names: list[str], shown: int = 10) -> str:
+    """Return "close <what>: a, b" (difflib), or the first names there when none is close."""
+    close = difflib.get_close_matches(pattern, names, n=5, cutoff=0.5)
+    if close:
+        return f"close {what}: {', '.join(close)}"
+    more = f" (+{len(names) - shown} more)" if len(names) > shown else ""
+    return f"{what} there: {', '.join(sorted(names)[:shown])}{more}"
 
 
 def _hparams_table(logdir: Logdir, runs: re.Pattern | None, tags: re.Pattern | None) -> pa.Table:

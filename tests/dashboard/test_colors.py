@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from dashboard.colors import PALETTE, run_color, run_colors
+from dashboard.colors import PALETTE, extend_colors, run_color, run_colors
 
 
 def test_run_color_is_stable_and_from_the_palette() -> None:
@@ -44,3 +44,17 @@ def test_run_colors_keep_each_runs_own_colour_unless_an_earlier_run_has_it() -> 
     colors = run_colors([clash, "alpha"])
     own = PALETTE.index(run_color("alpha"))
     assert colors == {"alpha": PALETTE[own], clash: PALETTE[(own + 1) % len(PALETTE)]}
+
+
+def test_extend_colors_keeps_known_colours_and_gives_new_runs_free_ones() -> None:
+    known = run_colors(["alpha", "beta", "delta", "gamma"])
+    grown = extend_colors(known, ["alpha", "beta", "delta", "gamma", "aardvark", "epsilon"])
+    assert {run: grown[run] for run in known} == known  # names sorting before old runs change nothing
+    assert len(set(grown.values())) == 6 and grown["epsilon"] == extend_colors(known, ["epsilon"])["epsilon"]
+
+
+def test_extend_colors_starts_a_new_round_once_the_palette_is_used() -> None:
+    full = extend_colors({}, [f"run_{index}" for index in range(len(PALETTE))])
+    assert set(full.values()) == set(PALETTE)
+    more = extend_colors(full, ["late_1", "late_2"])
+    assert more["late_1"] != more["late_2"] and {run: more[run] for run in full} == full

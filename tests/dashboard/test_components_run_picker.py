@@ -36,20 +36,22 @@ def test_run_picker_layout_shows_filtered_options_and_error() -> None:
 
 
 def test_update_runs_filters_by_regex(app: dash.Dash, in_request: object) -> None:
-    options, value, error, count, plotted, known = call(
+    options, value, error, count, plotted, known, key = call(
         run_picker.update_runs, "^(alpha|gamma)$", ["alpha", "beta", "gamma"], 0, 0, ["alpha", "beta", "gamma"], ["alpha", "beta", "gamma"],
         triggered=ids.run_regex("scalars"), prop="value")
     assert [option["value"] for option in options] == ["alpha", "gamma"]
     assert value == ["alpha", "beta", "gamma"] and plotted == ["alpha", "gamma"]
     assert error == "" and count == "2 of 3 shown" and known == ["alpha", "beta", "gamma"]
+    assert key == run_picker.options_key(["alpha", "gamma"])
 
 
 def test_update_runs_all_and_none_act_on_visible_runs_only(app: dash.Dash, in_request: object) -> None:
     _, value, *_ = call(run_picker.update_runs, "^b", ["alpha"], 1, 0, ["alpha", "beta", "gamma"], ["alpha", "beta", "gamma"],
                         triggered=ids.select_all("scalars"))
     assert value == ["alpha", "beta"]
-    _, value, _, _, plotted, _ = call(run_picker.update_runs, "^b", ["alpha", "beta"], 1, 1, ["alpha", "beta", "gamma"],
-                                      ["alpha", "beta", "gamma"], triggered=ids.select_none("scalars"))
+    every = ["alpha", "beta", "gamma"]
+    _, value, _, _, plotted, *_ = call(run_picker.update_runs, "^b", ["alpha", "beta"], 1, 1, every, every,
+                                       triggered=ids.select_none("scalars"))
     assert value == ["alpha"] and plotted == []
 
 
@@ -57,6 +59,18 @@ def test_update_runs_ticks_runs_that_appeared(app: dash.Dash, in_request: object
     _, value, *_ = call(run_picker.update_runs, "", ["alpha"], 0, 0, ["alpha", "beta", "gamma"], ["alpha", "beta"],
                         triggered="shell-runs", prop="data")
     assert value == ["alpha", "gamma"]
+
+
+def test_update_runs_remounts_the_checklist_when_the_listed_runs_change(app: dash.Dash, in_request: object) -> None:
+    picker = run_picker.run_picker("scalars", ["alpha", "delta", "gamma"], ["alpha"])
+    first_key = find(picker, ids.list_box("scalars")).key
+    *_, same = call(run_picker.update_runs, "", ["alpha"], 0, 0, ["alpha", "delta", "gamma"],
+                    ["alpha", "delta", "gamma"], triggered=ids.runs("scalars"), prop="value")
+    *_, grown = call(run_picker.update_runs, "", ["alpha"], 0, 0, ["alpha", "delta", "epsilon", "gamma"],
+                     ["alpha", "delta", "gamma"], triggered="shell-runs", prop="data")
+    *_, filtered = call(run_picker.update_runs, "^g", ["alpha"], 0, 0, ["alpha", "delta", "gamma"],
+                        ["alpha", "delta", "gamma"], triggered=ids.run_regex("scalars"), prop="value")
+    assert same == first_key and len({first_key, grown, filtered}) == 3
 
 
 def test_update_runs_explains_a_bad_regex_and_filters_nothing(app: dash.Dash, in_request: object) -> None:

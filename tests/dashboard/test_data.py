@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from pathlib import Path
 
 import flask
@@ -130,6 +131,52 @@ def test_run_colors_follow_the_runs_after_a_refresh(logdir: Path, tmp_path: Path
         writer.add_scalar("loss", 1.0, 0)
     assert source.refresh(force=True) is True
     assert source.run_colors() == run_colors(["first", "second"])
+
+
+def test_runs_leaves_out_runs_without_data_and_keeps_their_problems(logdir: Path, tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    with SummaryWriter(str(logdir / "good")) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    with SummaryWriter(str(logdir / "header_only")):
+        pass  # only the file_version event: nothing to show yet
+    (logdir / "zero").mkdir()
+    (logdir / "zero" / "events.out.tfevents.1.host").write_bytes(b"")
+    (logdir / "junk").mkdir()
+    junk = logdir / "junk" / "events.out.tfevents.1.host"
+    junk.write_bytes(b"not a tfrecord file at all" * 8)
+    source = _source(logdir, tmp_path, interval=0.0)
+    assert source.loader is not None and {"zero", "junk", "header_only"} <= set(source.loader.runs())
+    assert source.runs() == ["good"] and set(source.run_colors()) == {"good"}
+    assert str(junk) in set(source.problems()["path"])
+    with SummaryWriter(str(logdir / "zero")) as writer:  # the run gets data: it is listed from the next refresh
+        writer.add_scalar("loss", 2.0, 0)
+    assert source.refresh(force=True) is True
+    assert source.runs() == ["good", "zero"]
+
+
+def test_run_colors_never_change_when_runs_appear_and_agree_across_workers(logdir: Path, tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    for run in ("beta", "delta", "gamma"):
+        with SummaryWriter(str(logdir / run), filename_suffix=".a") as writer:
+            writer.add_scalar("loss", 1.0, 0)
+    source = _source(logdir, tmp_path, interval=0.0)
+    before = source.run_colors()
+    time.sleep(1.05)  # file names carry whole seconds: runs written within one second order by name
+    from dashboard.colors import run_color
+
+    clash = next(name for name in (f"a{index}" for index in range(1000)) if run_color(name) == run_color("beta"))
+    for run in (clash, "charlie", "epsilon"):  # sorting before (wanting beta's colour), between, after the old runs
+        (logdir / run).mkdir()
+        with SummaryWriter(str(logdir / run), filename_suffix=".b") as writer:
+            writer.add_scalar("loss", 2.0, 0)
+    assert source.refresh(force=True) is True
+    after = source.run_colors()
+    assert {run: after[run] for run in before} == before
+    assert len(set(after.values())) == 6
+    later_worker = data.DataSource(Settings(logdir=str(logdir), cache_dir=str(tmp_path / "cache2"), reload_interval=0))
+    assert later_worker.run_colors() == after
 
 
 def test_refresh_waits_for_the_interval_then_reads_appended_points(logdir: Path, tmp_path: Path) -> None:

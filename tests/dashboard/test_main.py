@@ -18,8 +18,13 @@ from dashboard.settings import Settings
 def test_parser_defaults_match_tensorboard() -> None:
     args = cli.build_parser().parse_args([])
     settings = cli.settings_from_args(args)
-    assert settings == Settings(logdir=None, host="127.0.0.1", port=6006, reload_interval=30.0, path_prefix="/",
+    assert settings == Settings(logdir=None, host="127.0.0.1", port=6006, reload_interval=5.0, path_prefix="/",
                                 cache_dir=None, samples_per_plugin={}, demo=True, debug=False)
+
+
+def test_parser_help_states_the_five_second_reload_default() -> None:
+    help_text = " ".join(cli.build_parser().format_help().split())
+    assert "seconds between reads of new data (default 5," in help_text
 
 
 def test_parser_accepts_dashed_and_underscored_flags() -> None:

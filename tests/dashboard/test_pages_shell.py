@@ -41,7 +41,7 @@ def test_reload_data_bumps_version_only_when_data_changed(app: dash.Dash, in_req
     from tensorboardX import SummaryWriter
 
     source = app.server.config["EVENTSCOPE_DATA"]
-    version, runs, text, _ = call(shell_page.reload_data, 1, 0, "old", triggered=shell.ids.interval,
+    version, runs, colors, text, _ = call(shell_page.reload_data, 1, 0, "old", triggered=shell.ids.interval,
                                   prop="n_intervals")
     assert version == source.version() and text.startswith("Last loaded ") and runs == source.runs()
     unchanged = call(shell_page.reload_data, 2, 1, version, triggered=shell.ids.reload)
@@ -50,6 +50,8 @@ def test_reload_data_bumps_version_only_when_data_changed(app: dash.Dash, in_req
         writer.add_scalar("loss", 0.5, 0)
     changed = call(shell_page.reload_data, 2, 2, version, triggered=shell.ids.reload)
     assert changed[0] not in (no_update, version) and "delta" in changed[1]
+    assert changed[2] == {**colors, "delta": changed[2]["delta"]}  # the others keep theirs; delta takes a free one
+    assert changed[2]["delta"] not in colors.values()
 
 
 def test_layout_fills_the_shell_from_the_data(app: dash.Dash, in_request: object) -> None:

@@ -60,10 +60,15 @@ def test_settings_from_env_reads_every_variable() -> None:
                                 cache_dir="/c", samples_per_plugin={"scalars": 100}, demo=False, debug=True)
 
 
+def test_settings_default_reload_interval_is_tensorboards_five_seconds() -> None:
+    assert Settings().reload_interval == 5.0
+    assert Settings.from_env({}).reload_interval == 5.0
+
+
 def test_settings_from_env_without_logdir_serves_demo() -> None:
     settings = Settings.from_env({"EVENTSCOPE_CACHE": "/elsewhere"})
     assert settings.demo and settings.logdir is None and settings.cache_dir == "/elsewhere"
-    assert settings.port == 6006 and settings.reload_interval == 30.0 and settings.host == "127.0.0.1"
+    assert settings.port == 6006 and settings.reload_interval == 5.0 and settings.host == "127.0.0.1"
 
 
 @pytest.mark.parametrize(("name", "value"), [("EVENTSCOPE_PORT", "http"), ("EVENTSCOPE_RELOAD_INTERVAL", "soon"),

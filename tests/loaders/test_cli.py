@@ -104,6 +104,32 @@ def test_cli_export_nothing_found_exits_1_without_a_file(two_runs, tmp_path, cap
     assert "no audio found" in capsys.readouterr().err
 
 
+def test_cli_export_tags_filter_matching_nothing_says_so_and_lists_close_tags(two_runs, tmp_path, capsys):
+    with SummaryWriter(str(two_runs / "train")) as writer:
+        writer.add_scalar("train/accuracy", 0.5, 0)
+    code, out = _export(two_runs, tmp_path, "scalars", "csv", "--tags", "acuracy")
+    err = capsys.readouterr().err
+    assert code == 1 and not os.path.exists(out)
+    assert "no scalars found" not in err
+    assert "--tags 'acuracy' matches none of the 2 scalars tags in " in err
+    assert "close scalars tags: train/accuracy; nothing written" in err
+
+
+def test_cli_export_tags_filter_with_no_close_tag_lists_the_tags_there(two_runs, tmp_path, capsys):
+    code, _ = _export(two_runs, tmp_path, "scalars", "csv", "--tags", "nomatch")
+    assert code == 1
+    assert "--tags 'nomatch' matches none of the 1 scalars tag in " in capsys.readouterr().err
+    code, _ = _export(two_runs, tmp_path, "histograms", "csv", "--tags", "wieghts")
+    assert code == 1 and "close histograms tags: weights" in capsys.readouterr().err
+
+
+def test_cli_export_runs_filter_matching_nothing_lists_close_runs(two_runs, tmp_path, capsys):
+    code, _ = _export(two_runs, tmp_path, "scalars", "csv", "--runs", "trian")
+    assert code == 1
+    assert "--runs 'trian' matches none of the 2 runs in " in (err := capsys.readouterr().err)
+    assert "close runs: train" in err
+
+
 def test_cli_bad_regex_exits_2_with_the_reason(two_runs, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         _export(two_runs, tmp_path, "scalars", "csv", "--runs", "(")
