@@ -38,6 +38,12 @@ class ids:  # noqa: N801 - a namespace
         """Store of a page's view as a URL query ("?..."): the shell puts it in the address bar and the tabs."""
         return {"type": "page-query", "page": page}
 
+    @staticmethod
+    def template_query(page: Any) -> dict[str, Any]:
+        """The same for a page made by a template whose callback writes it with MATCH on the page: a type of its
+        own, so that pattern never overlaps a page that writes its page_query itself."""
+        return {"type": "template-query", "page": page}
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -211,8 +217,9 @@ def nav_links(items: Iterable[NavItem], *, current: str, query: str) -> list[Com
 # Write the page's selection into the address bar without reloading or adding history entries.
 sync_address_bar = clientside(
     """
-    function(queries) {
-        var query = queries && queries.length ? queries[0] : null;
+    function(queries, templateQueries) {
+        var all = (queries || []).concat(templateQueries || []);
+        var query = all.length ? all[0] : null;
         if (typeof query !== "string") { return window.dash_clientside.no_update; }
         var loc = window.location;
         if (loc.search !== query) {
@@ -223,10 +230,12 @@ sync_address_bar = clientside(
     """,
     Output(ids.url_sink, "data"),
     Input(ids.page_query(ALL), "data"),
+    Input(ids.template_query(ALL), "data"),
 )
 
 
-def page_query(queries: Sequence[Any] | None) -> str:
-    """Return the query of the page on screen from the ALL-pattern page query stores ("" when none)."""
-    query = queries[0] if queries else ""
+def page_query(*queries: Sequence[Any] | None) -> str:
+    """Return the query of the page on screen from the ALL-pattern query stores (page_query, template_query)."""
+    found = [query for group in queries if isinstance(group, list) for query in group]
+    query = found[0] if found else ""
     return query if isinstance(query, str) else ""

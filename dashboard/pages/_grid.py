@@ -224,7 +224,7 @@ def layout(page: GridPage, query: Mapping[str, Any]) -> html.Div:
             ),
             dcc.Store(id=ids.view(page.key), data=view.controls()),
             dcc.Store(id=ids.display(page.key), data=page.display(view)),
-            dcc.Store(id=shell_ids.page_query(page.key), data=view.to_query(runs)),
+            dcc.Store(id=shell_ids.template_query(page.key), data=view.to_query(runs)),
             *page.extra(),
         ],
         id=ids.root(page.key),
@@ -404,7 +404,7 @@ def section_cards(
 
 
 @callback(
-    Output(shell_ids.page_query(MATCH), "data"),
+    Output(shell_ids.template_query(MATCH), "data"),
     Input(ids.view(MATCH), "data"),
     Input(ids.display(MATCH), "data"),
     Input(run_picker.ids.run_regex(MATCH), "value"),

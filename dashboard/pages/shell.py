@@ -77,14 +77,15 @@ def reload_data(_ticks: Any, _clicks: Any, shown_version: Any) -> tuple[Any, Any
     Input(ids.version, "data"),
     Input(PAGES_LOCATION, "pathname"),
     Input(ids.page_query(ALL), "data"),
+    Input(ids.template_query(ALL), "data"),
 )
-def update_nav(_version: Any, pathname: Any, queries: Any) -> list[Component]:
+def update_nav(_version: Any, pathname: Any, queries: Any, template_queries: Any = None) -> list[Component]:
     """Rebuild the tabs when data arrives, the page changes or the page's selection (query) changes."""
     current = "/" + dash.strip_relative_path(pathname if isinstance(pathname, str) else "/")
     return shell_component.nav_links(
         nav_items(data.current()),
         current=current,
-        query=shell_component.page_query(queries if isinstance(queries, list) else []),
+        query=shell_component.page_query(queries, template_queries),
     )
 
 

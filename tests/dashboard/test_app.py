@@ -113,7 +113,8 @@ def test_app_under_path_prefix(make_app: Callable[..., dash.Dash], scalar_logdir
     nav = dash_post(client, "shell-nav.children", {"id": "shell-nav", "property": "children"},
                     [{"id": "shell-data-version", "property": "data", "value": "v"},
                      {"id": "_pages_location", "property": "pathname", "value": "/tb/scalars"},
-                     [{"id": {"page": "scalars", "type": "page-query"}, "property": "data", "value": "?tags=x"}]],
+                     [],
+                     [{"id": {"page": "scalars", "type": "template-query"}, "property": "data", "value": "?tags=x"}]],
                     prefix="/tb/")
     assert '"href":"/tb/scalars?tags=x"' in _text(nav).replace("\\u002f", "/")
 
@@ -141,3 +142,31 @@ def test_pages_are_registered_in_registry_order(app: dash.Dash) -> None:
 
 def test_assets_folder_is_the_project_assets() -> None:
     assert (Path(assets_folder()) / "eventscope.css").is_file()
+
+
+def _output_ids(app: dash.Dash) -> list[tuple[object, str]]:
+    """Every (component id, property) a server or clientside callback writes, as Dash declares them."""
+    found = []
+    for item in app.server.test_client().get("/_dash-dependencies").json:
+        for output in item["output"].removeprefix("..").removesuffix("..").split("..."):
+            component, prop = output.rsplit(".", 1)
+            found.append((json.loads(component) if component.startswith("{") else component, prop.split("@")[0]))
+    return found
+
+
+def _may_match(one: object, other: object) -> bool:
+    """Whether two output ids can name the same component (a wildcard value matches any value of its key)."""
+    if not (isinstance(one, dict) and isinstance(other, dict)):
+        return one == other
+    if one.keys() != other.keys():
+        return False
+    return all(a == b or isinstance(a, list) or isinstance(b, list) for a, b in zip(one.values(), other.values()))
+
+
+def test_no_two_callback_outputs_overlap(app: dash.Dash) -> None:
+    """Dash's dev tools refuse overlapping wildcard outputs (--debug stops loading), and a component property
+    written by two callbacks has no single owner; allow_duplicate outputs are declared on purpose."""
+    outputs = _output_ids(app)
+    clashes = [(a, b) for i, a in enumerate(outputs) for b in outputs[i + 1:]
+               if a[1] == b[1] and _may_match(a[0], b[0]) and (isinstance(a[0], dict) or a[0] == b[0])]
+    assert clashes == []

@@ -71,6 +71,7 @@ def test_interval_off_when_reload_interval_is_zero() -> None:
 def test_page_query_takes_the_page_on_screen() -> None:
     assert shell.page_query(["?tags=x"]) == "?tags=x"
     assert shell.page_query([]) == "" and shell.page_query(None) == "" and shell.page_query([{"a": 1}]) == ""
+    assert shell.page_query([], ["?x=wall"]) == "?x=wall" and shell.page_query(None, None) == ""
 
 
 def test_problems_banner_gives_cache_problems_and_vanished_runs_their_own_headings() -> None:

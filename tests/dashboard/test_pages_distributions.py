@@ -187,7 +187,7 @@ def test_sync_query_writes_the_view(dist_app: dash.Dash, in_app: object) -> None
 def test_layout_link_keeps_only_what_the_page_shows(dist_app: dash.Dash, in_app: object) -> None:
     page = distributions.layout(x="wall", mode="compare", step="40", norm="1")
     assert find(page, _grid.ids.view(PAGE)).data == {"x": "wall"}
-    assert find(page, shell_ids.page_query(PAGE)).data == "?x=wall"  # Histograms' options are not carried
+    assert find(page, shell_ids.template_query(PAGE)).data == "?x=wall"  # Histograms' options are not carried
 
 
 def test_flask_serves_the_page(dist_app: dash.Dash) -> None:

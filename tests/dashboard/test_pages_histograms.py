@@ -127,7 +127,7 @@ def test_layout_reproduces_a_compare_link(hist_app: dash.Dash, in_app: object) -
     assert find(page, _grid.ids.summary(PAGE)).children == "1 tag in 1 section"
     # The cards and the link start from the snapped step (the slider's max comes along: 35 is not the end).
     assert find(page, _grid.ids.view(PAGE)).data == _view("compare", "wall", 35, ["normalize"], 95)
-    assert find(page, shell_ids.page_query(PAGE)).data == \
+    assert find(page, shell_ids.template_query(PAGE)).data == \
         "?tags=%5Elayer1%2F&mode=compare&x=wall&step=35&norm=1&hide=gamma"
 
 
@@ -135,7 +135,7 @@ def test_layout_of_a_compare_link_without_a_step_follows_the_latest(hist_app: da
     page = histograms.layout(mode="compare", tags="^layer1/")
     assert find(page, ids.step).value == 95 and find(page, ids.step_input).value == 95
     assert find(page, _grid.ids.view(PAGE)).data == _view("compare", step=95, step_max=95)
-    assert find(page, shell_ids.page_query(PAGE)).data == "?tags=%5Elayer1%2F&mode=compare"  # the end: no step
+    assert find(page, shell_ids.template_query(PAGE)).data == "?tags=%5Elayer1%2F&mode=compare"  # the end: no step
 
 
 def test_layout_survives_bad_query_values(hist_app: dash.Dash, in_app: object) -> None:

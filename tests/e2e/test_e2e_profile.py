@@ -40,7 +40,7 @@ def test_overview_shows_kpis_and_the_step_breakdown(server: Server, tab: Tab) ->
 def test_trace_viewer_draws_lanes_zooms_and_shows_details(server: Server, tab: Tab) -> None:
     tab.page.goto(f"{server.url}/profile{JAX}&tab=trace")
     info = tab.page.locator("#profile-trace-info")
-    tab.page.wait_for_function("() => document.querySelector('#profile-trace-info').textContent.includes('bars')")
+    tab.page.wait_for_function("() => (document.querySelector('#profile-trace-info')?.textContent || '').includes('bars')")
     tab.page.wait_for_selector("#profile-trace-graph canvas")
     before = info.inner_text()
     tab.screenshot("profile-trace-whole.png")
@@ -48,7 +48,7 @@ def test_trace_viewer_draws_lanes_zooms_and_shows_details(server: Server, tab: T
         "() => Plotly.relayout(document.querySelector('#profile-trace-graph .js-plotly-plot'),"
         " {'xaxis.range[0]': 261000, 'xaxis.range[1]': 262000})"
     )
-    tab.page.wait_for_function(f"() => !document.querySelector('#profile-trace-info').textContent.includes({before!r})")
+    tab.page.wait_for_function(f"() => !(document.querySelector('#profile-trace-info')?.textContent || {before!r}).includes({before!r})")
     assert "1,000.0 µs" in info.inner_text()
     tab.screenshot("profile-trace.png")
 
