@@ -41,9 +41,10 @@ RAW_OPACITY = 0.3
 OUTLIER_PERCENTILES = (5.0, 95.0)
 FEW_STEPS = 5  # an x axis spanning this many steps or fewer ticks every whole step
 PADDING = 0.05
+# Values as TensorBoard's tooltip shows them: at most 4 significant digits, no trailing zeros.
 _HOVER = (
-    "<b>%{fullData.name}</b><br>step %{customdata[0]}<br>value %{customdata[1]:.6g}"
-    "<br>smoothed %{y:.6g}<br>%{text}<extra></extra>"
+    "<b>%{fullData.name}</b><br>step %{customdata[0]}<br>value %{customdata[1]:.4~r}"
+    "<br>smoothed %{y:.4~r}<br>%{text}<extra></extra>"
 )
 
 

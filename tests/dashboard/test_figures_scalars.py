@@ -285,3 +285,9 @@ def test_scalar_figure_escapes_run_names_plotly_would_read_as_markup() -> None:
     names = {trace["name"] for trace in json.loads(sent)["data"]}
     assert names == {'&lt;b&gt;x&lt;/b&gt;&lt;a href="javascript:alert(1)"&gt;y&lt;/a&gt; &amp; co', "b"}
     assert [trace.meta["run"] for trace in figure.data] == [EVIL_RUN, EVIL_RUN, "b", "b"]  # callbacks get the name
+
+
+def test_scalar_figure_hover_numbers_have_four_significant_digits_without_trailing_zeros() -> None:
+    template = _traces(scalar_figure(_frame(), COLORS, ChartOptions()), "smoothed")["a"].hovertemplate
+    assert "%{customdata[1]:.4~r}" in template and "%{y:.4~r}" in template
+    assert ".6g" not in template
