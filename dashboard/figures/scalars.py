@@ -30,6 +30,9 @@ __all__ = [
 ]
 
 X_AXES: dict[str, str] = {"step": "step", "relative": "relative (hours)", "wall": "wall time"}
+# The relative axis's unit is chosen by the longest run's span, as readable as TensorBoard's ticks:
+# the largest unit of which the span holds at least two (name, seconds).
+RELATIVE_UNITS: tuple[tuple[str, float], ...] = (("s", 1.0), ("min", 60.0), ("h", 3600.0), ("d", 86400.0))
 # A line longer than this, or a chart with more points in all, is drawn with WebGL (Scattergl).
 # Browsers allow only ~16 WebGL contexts per page, so SVG stays the default for ordinary cards.
 GL_POINTS_PER_LINE = 2000
@@ -54,12 +57,13 @@ class ChartOptions:
 
     Attributes:
         smoothing: EMA weight in [0, 0.999].
-        x_axis: "step", "relative" (hours since the line's first point) or "wall" (local time).
+        x_axis: "step", "relative" (time since the line's first point, in relative_unit's unit) or "wall"
+            (local time).
         log_y: logarithmic y axis.
         ignore_outliers: fit y to the 5th–95th percentile of the drawn points, padded by 5 %.
         y_min: fixed lower y bound (None: from the data).
         y_max: fixed upper y bound (None: from the data).
-        x_range: only draw points in [lo, hi] (x units: steps, hours or epoch seconds), at full
+        x_range: only draw points in [lo, hi] (x units: steps, the relative unit or epoch seconds), at full
             resolution; None draws everything.
         max_points: about how many points per line to draw (0 draws every point).
     """
@@ -90,12 +94,13 @@ class LineData:
 
     Attributes:
         run: the run name.
-        x: numeric x positions (steps, hours or epoch seconds) of the drawn points.
+        x: numeric x positions (steps, relative time units or epoch seconds) of the drawn points.
         raw: the raw values of the drawn points.
         smoothed: the smoothed values of the drawn points.
         step: the steps of the drawn points.
         wall_time: the wall times (epoch seconds) of the drawn points.
         total: how many points the run has for this tag.
+        unit: the relative axis's unit name (relative_unit; the same for every line of a chart).
     """
 
     run: str
@@ -105,6 +110,7 @@ class LineData:
     step: np.ndarray
     wall_time: np.ndarray
     total: int
+    unit: str = "s"
 
 
 def line_data(frame: pd.DataFrame, run: str, options: ChartOptions) -> LineData:
@@ -121,19 +127,21 @@ def line_data(frame: pd.DataFrame, run: str, options: ChartOptions) -> LineData:
     values = frame["value"].to_numpy(dtype=np.float64)
     steps = frame["step"].to_numpy(dtype=np.int64)
     walls = frame["wall_time"].to_numpy(dtype=np.float64)
-    return _line(run, steps, walls, values, options)
+    return _line(run, steps, walls, values, options, relative_unit(_span(walls)))
 
 
-def _line(run: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray, options: ChartOptions) -> LineData:
-    """line_data on arrays."""
+def _line(
+    run: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray, options: ChartOptions, unit: tuple[str, float]
+) -> LineData:
+    """line_data on arrays; unit: the relative axis's (name, seconds per unit)."""
     smoothed = smooth(values, options.smoothing)
-    x = _x_values(steps, walls, options.x_axis)
+    x = _x_values(steps, walls, options.x_axis, unit[1])
     keep = np.arange(values.size)
     if options.x_range is not None:
         keep = _in_range(x, options.x_range)
     if options.max_points > 0:
         keep = keep[downsample(x[keep], values[keep], max(1, options.max_points // 4))]
-    return LineData(run, x[keep], values[keep], smoothed[keep], steps[keep], walls[keep], int(values.size))
+    return LineData(run, x[keep], values[keep], smoothed[keep], steps[keep], walls[keep], int(values.size), unit[0])
 
 
 def _runs_lines(frame: pd.DataFrame, options: ChartOptions) -> list[LineData]:
@@ -147,11 +155,35 @@ def _runs_lines(frame: pd.DataFrame, options: ChartOptions) -> list[LineData]:
         for name, dtype in (("step", np.int64), ("wall_time", np.float64), ("value", np.float64))
     )
     options = replace(options, max_points=line_budget(options.max_points, len(runs)))
+    pairs = list(zip(bounds[:-1], bounds[1:]))
+    unit = relative_unit(max((_span(walls[lo:hi]) for lo, hi in pairs), default=0.0))
     return [
-        _line(str(run), steps[lo:hi], walls[lo:hi], values[lo:hi], options)
-        for run, lo, hi in zip(runs, bounds[:-1], bounds[1:])
+        _line(str(run), steps[lo:hi], walls[lo:hi], values[lo:hi], options, unit)
+        for run, (lo, hi) in zip(runs, pairs)
         if hi > lo
     ]
+
+
+def _span(walls: np.ndarray) -> float:
+    """Return how many seconds a line's points lie after its first point, at most (0 when empty)."""
+    if walls.size == 0:
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        span = np.nanmax(walls - walls[0]) if np.isfinite(walls).any() else 0.0
+    return float(span) if math.isfinite(span) else 0.0
+
+
+def relative_unit(span: float) -> tuple[str, float]:
+    """Return the relative axis's unit for a span of seconds: (name, seconds per unit).
+
+    The largest of s, min, h and d of which the span holds at least two, so an axis reads
+    "0 s … 90 s", "0 min … 45 min", "0 h … 30 h" or "0 d … 12 d", never "100µ" of an hour.
+    """
+    chosen = RELATIVE_UNITS[0]
+    for unit in RELATIVE_UNITS:
+        if span >= 2 * unit[1]:
+            chosen = unit
+    return chosen
 
 
 def _run_codes(runs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -166,11 +198,11 @@ def _run_codes(runs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _x_values(steps: np.ndarray, walls: np.ndarray, x_axis: str) -> np.ndarray:
+def _x_values(steps: np.ndarray, walls: np.ndarray, x_axis: str, unit: float) -> np.ndarray:
     if x_axis == "step":
         return steps.astype(np.float64)
     if x_axis == "relative":
-        return (walls - walls[0]) / 3600.0 if walls.size else walls
+        return (walls - walls[0]) / unit if walls.size else walls
     return walls
 
 
@@ -300,6 +332,10 @@ def _layout(options: ChartOptions, lines: list[LineData], uirevision: str) -> di
     if options.x_range is not None:
         lo, hi = sorted(options.x_range)
         xaxis["range"] = list(_plot_x(np.array([lo, hi]), options.x_axis))
+    if options.x_axis == "relative":
+        name = lines[0].unit if lines else RELATIVE_UNITS[0][0]
+        xaxis["title"]["text"] = f"relative time ({name})"
+        xaxis["ticksuffix"] = f" {name}"
     if options.x_axis == "step" and _step_span(lines, options) <= FEW_STEPS:
         xaxis.update(tick0=0, dtick=1)  # steps are whole numbers: no ticks at 0.2, 0.4, ...
     return {

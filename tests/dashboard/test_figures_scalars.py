@@ -66,8 +66,26 @@ def test_line_budget_shrinks_with_many_runs() -> None:
 
 
 def test_scalar_figure_relative_axis_is_hours_since_first_point() -> None:
-    trace = _traces(scalar_figure(_frame(), COLORS, ChartOptions(x_axis="relative")), "raw")["b"]
-    assert list(trace.x) == pytest.approx([0.0, 1.0, 2.0, 3.0, 4.0])
+    figure = scalar_figure(_frame(), COLORS, ChartOptions(x_axis="relative"))
+    assert list(_traces(figure, "raw")["b"].x) == pytest.approx([0.0, 1.0, 2.0, 3.0, 4.0])
+    assert figure.layout.xaxis.ticksuffix == " h" and figure.layout.xaxis.title.text == "relative time (h)"
+
+
+@pytest.mark.parametrize(
+    ("seconds_apart", "unit", "last"),
+    [(1.0, "s", 4.0), (30.0, "min", 2.0), (30_000.0, "h", 120_000 / 3600), (1e5, "d", 4e5 / 86400)],
+)
+def test_scalar_figure_relative_axis_unit_is_chosen_by_the_span(seconds_apart: float, unit: str, last: float) -> None:
+    frame = _frame().assign(wall_time=lambda f: 1_700_000_000.0 + f["step"] / 10 * seconds_apart)
+    figure = scalar_figure(frame, COLORS, ChartOptions(x_axis="relative"))
+    assert figure.layout.xaxis.ticksuffix == f" {unit}"
+    assert list(_traces(figure, "raw")["a"].x)[-1] == pytest.approx(last)
+
+
+def test_scalar_figure_zoomed_relative_axis_keeps_the_full_span_unit() -> None:
+    frame = _frame().assign(wall_time=lambda f: 1_700_000_000.0 + f["step"] * 3.0)  # 2 min in all: minutes
+    figure = scalar_figure(frame, COLORS, ChartOptions(x_axis="relative", x_range=(0.0, 0.6)))
+    assert figure.layout.xaxis.ticksuffix == " min" and max(_traces(figure, "raw")["a"].x) <= 1.0
 
 
 def test_scalar_figure_wall_axis_uses_dates() -> None:
@@ -163,8 +181,14 @@ def test_zoom_range_wall_axis_parses_local_dates_round_trip() -> None:
     assert (low, high) == pytest.approx((1_700_003_600.0, 1_700_010_800.0))
 
 
-@pytest.mark.parametrize("options", [ChartOptions(), ChartOptions(x_axis="wall", log_y=True, ignore_outliers=True),
-                                     ChartOptions(max_points=0, x_axis="relative", y_min=0.0)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ChartOptions(),
+        ChartOptions(x_axis="wall", log_y=True, ignore_outliers=True),
+        ChartOptions(max_points=0, x_axis="relative", y_min=0.0),
+    ],
+)
 def test_scalar_figure_passes_plotly_validation(options: ChartOptions) -> None:
     figure = scalar_figure(_frame(points=3000), COLORS, options)
     validated = go.Figure(figure.to_dict())  # the validating constructor raises on any bad property
@@ -257,10 +281,12 @@ def test_scalar_figure_draws_a_dot_for_a_run_with_one_point() -> None:
     assert smoothed["b"].mode == "lines"
 
 
-@pytest.mark.parametrize(("points", "x_range", "dtick"), [(1, None, 1), (2, None, 1), (50, None, None),
-                                                         (50, (10.0, 13.0), 1)])
-def test_scalar_figure_ticks_whole_steps_on_a_short_step_axis(points: int, x_range: tuple | None,
-                                                                dtick: int | None) -> None:
+@pytest.mark.parametrize(
+    ("points", "x_range", "dtick"), [(1, None, 1), (2, None, 1), (50, None, None), (50, (10.0, 13.0), 1)]
+)
+def test_scalar_figure_ticks_whole_steps_on_a_short_step_axis(
+    points: int, x_range: tuple | None, dtick: int | None
+) -> None:
     frame = _frame(points, ("a",)).assign(step=lambda f: f["step"] // 10)  # steps 0, 1, 2, ...
     figure = scalar_figure(frame, COLORS, ChartOptions(x_range=x_range))
     assert figure.layout.xaxis.dtick == dtick

@@ -35,6 +35,8 @@ EMPTY = EmptyText(
     "new points show up here while training runs.",
     code='writer.add_scalar("train/loss", loss, step)',
 )
+# The relative axis picks s, min, h or d by the runs' span, so its label names no unit.
+X_AXIS_LABELS = {**TIME_AXIS_LABELS, "relative": "Relative"}
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -167,7 +169,7 @@ def controls(view: ScalarView, _context: object = None) -> list[Component]:
     """Return the sidebar's chart settings and export buttons (the template adds the filters and run picker)."""
     return [
         smoothing_control(ids.smoothing, ids.smoothing_input, view.smoothing),
-        radio_control("Horizontal axis", ids.x_axis, TIME_AXIS_LABELS, view.x_axis),
+        radio_control("Horizontal axis", ids.x_axis, X_AXIS_LABELS, view.x_axis),
         toggles(ids.toggles, TOGGLES, view.switches()),
         range_inputs("Y range", ids.y_min, ids.y_max, view.y_min, view.y_max),
         html.Div(
