@@ -22,6 +22,7 @@ __all__ = [
     "LineData",
     "downsample",
     "line_budget",
+    "nonfinite_counts",
     "line_data",
     "scalar_figure",
     "smooth",
@@ -279,7 +280,55 @@ def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[
         "showlegend": False,
         "meta": {"run": line.run, "role": "smoothed"},
     }
-    return [raw, smoothed]
+    marks = _nonfinite_trace(line, color, kind, x)
+    return [raw, smoothed] if marks is None else [raw, smoothed, marks]
+
+
+# NaN and ±inf values draw no line: each gets a mark in the run's colour at the line's last finite
+# smoothed value before it (TensorBoard marks NaN with a triangle), with its kind in the tooltip.
+NONFINITE_SYMBOLS = {"NaN": "triangle-up", "+inf": "arrow-bar-up", "-inf": "arrow-bar-down"}
+
+
+def nonfinite_counts(values: np.ndarray) -> dict[str, int]:
+    """Return how many values are NaN, +inf and -inf (kinds with none left out), in NONFINITE_SYMBOLS order."""
+    counts = {
+        "NaN": int(np.isnan(values).sum()),
+        "+inf": int(np.isposinf(values).sum()),
+        "-inf": int(np.isneginf(values).sum()),
+    }
+    return {kind: count for kind, count in counts.items() if count}
+
+
+def _nonfinite_trace(line: LineData, color: str, kind: str, x: Any) -> dict[str, Any] | None:
+    """Return the marks of a line's NaN and ±inf points (None when every drawn value is finite)."""
+    bad = np.flatnonzero(~np.isfinite(line.raw))
+    if bad.size == 0:
+        return None
+    finite = np.isfinite(line.smoothed)
+    # The last finite smoothed value at or before each point (the first one after, for a leading run).
+    last = np.maximum.accumulate(np.where(finite, np.arange(finite.size), -1))
+    first_finite = int(np.argmax(finite)) if finite.any() else -1
+    anchor = np.where(last[bad] >= 0, last[bad], first_finite)
+    y = np.where(anchor >= 0, line.smoothed[np.maximum(anchor, 0)], 0.0)
+    labels = np.where(np.isnan(line.raw[bad]), "NaN", np.where(line.raw[bad] > 0, "+inf", "-inf"))
+    return {
+        "type": kind,
+        "x": x[bad],
+        "y": y,
+        "name": escape(line.run),
+        "mode": "markers",
+        "marker": {
+            "color": color,
+            "size": 10,
+            "symbol": [NONFINITE_SYMBOLS[label] for label in labels.tolist()],
+            "line": {"color": "#b71c1c", "width": 1},
+        },
+        "customdata": line.step[bad].astype(np.float64),
+        "text": labels,
+        "hovertemplate": "<b>%{fullData.name}</b><br>step %{customdata}<br>value %{text}<extra></extra>",
+        "showlegend": False,
+        "meta": {"run": line.run, "role": "nonfinite"},
+    }
 
 
 def _plot_x(x: np.ndarray, x_axis: str) -> Any:

@@ -17,6 +17,7 @@ from dashboard.figures.scalars import (
     ChartOptions,
     line_budget,
     line_data,
+    nonfinite_counts,
     scalar_figure,
     smooth,
     y_range,
@@ -211,9 +212,10 @@ def test_scalar_figure_json_sends_what_plotly_would(x_axis: str) -> None:
     frame.loc[7, "value"] = math.nan
     fast = json.loads(to_json(scalar_figure(frame, COLORS, ChartOptions(x_axis=x_axis, max_points=40))))
     figure = scalar_figure(frame, COLORS, ChartOptions(x_axis=x_axis, max_points=40))
-    assert len(figure.data) == 4  # touching the traces switches to Plotly's own serialization
+    # raw + smoothed per run and a NaN mark for a; touching the traces switches to Plotly's serialization
+    assert len(figure.data) == 5
     slow = json.loads(to_json(figure))
-    assert fast["layout"] == slow["layout"] and len(fast["data"]) == len(slow["data"]) == 4
+    assert fast["layout"] == slow["layout"] and len(fast["data"]) == len(slow["data"]) == 5
     for ours, plotly in zip(fast["data"], slow["data"]):
         assert ours.keys() == plotly.keys()
         for key in ours:
@@ -317,3 +319,26 @@ def test_scalar_figure_hover_numbers_have_four_significant_digits_without_traili
     template = _traces(scalar_figure(_frame(), COLORS, ChartOptions()), "smoothed")["a"].hovertemplate
     assert "%{customdata[1]:.4~r}" in template and "%{y:.4~r}" in template
     assert ".6g" not in template
+
+
+def test_scalar_figure_marks_nan_and_infinities_at_the_last_finite_smoothed_value() -> None:
+    frame = _frame(6, ("a",))
+    frame.loc[[2, 4, 5], "value"] = [np.nan, np.inf, -np.inf]
+    figure = scalar_figure(frame, COLORS, ChartOptions(smoothing=0.0))
+    marks = _traces(figure, "nonfinite")["a"]
+    assert list(marks.x) == [20, 40, 50] and list(marks.y) == [1.0, 3.0, 3.0]
+    assert list(marks.text) == ["NaN", "+inf", "-inf"] and len(set(marks.marker.symbol)) == 3
+    assert marks.marker.color == "#ff0000" and "%{text}" in marks.hovertemplate
+    assert "nonfinite" not in {trace.meta["role"] for trace in scalar_figure(_frame(), COLORS, ChartOptions()).data}
+
+
+def test_scalar_figure_marks_leading_nan_at_the_first_finite_value() -> None:
+    frame = _frame(3, ("a",))
+    frame.loc[0, "value"] = np.nan
+    marks = _traces(scalar_figure(frame, COLORS, ChartOptions(smoothing=0.0)), "nonfinite")["a"]
+    assert list(marks.y) == [1.0]
+
+
+def test_nonfinite_counts_counts_each_kind() -> None:
+    assert nonfinite_counts(np.array([1.0, np.nan, np.nan, np.inf, 2.0])) == {"NaN": 2, "+inf": 1}
+    assert nonfinite_counts(np.array([1.0])) == {}

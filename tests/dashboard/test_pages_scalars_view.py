@@ -105,7 +105,7 @@ def test_card_has_title_chart_and_download_buttons() -> None:
     assert find(card, ids.download_csv("loss")).children == "CSV"
     assert find(card, ids.download("loss")) is not None
     heading = card.children[0].children[0]
-    assert isinstance(heading, html.Div) and [span.children for span in heading.children] == ["loss", "2 runs · 3 points"]
+    assert isinstance(heading, html.Div) and [span.children for span in heading.children] == ["loss", "2 runs · 3 points · 1 NaN"]  # the NaN is counted
 
 
 def test_download_payloads_hold_the_frame() -> None:

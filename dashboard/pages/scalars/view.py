@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from dash import dcc, html
 from dash.development.base_component import Component
@@ -21,7 +22,7 @@ from dashboard.components.controls import (
     smoothing_control,
     toggles,
 )
-from dashboard.figures.scalars import X_AXES, ChartOptions, scalar_figure
+from dashboard.figures.scalars import X_AXES, ChartOptions, nonfinite_counts, scalar_figure
 from dashboard.pages._grid import EmptyText
 from dashboard.pages._view import View, number, switched
 
@@ -211,6 +212,8 @@ def card(tag: str, frame: pd.DataFrame, colors: Mapping[str, str], options: Char
         dcc.Store(id=ids.zoom(tag)),
     ]
     subtitle = f"{runs} run{'s' if runs != 1 else ''} · {len(frame):,} points"
+    for kind, count in nonfinite_counts(frame["value"].to_numpy(dtype=np.float64)).items():
+        subtitle += f" · {count:,} {kind}"
     figure = scalar_figure(frame, colors, options, uirevision=tag)
     return chart_card(tag, ids.graph(tag), figure, actions=actions, subtitle=subtitle)
 
