@@ -123,15 +123,17 @@ def zoom(relayout: Any, view: Any, plotted: Any) -> Any:
     Output(ids.download(MATCH), "data"),
     Input(ids.download_csv(MATCH), "n_clicks"),
     Input(ids.download_json(MATCH), "n_clicks"),
+    Input(ids.download_tb_json(MATCH), "n_clicks"),
     State(_PLOTTED, "data"),
     prevent_initial_call=True,
 )
-def download_card(csv_clicks: Any, json_clicks: Any, plotted: Any) -> Any:
-    """Send one tag's points of every plotted run as CSV or JSON."""
-    if not (csv_clicks or json_clicks):
+def download_card(csv_clicks: Any, json_clicks: Any, tb_json_clicks: Any, plotted: Any) -> Any:
+    """Send one tag's points of every plotted run as CSV, JSON records or TensorBoard's JSON."""
+    if not (csv_clicks or json_clicks or tb_json_clicks):
         return no_update
     tag = ctx.triggered_id["tag"]
-    fmt = "csv" if ctx.triggered_id["type"] == ids.download_csv(tag)["type"] else "json"
+    kind = ctx.triggered_id["type"]
+    fmt = {ids.download_csv(tag)["type"]: "csv", ids.download_tb_json(tag)["type"]: "tb-json"}.get(kind, "json")
     return download(data.current().scalar_series(names(plotted), [tag]), f"scalars_{tag}", fmt)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -74,6 +76,11 @@ class ids:  # noqa: N801 - a namespace
     def download_json(tag: Any) -> dict[str, Any]:
         """The card's JSON button."""
         return {"type": "scalars-download-json", "tag": tag}
+
+    @staticmethod
+    def download_tb_json(tag: Any) -> dict[str, Any]:
+        """The card's "TB JSON" button (TensorBoard's [[wall_time, step, value], ...] per run)."""
+        return {"type": "scalars-download-tb-json", "tag": tag}
 
     @staticmethod
     def download(tag: Any) -> dict[str, Any]:
@@ -208,6 +215,13 @@ def card(tag: str, frame: pd.DataFrame, colors: Mapping[str, str], options: Char
     actions = [
         html.Button("CSV", id=ids.download_csv(tag), n_clicks=0, className="link-button", title="Download CSV"),
         html.Button("JSON", id=ids.download_json(tag), n_clicks=0, className="link-button", title="Download JSON"),
+        html.Button(
+            "TB JSON",
+            id=ids.download_tb_json(tag),
+            n_clicks=0,
+            className="link-button",
+            title="Download JSON in TensorBoard's format: {run: [[wall_time, step, value], ...]}",
+        ),
         dcc.Download(id=ids.download(tag)),
         dcc.Store(id=ids.zoom(tag)),
     ]
@@ -224,24 +238,55 @@ def download(frame: pd.DataFrame, name: str, fmt: str) -> dict[str, Any]:
     Args:
         frame: run, tag, step, wall_time, value rows.
         name: the file name without extension (made safe here).
-        fmt: "csv", "json" (records; NaN and inf become null) or "parquet".
+        fmt: "csv", "json" (records; NaN and inf become null), "tb-json" (TensorBoard's multi-run
+            format {run: [[wall_time, step, value], ...]}, NaN and inf as "NaN", "Infinity",
+            "-Infinity" as TensorBoard writes them) or "parquet". JSON values are never rounded.
 
     Returns:
         The payload for dcc.Download's data.
 
     Raises:
-        ValueError: fmt is not one of the three.
+        ValueError: fmt is not one of the four.
     """
-    filename = f"{_UNSAFE_FILENAME.sub('_', name).strip('_') or 'scalars'}.{fmt}"
+    stem = _UNSAFE_FILENAME.sub("_", name).strip("_") or "scalars"
     if fmt == "csv":
-        return dcc.send_data_frame(frame.to_csv, filename, index=False)
+        return dcc.send_data_frame(frame.to_csv, f"{stem}.csv", index=False)
     if fmt == "json":
-        return {
-            "content": frame.to_json(orient="records"),
-            "filename": filename,
-            "type": "application/json",
-            "base64": False,
-        }
+        return _json_payload(_records(frame), f"{stem}.json")
+    if fmt == "tb-json":
+        return _json_payload(_tensorboard_json(frame), f"{stem}.tensorboard.json")
     if fmt == "parquet":
-        return dcc.send_data_frame(frame.to_parquet, filename, index=False)
-    raise ValueError(f"download format must be csv, json or parquet, got {fmt!r}")
+        return dcc.send_data_frame(frame.to_parquet, f"{stem}.parquet", index=False)
+    raise ValueError(f"download format must be csv, json, tb-json or parquet, got {fmt!r}")
+
+
+def _json_payload(content: Any, filename: str) -> dict[str, Any]:
+    """Return a dcc.Download payload of JSON; floats are written at full (round-trip) precision."""
+    text = json.dumps(content, allow_nan=False, separators=(",", ":"))
+    return {"content": text, "filename": filename, "type": "application/json", "base64": False}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the frame's rows as dicts (NaN and inf values as None)."""
+    columns = list(frame.columns)
+    values = [_finite_or_none(frame[column].tolist()) for column in columns]
+    return [dict(zip(columns, row)) for row in zip(*values)]
+
+
+def _finite_or_none(values: list[Any]) -> list[Any]:
+    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
+
+
+_TB_NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _tensorboard_json(frame: pd.DataFrame) -> dict[str, list[list[Any]]]:
+    """Return {run: [[wall_time, step, value], ...]}, as TensorBoard's scalars_multirun route answers."""
+    out: dict[str, list[list[Any]]] = {}
+    for run, group in frame.groupby("run", sort=True, observed=True):
+        walls, steps = group["wall_time"].tolist(), group["step"].astype("int64").tolist()
+        values = [
+            v if math.isfinite(v) else ("NaN" if math.isnan(v) else _TB_NONFINITE[v]) for v in group["value"].tolist()
+        ]
+        out[str(run)] = [list(point) for point in zip(walls, steps, values)]
+    return out
