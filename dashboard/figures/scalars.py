@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ __all__ = [
     "line_budget",
     "nonfinite_counts",
     "line_data",
+    "nice_domain",
     "scalar_figure",
     "smooth",
     "y_range",
@@ -42,7 +44,6 @@ GL_POINTS_PER_CHART = 50000
 CHART_POINTS = 8000
 MIN_LINE_POINTS = 200
 RAW_OPACITY = 0.3
-OUTLIER_PERCENTILES = (5.0, 95.0)
 FEW_STEPS = 5  # an x axis spanning this many steps or fewer ticks every whole step
 PADDING = 0.05
 # Values as TensorBoard's tooltip shows them: at most 4 significant digits, no trailing zeros.
@@ -61,7 +62,8 @@ class ChartOptions:
         x_axis: "step", "relative" (time since the line's first point, in relative_unit's unit) or "wall"
             (local time).
         log_y: logarithmic y axis.
-        ignore_outliers: fit y to the 5th–95th percentile of the drawn points, padded by 5 %.
+        ignore_outliers: fit y to the 5th–95th percentile of the drawn smoothed values, padded by 5 % and
+            rounded outward to nice ticks, as TensorBoard (see y_range).
         y_min: fixed lower y bound (None: from the data).
         y_max: fixed upper y bound (None: from the data).
         x_range: only draw points in [lo, hi] (x units: steps, the relative unit or epoch seconds), at full
@@ -411,24 +413,28 @@ def _step_span(lines: list[LineData], options: ChartOptions) -> float:
 def y_range(lines: list[LineData], options: ChartOptions) -> tuple[float, float] | None:
     """Return the y axis range the options ask for, in axis units (log10 for a log axis).
 
-    With neither outlier-ignoring nor a manual bound, returns None (Plotly autoranges).
-    Ignoring outliers spans the 5th–95th percentile of the drawn points (raw and smoothed);
-    otherwise a missing manual bound comes from the data's min or max. Either gets 5 % padding.
+    With neither outlier-ignoring nor a manual bound, returns None (Plotly autoranges). Otherwise
+    the data's range is TensorBoard's (line_chart_v2 computeDataSeriesExtent + niceDomain): of the
+    finite values of the lines TensorBoard draws in full colour (the smoothed lines; the raw ones
+    when smoothing is 0), sorted, ignoring outliers keeps the values from index ceil((n-1)·0.05)
+    to floor((n-1)·0.95) (n > 2), then pads by 5 % each side and rounds outward to nice ticks
+    (d3's nice, 10 ticks); a log axis spans [low/2, high·2]. A manual bound replaces its side.
 
     Args:
         lines: the drawn lines.
-        options: log_y, ignore_outliers, y_min and y_max are used.
+        options: smoothing, log_y, ignore_outliers, y_min and y_max are used.
 
     Returns:
         (low, high), or None to autorange.
     """
     if not options.ignore_outliers and options.y_min is None and options.y_max is None:
         return None
-    values = np.concatenate([np.r_[line.raw, line.smoothed] for line in lines]) if lines else np.empty(0)
+    shown = [line.smoothed if options.smoothing > 0 else line.raw for line in lines]
+    values = np.concatenate(shown) if shown else np.empty(0)
     values = values[np.isfinite(values)]
     if options.log_y:
-        values = np.log10(values[values > 0])
-    low, high = _data_bounds(values, options.ignore_outliers)
+        values = values[values > 0]
+    low, high = _data_bounds(np.sort(values), options.ignore_outliers, options.log_y)
     if options.y_min is not None:
         low = _axis_value(options.y_min, options.log_y)
     if options.y_max is not None:
@@ -438,15 +444,54 @@ def y_range(lines: list[LineData], options: ChartOptions) -> tuple[float, float]
     return (low, high) if low <= high else (high, low)
 
 
-def _data_bounds(values: np.ndarray, ignore_outliers: bool) -> tuple[float | None, float | None]:
-    if values.size == 0:
+def _data_bounds(ordered: np.ndarray, ignore_outliers: bool, log_y: bool) -> tuple[float | None, float | None]:
+    """TensorBoard's y extent of sorted finite values, as a nice padded domain in axis units."""
+    n = ordered.size
+    if n == 0:
         return None, None
-    if ignore_outliers:
-        low, high = (float(v) for v in np.percentile(values, OUTLIER_PERCENTILES))
-    else:
-        low, high = float(values.min()), float(values.max())
-    pad = (high - low) * PADDING or max(abs(low) * PADDING, 1e-9)
-    return low - pad, high + pad
+    low, high = float(ordered[0]), float(ordered[-1])
+    if ignore_outliers and n > 2:
+        low, high = float(ordered[math.ceil((n - 1) * 0.05)]), float(ordered[math.floor((n - 1) * 0.95)])
+    if log_y:
+        return math.log10(max(low * 0.5, sys.float_info.min)), math.log10(high * 2)
+    return nice_domain(low, high)
+
+
+def nice_domain(low: float, high: float) -> tuple[float, float]:
+    """Return TensorBoard's linear y domain of a data extent: 5 % padding, then d3's nice() to 10 ticks.
+
+    An empty extent (low == high) becomes [0, 2·low] ([2·low, 0] below zero, [-1, 1] at zero).
+    """
+    if low == high:
+        if low == 0:
+            return -1.0, 1.0
+        return (2 * low, 0.0) if low < 0 else (0.0, 2 * low)
+    pad = (high - low + sys.float_info.epsilon) * PADDING
+    start, stop = low - pad, high + pad
+    previous = None
+    for _ in range(10):  # d3-scale's linear nice()
+        step = _tick_increment(start, stop, 10)
+        if step == previous:
+            break
+        if step > 0:
+            start, stop = math.floor(start / step) * step, math.ceil(stop / step) * step
+        elif step < 0:
+            start, stop = math.ceil(start * step) / step, math.floor(stop * step) / step
+        else:
+            break
+        previous = step
+    return start, stop
+
+
+def _tick_increment(start: float, stop: float, count: int) -> float:
+    """d3-array's tickIncrement: the tick step (negative: its inverse) for about count ticks."""
+    step = (stop - start) / count
+    if not step > 0 or not math.isfinite(step):
+        return 0.0
+    power = math.floor(math.log10(step))
+    error = step / 10**power
+    factor = 10 if error >= math.sqrt(50) else 5 if error >= math.sqrt(10) else 2 if error >= math.sqrt(2) else 1
+    return factor * 10.0**power if power >= 0 else -(10.0 ** (-power)) / factor
 
 
 def _axis_value(value: float, log_y: bool) -> float | None:

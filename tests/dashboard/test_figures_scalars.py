@@ -17,6 +17,7 @@ from dashboard.figures.scalars import (
     ChartOptions,
     line_budget,
     line_data,
+    nice_domain,
     nonfinite_counts,
     scalar_figure,
     smooth,
@@ -106,20 +107,47 @@ def test_scalar_figure_autoranges_by_default() -> None:
     assert scalar_figure(_frame(), COLORS, ChartOptions()).layout.yaxis.range is None
 
 
-def test_y_range_ignores_outliers_with_padding() -> None:
+def test_y_range_ignores_outliers_as_tensorboard_does() -> None:
     frame = _frame(points=200, runs=("a",))
     frame.loc[100, "value"] = 1e6
     line = line_data(frame, "a", ChartOptions(smoothing=0.0))
     low, high = y_range([line], ChartOptions(smoothing=0.0, ignore_outliers=True))
-    values = np.r_[line.raw, line.smoothed]
-    p5, p95 = np.percentile(values, [5, 95])
-    assert (low, high) == pytest.approx((p5 - 0.05 * (p95 - p5), p95 + 0.05 * (p95 - p5)))
-    assert high < 1e6
+    ordered = np.sort(line.raw)  # TensorBoard: sorted values, index ceil(0.05(n-1)) .. floor(0.95(n-1))
+    assert (ordered[10], ordered[189]) == (10.0, 190.0)
+    assert (low, high) == (0.0, 200.0)  # padded 5 % to [1, 199], then d3's nice() to ticks of 20
+
+
+def test_y_range_keeps_the_early_steps_of_an_accuracy_curve() -> None:
+    """Issue 14 item 5: accuracy 0.10-0.165 in the first steps of a [0.1, 1.008] curve stays on the chart."""
+    accuracy = np.r_[np.linspace(0.10, 0.165, 20), np.linspace(0.177, 1.008, 380)]
+    steps = np.arange(accuracy.size)
+    frame = pd.DataFrame({"run": "a", "tag": "acc", "step": steps, "wall_time": steps * 1.0, "value": accuracy})
+    options = ChartOptions(smoothing=0.0, ignore_outliers=True, max_points=0)
+    line = line_data(frame, "a", options)
+    low, high = y_range([line], options)
+    assert low <= 0.1 and high >= 1.008 - 1e-3  # every point of the curve is inside
+    assert (low, high) == pytest.approx((0.1, 1.1))
+
+
+def test_y_range_uses_the_smoothed_lines_when_smoothing() -> None:
+    frame = _frame(points=50, runs=("a",))
+    frame.loc[::2, "value"] += 1000.0  # raw zigzag far outside the smoothed line's range
+    options = ChartOptions(smoothing=0.9, ignore_outliers=True, max_points=0)
+    line = line_data(frame, "a", options)
+    low, high = y_range([line], options)
+    assert high < line.raw.max() and low <= np.sort(line.smoothed)[3]
+
+
+def test_nice_domain_matches_d3() -> None:
+    assert nice_domain(0.177, 1.008) == pytest.approx((0.1, 1.1))
+    assert nice_domain(3.0, 3.0) == (0.0, 6.0) and nice_domain(0.0, 0.0) == (-1.0, 1.0)
+    assert nice_domain(-2.0, -2.0) == (-4.0, 0.0)
+    assert nice_domain(12.0, 987.0) == pytest.approx((-100.0, 1100.0))
 
 
 def test_y_range_one_manual_bound_takes_the_other_from_data() -> None:
     line = line_data(_frame(runs=("a",)), "a", ChartOptions(smoothing=0.0))
-    assert y_range([line], ChartOptions(smoothing=0.0, y_min=-1.0)) == pytest.approx((-1.0, 4.0 + 0.2))
+    assert y_range([line], ChartOptions(smoothing=0.0, y_min=-1.0)) == pytest.approx((-1.0, 4.5))  # [-0.5, 4.5] nice
 
 
 def test_line_data_smooths_all_points_before_downsampling() -> None:
