@@ -373,16 +373,22 @@ def _layout(options: ChartOptions, lines: list[LineData], uirevision: str) -> di
     # Fixed margins: Plotly's automargin redraws every chart a second time, which many cards feel.
     yaxis: dict[str, Any] = {"type": "log" if options.log_y else "linear", "zeroline": False, "automargin": False}
     bounds = y_range(lines, options)
-    if bounds is not None:
+    if bounds is not None and options.log_y:
         yaxis["range"] = list(bounds)
+    elif bounds is not None:
+        # Sent as the autorange's bounds, not as a range: Plotly then keeps a user's y zoom when a
+        # redraw brings other bounds (uirevision keeps GUI edits only while the sent value is unchanged),
+        # and a double-click returns to these bounds. (Plotly compares these in data units: log axes
+        # keep the plain range.)
+        yaxis["autorange"] = True
+        yaxis["autorangeoptions"] = {"minallowed": bounds[0], "maxallowed": bounds[1]}
     xaxis: dict[str, Any] = {
         "title": {"text": X_AXES[options.x_axis], "standoff": 2},
         "zeroline": False,
         "automargin": False,
     }
-    if options.x_range is not None:
-        lo, hi = sorted(options.x_range)
-        xaxis["range"] = list(_plot_x(np.array([lo, hi]), options.x_axis))
+    # options.x_range only cuts the data: the x range on screen is the user's (kept by uirevision), so a
+    # redraw with new points or another smoothing never moves it.
     if options.x_axis == "relative":
         name = lines[0].unit if lines else RELATIVE_UNITS[0][0]
         xaxis["title"]["text"] = f"relative time ({name})"

@@ -301,7 +301,7 @@ def test_wall_labels_read_like_the_local_clock(walls: list[float]) -> None:
 def test_scalar_figure_zoomed_beside_the_data_draws_empty_lines() -> None:
     figure = scalar_figure(_frame(), COLORS, ChartOptions(x_range=(1000.0, 2000.0)))
     assert [len(trace.x) for trace in figure.data] == [0, 0, 0, 0]
-    assert list(figure.layout.xaxis.range) == [1000.0, 2000.0]
+    assert figure.layout.xaxis.range is None  # the range on screen is the user's: never resent
 
 
 def test_scalar_figure_draws_a_dot_for_a_run_with_one_point() -> None:
@@ -370,3 +370,12 @@ def test_scalar_figure_marks_leading_nan_at_the_first_finite_value() -> None:
 def test_nonfinite_counts_counts_each_kind() -> None:
     assert nonfinite_counts(np.array([1.0, np.nan, np.nan, np.inf, 2.0])) == {"NaN": 2, "+inf": 1}
     assert nonfinite_counts(np.array([1.0])) == {}
+
+
+def test_scalar_figure_sends_outlier_bounds_as_autorange_bounds_not_a_range() -> None:
+    """A redraw with other bounds must not replace the user's y zoom (uirevision keeps GUI edits only
+    while the sent range is unchanged); a log axis keeps the plain range."""
+    yaxis = scalar_figure(_frame(), COLORS, ChartOptions(smoothing=0.0, ignore_outliers=True)).layout.yaxis
+    assert yaxis.range is None and yaxis.autorange is True
+    assert (yaxis.autorangeoptions.minallowed, yaxis.autorangeoptions.maxallowed) == pytest.approx((0.5, 4.5))
+    assert scalar_figure(_frame(), COLORS, ChartOptions(log_y=True, y_min=1.0, y_max=10.0)).layout.yaxis.range == (0, 1)

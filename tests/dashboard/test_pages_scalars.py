@@ -75,7 +75,7 @@ def _section(page: object, group: str) -> dict:
 
 
 def _graphs(cards: list) -> dict[str, go.Figure]:
-    return {graph.id["tag"]: graph.figure for graph in find_all(cards, lambda c: isinstance(c, dcc.Graph))}
+    return {graph.id["key"]: graph.figure for graph in find_all(cards, lambda c: isinstance(c, dcc.Graph))}
 
 
 def _smoothed(figure: go.Figure) -> dict[str, list[float]]:
@@ -216,25 +216,63 @@ def test_render_section_applies_view_options(app: dash.Dash, in_request: object)
     assert figure.layout.xaxis.title.text.startswith("relative time (")
 
 
+def _zoom_state(relayout: dict) -> dict:
+    return {"tag": "loss", "x": "step", "log": False, "relayout": relayout, "_at": 1}
+
+
 def test_zoom_requeries_at_full_resolution(app: dash.Dash, in_request: object) -> None:
-    figure = call(
+    state = _zoom_state({"xaxis.range[0]": 4.2, "xaxis.range[1]": 9.5})
+    figure = call(scalars.zoom, state, _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data")
+    raw = next(trace for trace in figure.data if trace.meta["role"] == "raw")
+    assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10] and figure.layout.xaxis.range is None  # the user's range stays
+    assert figure.layout.uirevision == "loss|step|linear"
+    reset = call(
         scalars.zoom,
-        {"xaxis.range[0]": 4.2, "xaxis.range[1]": 9.5},
+        _zoom_state({"xaxis.autorange": True}),
         _view(toggles=[]),
         ["alpha"],
         triggered=ids.zoom("loss"),
         prop="data",
     )
-    raw = next(trace for trace in figure.data if trace.meta["role"] == "raw")
-    assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10] and list(figure.layout.xaxis.range) == [4.2, 9.5]
-    reset = call(
-        scalars.zoom, {"xaxis.autorange": True}, _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data"
-    )
     assert len(reset.data[0].x) == 20 and reset.layout.xaxis.range is None
-    assert (
-        call(scalars.zoom, {"dragmode": "pan"}, _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data")
-        is no_update
+    for bad in (_zoom_state({"dragmode": "pan"}), None, [1], {"relayout": "x"}):
+        assert (
+            call(scalars.zoom, bad, _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data") is no_update
+        )
+
+
+def test_rebuilt_card_keeps_the_zoom_of_its_axes(app: dash.Dash, in_request: object) -> None:
+    """Issue 14 item 2: new points or another smoothing rebuild the card; it stays zoomed, at full resolution."""
+    state = {"group": "loss", "tags": ["loss"], "open": True}
+    zoomed = _zoom_state({"xaxis.range[0]": 4.2, "xaxis.range[1]": 9.5})
+    cards = call(
+        _grid.render_body,
+        0,
+        0,
+        _view(0.9, toggles=[]),
+        ["alpha"],
+        "v",
+        state,
+        [zoomed],
+        tag_sections.ids.body("scalars", "g"),
+        triggered=_grid.ids.view("scalars"),
     )
+    raw = next(t for t in _graphs(cards)["loss"].data if t.meta["role"] == "raw")
+    assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10]
+    assert find(cards, ids.zoom("loss")).data["relayout"] == zoomed["relayout"]  # kept for the next rebuild
+    relative = call(
+        _grid.render_body,
+        0,
+        0,
+        _view(0.9, "relative", []),
+        ["alpha"],
+        "v",
+        state,
+        [zoomed],
+        tag_sections.ids.body("scalars", "g"),
+        triggered=_grid.ids.view("scalars"),
+    )
+    assert len(next(t for t in _graphs(relative)["loss"].data if t.meta["role"] == "raw").x) == 20  # other axis
 
 
 def test_download_card_sends_visible_runs_as_csv_or_json(app: dash.Dash, in_request: object) -> None:

@@ -27,7 +27,9 @@ from dashboard.pages.scalars.view import (
     controls,
     download,
     ids,
+    kept_zoom,
     preload_plotly,
+    uirevision,
 )
 
 __all__ = ["GRID", "ids", "layout"]
@@ -39,7 +41,10 @@ def cards(request: _grid.CardRequest) -> list[Component]:
     by_tag = source.scalar_series_by_tag(request.runs, request.tags)
     options = request.view.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS))
     colors = source.run_colors()
-    return [card(tag, by_tag[tag], colors, options) for tag in request.tags if tag in by_tag]
+    shown = [state for state in request.shown if isinstance(state, dict)]
+    return [
+        card(tag, by_tag[tag], colors, options, kept_zoom(tag, options, shown)) for tag in request.tags if tag in by_tag
+    ]
 
 
 # A group's first cards come in the section callback's answer, the rest in a second one, so the
@@ -83,18 +88,23 @@ def sync_smoothing(slider: Any, box: Any) -> tuple[Any, Any]:
 
 # Only x zooms and resets go to the server; Plotly's other relayout events (autosize, y-only
 # zoom, drag mode) would cost a round trip each and could race with the zoom's own answer.
+# The store (the grid's card store) keeps the zoom with its tag and axes, so a rebuilt card stays zoomed.
 forward_zoom = clientside(
     """
-    function(relayout) {
+    function(relayout, view, state) {
         if (relayout && (relayout["xaxis.autorange"] || relayout["xaxis.range"]
                          || relayout["xaxis.range[0]"] !== undefined)) {
-            return Object.assign({}, relayout, {"_at": Date.now()});
+            var toggles = (view && Array.isArray(view.toggles)) ? view.toggles : [];
+            return {"tag": state && state.tag, "x": (view && view.x) || "step",
+                    "log": toggles.indexOf("log_y") >= 0, "relayout": relayout, "_at": Date.now()};
         }
         return window.dash_clientside.no_update;
     }
     """,
     Output(ids.zoom(MATCH), "data"),
     Input(ids.graph(MATCH), "relayoutData"),
+    State(_grid.ids.view(PAGE), "data"),
+    State(ids.zoom(MATCH), "data"),
     prevent_initial_call=True,
 )
 
@@ -106,17 +116,20 @@ forward_zoom = clientside(
     State(_PLOTTED, "data"),
     prevent_initial_call=True,
 )
-def zoom(relayout: Any, view: Any, plotted: Any) -> Any:
-    """Redraw a chart at full resolution for the zoomed x range; a double-click redraws everything."""
+def zoom(state: Any, view: Any, plotted: Any) -> Any:
+    """Redraw a chart at full resolution for the zoomed x range; a double-click redraws everything.
+
+    The figure sends no x range: the one on screen is the user's, kept by Plotly's uirevision."""
+    relayout = state.get("relayout") if isinstance(state, dict) else None
     options = ScalarView.from_controls(view)
     action, x_range = zoom_range(relayout if isinstance(relayout, dict) else None, options.x_axis)
     if action == "none":
         return no_update
     source = data.current()
-    tag = ctx.triggered_id["tag"]
+    tag = ctx.triggered_id["key"]
     chart = options.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS)).zoomed(x_range)
     frame = source.scalar_series(names(plotted), [tag])
-    return scalar_figure(frame, source.run_colors(), chart, uirevision=tag)
+    return scalar_figure(frame, source.run_colors(), chart, uirevision=uirevision(tag, chart))
 
 
 @callback(

@@ -24,7 +24,7 @@ from dashboard.components.controls import (
     smoothing_control,
     toggles,
 )
-from dashboard.figures.scalars import X_AXES, ChartOptions, nonfinite_counts, scalar_figure
+from dashboard.figures.scalars import X_AXES, ChartOptions, nonfinite_counts, scalar_figure, zoom_range
 from dashboard.pages._grid import EmptyText
 from dashboard.pages._view import View, number, switched
 
@@ -59,13 +59,14 @@ class ids:  # noqa: N801 - a namespace
 
     @staticmethod
     def graph(tag: Any) -> dict[str, Any]:
-        """The chart of one tag."""
-        return {"type": "scalars-graph", "tag": tag}
+        """The chart of one tag (keyed like the grid's card store, so MATCH pairs the two)."""
+        return {"type": "scalars-graph", "key": tag}
 
     @staticmethod
     def zoom(tag: Any) -> dict[str, Any]:
-        """Store of the chart's last x zoom or reset (relayoutData filtered in the browser)."""
-        return {"type": "scalars-zoom", "tag": tag}
+        """Store of the chart's last x zoom or reset: the grid's card store, so a rebuilt card (new
+        points, other smoothing) reads it back and stays zoomed. Data: see zoom_state."""
+        return {"type": "grid-card", "page": PAGE, "key": tag}
 
     @staticmethod
     def download_csv(tag: Any) -> dict[str, Any]:
@@ -209,8 +210,46 @@ def preload_plotly() -> dcc.Graph:
     )
 
 
-def card(tag: str, frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions) -> html.Div:
-    """Return one tag's card: chart plus CSV/JSON download buttons."""
+def uirevision(tag: str, options: ChartOptions) -> str:
+    """Return a chart's Plotly uirevision: the user's zoom lasts until the tag's axes change kind."""
+    return f"{tag}|{options.x_axis}|{'log' if options.log_y else 'linear'}"
+
+
+def zoom_state(tag: str, options: ChartOptions, relayout: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return a card store's data: the tag, the axes the zoom was made on, and Plotly's x relayout."""
+    return {"tag": tag, "x": options.x_axis, "log": options.log_y, "relayout": dict(relayout or {})}
+
+
+def kept_zoom(tag: str, options: ChartOptions, shown: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Return the relayout of the zoom a card of this tag had on these axes (None: not zoomed)."""
+    for state in shown:
+        relayout = state.get("relayout")
+        if state.get("tag") == tag and state.get("x") == options.x_axis and state.get("log") == options.log_y:
+            if isinstance(relayout, dict) and zoom_range(relayout, options.x_axis)[0] == "zoom":
+                return relayout
+    return None
+
+
+def card(
+    tag: str,
+    frame: pd.DataFrame,
+    colors: Mapping[str, str],
+    options: ChartOptions,
+    zoom: Mapping[str, Any] | None = None,
+) -> html.Div:
+    """Return one tag's card: chart plus CSV/JSON download buttons.
+
+    Args:
+        tag: the tag.
+        frame: its rows in the shown runs.
+        colors: run -> colour.
+        options: how to draw.
+        zoom: the relayout of the user's x zoom on these axes (kept_zoom): the card draws that range at
+            full resolution and keeps it for the next rebuild.
+    """
+    action, x_range = zoom_range(zoom, options.x_axis)
+    if action == "zoom":
+        options = options.zoomed(x_range)
     runs = frame["run"].nunique()
     actions = [
         html.Button("CSV", id=ids.download_csv(tag), n_clicks=0, className="link-button", title="Download CSV"),
@@ -223,12 +262,12 @@ def card(tag: str, frame: pd.DataFrame, colors: Mapping[str, str], options: Char
             title="Download JSON in TensorBoard's format: {run: [[wall_time, step, value], ...]}",
         ),
         dcc.Download(id=ids.download(tag)),
-        dcc.Store(id=ids.zoom(tag)),
+        dcc.Store(id=ids.zoom(tag), data=zoom_state(tag, options, zoom)),
     ]
     subtitle = f"{runs} run{'s' if runs != 1 else ''} · {len(frame):,} points"
     for kind, count in nonfinite_counts(frame["value"].to_numpy(dtype=np.float64)).items():
         subtitle += f" · {count:,} {kind}"
-    figure = scalar_figure(frame, colors, options, uirevision=tag)
+    figure = scalar_figure(frame, colors, options, uirevision=uirevision(tag, options))
     return chart_card(tag, ids.graph(tag), figure, actions=actions, subtitle=subtitle)
 
 
