@@ -104,6 +104,7 @@ class LineData:
         wall_time: the wall times (epoch seconds) of the drawn points.
         total: how many points the run has for this tag.
         unit: the relative axis's unit name (relative_unit; the same for every line of a chart).
+        start: the wall time of the run's first point (relative times count from it).
     """
 
     run: str
@@ -114,6 +115,7 @@ class LineData:
     wall_time: np.ndarray
     total: int
     unit: str = "s"
+    start: float = math.nan
 
 
 def line_data(frame: pd.DataFrame, run: str, options: ChartOptions) -> LineData:
@@ -144,7 +146,10 @@ def _line(
         keep = _in_range(x, options.x_range)
     if options.max_points > 0:
         keep = keep[downsample(x[keep], values[keep], max(1, options.max_points // 4))]
-    return LineData(run, x[keep], values[keep], smoothed[keep], steps[keep], walls[keep], int(values.size), unit[0])
+    start = float(walls[0]) if walls.size else math.nan
+    return LineData(
+        run, x[keep], values[keep], smoothed[keep], steps[keep], walls[keep], int(values.size), unit[0], start
+    )
 
 
 def _runs_lines(frame: pd.DataFrame, options: ChartOptions) -> list[LineData]:
@@ -254,7 +259,11 @@ def line_budget(max_points: int, runs: int) -> int:
 def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[str, Any]]:
     kind = "scattergl" if use_gl else "scatter"
     x = line.step if x_axis == "step" else _plot_x(line.x, x_axis)
-    hover = np.column_stack([line.step.astype(np.float64), line.raw])
+    # step, raw value and seconds since the run's first point (meta t0) per point: the hover template and
+    # the tooltip table (assets/scalars.js). The seconds are rounded to float32 (ms at a 10-day run), so the
+    # three columns still go to the browser as 4-byte floats when steps and values are float32-exact.
+    relative = (line.wall_time - line.start).astype(np.float32).astype(np.float64)
+    hover = np.column_stack([line.step.astype(np.float64), line.raw, relative])
     name = escape(line.run)  # shown by the hover label as markup; meta keeps the raw name
     raw = {
         "type": kind,
@@ -280,7 +289,7 @@ def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[
         "text": _wall_labels(line.wall_time),
         "hovertemplate": _HOVER,
         "showlegend": False,
-        "meta": {"run": line.run, "role": "smoothed"},
+        "meta": {"run": line.run, "role": "smoothed", "t0": line.start if math.isfinite(line.start) else None},
     }
     marks = _nonfinite_trace(line, color, kind, x)
     return [raw, smoothed] if marks is None else [raw, smoothed, marks]
@@ -400,7 +409,9 @@ def _layout(options: ChartOptions, lines: list[LineData], uirevision: str) -> di
         "margin": {"l": 52, "r": 14, "t": 8, "b": 40},
         "height": 250,
         "font": {"size": 11},
-        "hovermode": "closest",
+        # Every run at the hovered step (the tooltip table of assets/scalars.js, TensorBoard's).
+        "hovermode": "x",
+        "hoverdistance": -1,
         "showlegend": False,
         "xaxis": xaxis,
         "yaxis": yaxis,

@@ -57,8 +57,8 @@ def test_scalar_figure_hover_names_run_step_value_smoothed_and_wall_time() -> No
     template = trace.hovertemplate
     for part in ("%{fullData.name}", "step %{customdata[0]}", "value %{customdata[1]", "smoothed %{y", "%{text}"):
         assert part in template
-    step, value = trace.customdata[1]
-    assert (step, value) == (10, 1.0)
+    step, value, relative = trace.customdata[1]
+    assert (step, value, relative) == (10, 1.0, 3600.0) and trace.meta["t0"] == 1_700_000_000.0
     assert trace.text[1] == datetime.datetime.fromtimestamp(1_700_003_600.0).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -283,7 +283,11 @@ def test_scalar_figure_json_sends_logged_float32_values_in_half_the_bytes() -> N
     assert raw["meta"]["role"] == "raw" and raw["y"]["dtype"] == "f4" and raw["x"]["dtype"] == "i4"
     assert np.array_equal(np.array(_decoded(raw["y"])), frame["value"].to_numpy())
     assert smoothed["y"]["dtype"] == "f8"  # the EMA is not float32-exact: sent whole
-    assert smoothed["customdata"]["dtype"] == "f4" and _decoded(smoothed["customdata"])[3] == [30.0, frame["value"][3]]
+    assert smoothed["customdata"]["dtype"] == "f4" and _decoded(smoothed["customdata"])[3] == [
+        30.0,
+        frame["value"][3],
+        3 * 3600.0,
+    ]
 
 
 @pytest.mark.parametrize("walls", [[1_700_000_000.0, 1_700_003_600.5], [1_700_000_000.0, math.nan], [-1e12, 4e11], []])

@@ -216,35 +216,33 @@ def test_render_section_applies_view_options(app: dash.Dash, in_request: object)
     assert figure.layout.xaxis.title.text.startswith("relative time (")
 
 
-def _zoom_state(relayout: dict) -> dict:
-    return {"tag": "loss", "x": "step", "log": False, "relayout": relayout, "_at": 1}
+def _zoom_state(x_range: object = None, y_range: object = None) -> dict:
+    return {"tag": "loss", "x": "step", "log": False, "x_range": x_range, "y_range": y_range, "_at": 1}
 
 
-def test_zoom_requeries_at_full_resolution(app: dash.Dash, in_request: object) -> None:
-    state = _zoom_state({"xaxis.range[0]": 4.2, "xaxis.range[1]": 9.5})
+def test_zoom_requeries_at_full_resolution_and_sends_the_users_ranges(app: dash.Dash, in_request: object) -> None:
+    state = _zoom_state([4.2, 9.5], [0.0, 0.5])
     figure = call(scalars.zoom, state, _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data")
     raw = next(trace for trace in figure.data if trace.meta["role"] == "raw")
-    assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10] and figure.layout.xaxis.range is None  # the user's range stays
-    assert figure.layout.uirevision == "loss|step|linear"
-    reset = call(
-        scalars.zoom,
-        _zoom_state({"xaxis.autorange": True}),
-        _view(toggles=[]),
-        ["alpha"],
-        triggered=ids.zoom("loss"),
-        prop="data",
-    )
-    assert len(reset.data[0].x) == 20 and reset.layout.xaxis.range is None
-    for bad in (_zoom_state({"dragmode": "pan"}), None, [1], {"relayout": "x"}):
+    assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10]
+    assert list(figure.layout.xaxis.range) == [4.2, 9.5] and list(figure.layout.yaxis.range) == [0.0, 0.5]
+    reset = call(scalars.zoom, _zoom_state(), _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data")
+    assert len(reset.data[0].x) == 20 and reset.layout.xaxis.range is None and reset.layout.yaxis.range is None
+    for bad in (None, [1], {"relayout": "x"}):
         assert (
             call(scalars.zoom, bad, _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data") is no_update
         )
+    other_axis = call(
+        scalars.zoom, state, _view(0.6, "relative", []), ["alpha"], triggered=ids.zoom("loss"), prop="data"
+    )
+    assert len(other_axis.data[0].x) == 20 and other_axis.layout.xaxis.range is None  # a zoom of another axis
 
 
 def test_rebuilt_card_keeps_the_zoom_of_its_axes(app: dash.Dash, in_request: object) -> None:
     """Issue 14 item 2: new points or another smoothing rebuild the card; it stays zoomed, at full resolution."""
     state = {"group": "loss", "tags": ["loss"], "open": True}
-    zoomed = _zoom_state({"xaxis.range[0]": 4.2, "xaxis.range[1]": 9.5})
+    zoomed = _zoom_state([4.2, 9.5], [0.0, 0.5])
+    body = tag_sections.ids.body("scalars", "g")
     cards = call(
         _grid.render_body,
         0,
@@ -254,12 +252,14 @@ def test_rebuilt_card_keeps_the_zoom_of_its_axes(app: dash.Dash, in_request: obj
         "v",
         state,
         [zoomed],
-        tag_sections.ids.body("scalars", "g"),
+        body,
         triggered=_grid.ids.view("scalars"),
     )
-    raw = next(t for t in _graphs(cards)["loss"].data if t.meta["role"] == "raw")
-    assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10]
-    assert find(cards, ids.zoom("loss")).data["relayout"] == zoomed["relayout"]  # kept for the next rebuild
+    figure = _graphs(cards)["loss"]
+    assert list(next(t for t in figure.data if t.meta["role"] == "raw").x) == [4, 5, 6, 7, 8, 9, 10]
+    assert list(figure.layout.xaxis.range) == [4.2, 9.5] and list(figure.layout.yaxis.range) == [0.0, 0.5]
+    kept = find(cards, ids.zoom("loss")).data
+    assert (kept["x_range"], kept["y_range"]) == ([4.2, 9.5], [0.0, 0.5])  # kept for the next rebuild
     relative = call(
         _grid.render_body,
         0,
@@ -269,7 +269,7 @@ def test_rebuilt_card_keeps_the_zoom_of_its_axes(app: dash.Dash, in_request: obj
         "v",
         state,
         [zoomed],
-        tag_sections.ids.body("scalars", "g"),
+        body,
         triggered=_grid.ids.view("scalars"),
     )
     assert len(next(t for t in _graphs(relative)["loss"].data if t.meta["role"] == "raw").x) == 20  # other axis

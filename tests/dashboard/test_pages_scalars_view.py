@@ -125,6 +125,7 @@ def _frame() -> pd.DataFrame:
 def test_card_has_title_chart_and_download_buttons() -> None:
     card = scalar_views.card("loss", _frame(), {"a": "#111111", "b": "#222222"}, ChartOptions())
     assert find(card, ids.graph("loss")).figure.layout.uirevision == "loss|step|linear"
+    assert find(card, ids.graph("loss")).config["doubleClick"] == "autosize"  # a reset autoscales, never to the zoom
     assert find(card, ids.download_csv("loss")).children == "CSV"
     assert find(card, ids.download("loss")) is not None
     heading = card.children[0].children[0]

@@ -15,7 +15,6 @@ from dash.development.base_component import Component
 from dashboard import data
 from dashboard.callbacks import callback, clientside
 from dashboard.components import run_picker
-from dashboard.figures.scalars import scalar_figure, zoom_range
 from dashboard.pages import _grid
 from dashboard.pages._view import names
 from dashboard.pages.scalars.view import (
@@ -29,7 +28,7 @@ from dashboard.pages.scalars.view import (
     ids,
     kept_zoom,
     preload_plotly,
-    uirevision,
+    zoomed_figure,
 )
 
 __all__ = ["GRID", "ids", "layout"]
@@ -86,19 +85,43 @@ def sync_smoothing(slider: Any, box: Any) -> tuple[Any, Any]:
     return (value if value != slider else no_update), (value if value != box else no_update)
 
 
-# Only x zooms and resets go to the server; Plotly's other relayout events (autosize, y-only
-# zoom, drag mode) would cost a round trip each and could race with the zoom's own answer.
-# The store (the grid's card store) keeps the zoom with its tag and axes, so a rebuilt card stays zoomed.
+# While the slider is dragged the browser smooths the points it holds (assets/scalars.js); the
+# release sets the slider's value and the server's exact lines replace them.
+drag_smoothing = clientside(
+    "function(weight) { return window.eventscopeScalars.dragSmoothing(weight); }",
+    Output(ids.drag_smoothing, "data"),
+    Input(ids.smoothing, "drag_value"),
+    prevent_initial_call=True,
+)
+
+
+# Zooms, pans and resets go to the server; Plotly's other relayout events (autosize, drag mode)
+# would cost a round trip each. The store (the grid's card store) keeps the user's x and y ranges
+# with the tag and axes they were made on, so a rebuilt card (new points, other smoothing) draws
+# them again: Plotly's uirevision alone does not keep them through dcc.Graph's redraws.
 forward_zoom = clientside(
     """
     function(relayout, view, state) {
-        if (relayout && (relayout["xaxis.autorange"] || relayout["xaxis.range"]
-                         || relayout["xaxis.range[0]"] !== undefined)) {
-            var toggles = (view && Array.isArray(view.toggles)) ? view.toggles : [];
-            return {"tag": state && state.tag, "x": (view && view.x) || "step",
-                    "log": toggles.indexOf("log_y") >= 0, "relayout": relayout, "_at": Date.now()};
-        }
-        return window.dash_clientside.no_update;
+        if (!relayout) { return window.dash_clientside.no_update; }
+        var toggles = (view && Array.isArray(view.toggles)) ? view.toggles : [];
+        var x = (view && view.x) || "step", log = toggles.indexOf("log_y") >= 0;
+        var same = state && state.x === x && state.log === log;
+        var next = {"tag": state && state.tag, "x": x, "log": log,
+                    "x_range": same ? state.x_range : null, "y_range": same ? state.y_range : null};
+        var changed = false;
+        ["x", "y"].forEach(function (axis) {
+            var name = axis + "axis", key = axis + "_range";
+            if (relayout[name + ".autorange"]) {
+                next[key] = null; changed = true;
+            } else if (Array.isArray(relayout[name + ".range"])) {
+                next[key] = relayout[name + ".range"].slice(0, 2); changed = true;
+            } else if (relayout[name + ".range[0]"] !== undefined && relayout[name + ".range[1]"] !== undefined) {
+                next[key] = [relayout[name + ".range[0]"], relayout[name + ".range[1]"]]; changed = true;
+            }
+        });
+        if (!changed) { return window.dash_clientside.no_update; }
+        next["_at"] = Date.now();
+        return next;
     }
     """,
     Output(ids.zoom(MATCH), "data"),
@@ -117,19 +140,17 @@ forward_zoom = clientside(
     prevent_initial_call=True,
 )
 def zoom(state: Any, view: Any, plotted: Any) -> Any:
-    """Redraw a chart at full resolution for the zoomed x range; a double-click redraws everything.
-
-    The figure sends no x range: the one on screen is the user's, kept by Plotly's uirevision."""
-    relayout = state.get("relayout") if isinstance(state, dict) else None
-    options = ScalarView.from_controls(view)
-    action, x_range = zoom_range(relayout if isinstance(relayout, dict) else None, options.x_axis)
-    if action == "none":
+    """Redraw a chart for the user's zoom: the x range at full resolution, with the user's ranges;
+    a double-click (both ranges reset) redraws everything."""
+    if not isinstance(state, dict) or not {"x_range", "y_range"} & state.keys():
         return no_update
+    options = ScalarView.from_controls(view)
     source = data.current()
     tag = ctx.triggered_id["key"]
-    chart = options.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS)).zoomed(x_range)
+    chart = options.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS))
+    zoom_on = state if state.get("x") == chart.x_axis and state.get("log") == chart.log_y else None
     frame = source.scalar_series(names(plotted), [tag])
-    return scalar_figure(frame, source.run_colors(), chart, uirevision=uirevision(tag, chart))
+    return zoomed_figure(tag, frame, source.run_colors(), chart, zoom_on)
 
 
 @callback(

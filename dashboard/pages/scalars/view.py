@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard import urlstate
-from dashboard.components.chart_card import chart_card
+from dashboard.components.chart_card import GRAPH_CONFIG, chart_card
 from dashboard.components.controls import (
     TIME_AXIS_LABELS,
     clamp_smoothing,
@@ -56,6 +57,8 @@ class ids:  # noqa: N801 - a namespace
     export_parquet = "scalars-export-parquet"
     export_download = "scalars-export-download"
     preload = "scalars-preload-plotly"
+    tooltip_sort = "scalars-tooltip-sort"  # read by assets/scalars.js
+    drag_smoothing = "scalars-drag-smoothing"
 
     @staticmethod
     def graph(tag: Any) -> dict[str, Any]:
@@ -181,6 +184,8 @@ def controls(view: ScalarView, _context: object = None) -> list[Component]:
         radio_control("Horizontal axis", ids.x_axis, X_AXIS_LABELS, view.x_axis),
         toggles(ids.toggles, TOGGLES, view.switches()),
         range_inputs("Y range", ids.y_min, ids.y_max, view.y_min, view.y_max),
+        tooltip_sort_control(),
+        dcc.Store(id=ids.drag_smoothing),
         html.Div(
             [
                 html.Div("Export selection", className="field-label"),
@@ -196,6 +201,29 @@ def controls(view: ScalarView, _context: object = None) -> list[Component]:
             className="field",
         ),
     ]
+
+
+TOOLTIP_SORTS = {"default": "Default", "ascending": "Ascending", "descending": "Descending", "nearest": "Nearest"}
+
+
+def tooltip_sort_control() -> html.Div:
+    """Return the tooltip table's row order (TensorBoard's choices; nearest first, its default since 2.21).
+
+    Only the browser reads it (assets/scalars.js); it persists in the browser's storage, not the URL."""
+    return html.Div(
+        [
+            html.Div("Tooltip sorting", className="field-label"),
+            dcc.RadioItems(
+                id=ids.tooltip_sort,
+                value="nearest",
+                options=[{"label": text, "value": key} for key, text in TOOLTIP_SORTS.items()],
+                className="radio-list",
+                persistence=True,
+                persistence_type="local",
+            ),
+        ],
+        className="field",
+    )
 
 
 def preload_plotly() -> dcc.Graph:
@@ -215,19 +243,51 @@ def uirevision(tag: str, options: ChartOptions) -> str:
     return f"{tag}|{options.x_axis}|{'log' if options.log_y else 'linear'}"
 
 
-def zoom_state(tag: str, options: ChartOptions, relayout: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Return a card store's data: the tag, the axes the zoom was made on, and Plotly's x relayout."""
-    return {"tag": tag, "x": options.x_axis, "log": options.log_y, "relayout": dict(relayout or {})}
+def zoom_state(tag: str, options: ChartOptions, zoom: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return a card store's data: the tag, the axes, and the user's ranges (as Plotly gave them, or None)."""
+    zoom = zoom or {}
+    return {
+        "tag": tag,
+        "x": options.x_axis,
+        "log": options.log_y,
+        "x_range": _pair(zoom.get("x_range")),
+        "y_range": _pair(zoom.get("y_range")),
+    }
+
+
+def _pair(value: Any) -> list[Any] | None:
+    return list(value) if isinstance(value, (list, tuple)) and len(value) == 2 else None
 
 
 def kept_zoom(tag: str, options: ChartOptions, shown: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Return the relayout of the zoom a card of this tag had on these axes (None: not zoomed)."""
+    """Return the zoom (a card store's data) a card of this tag had on these axes (None: not zoomed)."""
     for state in shown:
-        relayout = state.get("relayout")
         if state.get("tag") == tag and state.get("x") == options.x_axis and state.get("log") == options.log_y:
-            if isinstance(relayout, dict) and zoom_range(relayout, options.x_axis)[0] == "zoom":
-                return relayout
+            if _pair(state.get("x_range")) or _pair(state.get("y_range")):
+                return state
     return None
+
+
+def zoomed_figure(
+    tag: str, frame: pd.DataFrame, colors: Mapping[str, str], options: ChartOptions, zoom: Mapping[str, Any] | None
+) -> go.Figure:
+    """Return the chart of a tag drawn for the user's zoom (zoom_state data; None: everything).
+
+    The points in the x range are drawn at full resolution, and the figure carries the user's own
+    x and y ranges back, so a redraw (new points, another smoothing) keeps them until a double-click.
+    """
+    x_view = _pair((zoom or {}).get("x_range"))
+    y_view = _pair((zoom or {}).get("y_range"))
+    if x_view is not None:
+        action, x_range = zoom_range({"xaxis.range": x_view}, options.x_axis)
+        if action == "zoom":
+            options = options.zoomed(x_range)
+    figure = scalar_figure(frame, colors, options, uirevision=uirevision(tag, options))
+    if x_view is not None:
+        figure.update_layout(xaxis_range=x_view, xaxis_autorange=False)
+    if y_view is not None:
+        figure.update_layout(yaxis_range=y_view, yaxis_autorange=False)
+    return figure
 
 
 def card(
@@ -244,12 +304,9 @@ def card(
         frame: its rows in the shown runs.
         colors: run -> colour.
         options: how to draw.
-        zoom: the relayout of the user's x zoom on these axes (kept_zoom): the card draws that range at
-            full resolution and keeps it for the next rebuild.
+        zoom: the user's zoom on these axes (kept_zoom): the card draws it (zoomed_figure) and keeps it
+            for the next rebuild.
     """
-    action, x_range = zoom_range(zoom, options.x_axis)
-    if action == "zoom":
-        options = options.zoomed(x_range)
     runs = frame["run"].nunique()
     actions = [
         html.Button("CSV", id=ids.download_csv(tag), n_clicks=0, className="link-button", title="Download CSV"),
@@ -267,8 +324,14 @@ def card(
     subtitle = f"{runs} run{'s' if runs != 1 else ''} · {len(frame):,} points"
     for kind, count in nonfinite_counts(frame["value"].to_numpy(dtype=np.float64)).items():
         subtitle += f" · {count:,} {kind}"
-    figure = scalar_figure(frame, colors, options, uirevision=uirevision(tag, options))
-    return chart_card(tag, ids.graph(tag), figure, actions=actions, subtitle=subtitle)
+    figure = zoomed_figure(tag, frame, colors, options, zoom)
+    result = chart_card(tag, ids.graph(tag), figure, actions=actions, subtitle=subtitle)
+    # A double-click autoscales (Plotly's "reset" would return to the ranges the last figure carried,
+    # which are the user's zoom itself): TensorBoard's reset.
+    graph = result.children[-1]
+    if isinstance(graph, dcc.Graph):
+        graph.config = {**GRAPH_CONFIG, "doubleClick": "autosize"}  # type: ignore[attr-defined]  # Dash prop, no stub
+    return result
 
 
 def download(frame: pd.DataFrame, name: str, fmt: str) -> dict[str, Any]:
