@@ -161,6 +161,7 @@ server's exact lines replace them on release. */
             gd.classList.add("scalars-table-tooltip");
             gd.on("plotly_hover", show.bind(null, gd));
             gd.on("plotly_unhover", hide);
+            gd.on("plotly_afterplot", hide);  // a redraw (new points, smoothing) would leave stale numbers
             gd.addEventListener("mouseleave", hide);
         }
     }

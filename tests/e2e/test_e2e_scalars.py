@@ -291,7 +291,7 @@ def test_path_prefix_serves_page_assets_and_callbacks(live: tuple[Server, Any], 
         tab.page.wait_for_url("**/tb/pr-curves?tags=loss")
         expect(tab.page.locator(".empty-state")).to_contain_text("No PR curve data was found")  # a live page now
     finally:
-        tab.page.goto("about:blank")  # no callback of this page is in flight when its server stops
+        tab.page.wait_for_load_state("networkidle")  # no callback of this page in flight when its server stops
         stop(prefixed)
     tab.assert_clean()
 
