@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -22,7 +23,9 @@ __all__ = [
     "LineData",
     "downsample",
     "line_budget",
+    "nonfinite_counts",
     "line_data",
+    "nice_domain",
     "scalar_figure",
     "smooth",
     "y_range",
@@ -30,6 +33,9 @@ __all__ = [
 ]
 
 X_AXES: dict[str, str] = {"step": "step", "relative": "relative (hours)", "wall": "wall time"}
+# The relative axis's unit is chosen by the longest run's span, as readable as TensorBoard's ticks:
+# the largest unit of which the span holds at least two (name, seconds).
+RELATIVE_UNITS: tuple[tuple[str, float], ...] = (("s", 1.0), ("min", 60.0), ("h", 3600.0), ("d", 86400.0))
 # A line longer than this, or a chart with more points in all, is drawn with WebGL (Scattergl).
 # Browsers allow only ~16 WebGL contexts per page, so SVG stays the default for ordinary cards.
 GL_POINTS_PER_LINE = 2000
@@ -38,12 +44,12 @@ GL_POINTS_PER_CHART = 50000
 CHART_POINTS = 8000
 MIN_LINE_POINTS = 200
 RAW_OPACITY = 0.3
-OUTLIER_PERCENTILES = (5.0, 95.0)
 FEW_STEPS = 5  # an x axis spanning this many steps or fewer ticks every whole step
 PADDING = 0.05
+# Values as TensorBoard's tooltip shows them: at most 4 significant digits, no trailing zeros.
 _HOVER = (
-    "<b>%{fullData.name}</b><br>step %{customdata[0]}<br>value %{customdata[1]:.6g}"
-    "<br>smoothed %{y:.6g}<br>%{text}<extra></extra>"
+    "<b>%{fullData.name}</b><br>step %{customdata[0]}<br>value %{customdata[1]:.4~r}"
+    "<br>smoothed %{y:.4~r}<br>%{text}<extra></extra>"
 )
 
 
@@ -53,12 +59,14 @@ class ChartOptions:
 
     Attributes:
         smoothing: EMA weight in [0, 0.999].
-        x_axis: "step", "relative" (hours since the line's first point) or "wall" (local time).
+        x_axis: "step", "relative" (time since the line's first point, in relative_unit's unit) or "wall"
+            (local time).
         log_y: logarithmic y axis.
-        ignore_outliers: fit y to the 5th–95th percentile of the drawn points, padded by 5 %.
+        ignore_outliers: fit y to the 5th–95th percentile of the drawn smoothed values, padded by 5 % and
+            rounded outward to nice ticks, as TensorBoard (see y_range).
         y_min: fixed lower y bound (None: from the data).
         y_max: fixed upper y bound (None: from the data).
-        x_range: only draw points in [lo, hi] (x units: steps, hours or epoch seconds), at full
+        x_range: only draw points in [lo, hi] (x units: steps, the relative unit or epoch seconds), at full
             resolution; None draws everything.
         max_points: about how many points per line to draw (0 draws every point).
     """
@@ -89,12 +97,14 @@ class LineData:
 
     Attributes:
         run: the run name.
-        x: numeric x positions (steps, hours or epoch seconds) of the drawn points.
+        x: numeric x positions (steps, relative time units or epoch seconds) of the drawn points.
         raw: the raw values of the drawn points.
         smoothed: the smoothed values of the drawn points.
         step: the steps of the drawn points.
         wall_time: the wall times (epoch seconds) of the drawn points.
         total: how many points the run has for this tag.
+        unit: the relative axis's unit name (relative_unit; the same for every line of a chart).
+        start: the wall time of the run's first point (relative times count from it).
     """
 
     run: str
@@ -104,6 +114,8 @@ class LineData:
     step: np.ndarray
     wall_time: np.ndarray
     total: int
+    unit: str = "s"
+    start: float = math.nan
 
 
 def line_data(frame: pd.DataFrame, run: str, options: ChartOptions) -> LineData:
@@ -120,19 +132,24 @@ def line_data(frame: pd.DataFrame, run: str, options: ChartOptions) -> LineData:
     values = frame["value"].to_numpy(dtype=np.float64)
     steps = frame["step"].to_numpy(dtype=np.int64)
     walls = frame["wall_time"].to_numpy(dtype=np.float64)
-    return _line(run, steps, walls, values, options)
+    return _line(run, steps, walls, values, options, relative_unit(_span(walls)))
 
 
-def _line(run: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray, options: ChartOptions) -> LineData:
-    """line_data on arrays."""
+def _line(
+    run: str, steps: np.ndarray, walls: np.ndarray, values: np.ndarray, options: ChartOptions, unit: tuple[str, float]
+) -> LineData:
+    """line_data on arrays; unit: the relative axis's (name, seconds per unit)."""
     smoothed = smooth(values, options.smoothing)
-    x = _x_values(steps, walls, options.x_axis)
+    x = _x_values(steps, walls, options.x_axis, unit[1])
     keep = np.arange(values.size)
     if options.x_range is not None:
         keep = _in_range(x, options.x_range)
     if options.max_points > 0:
         keep = keep[downsample(x[keep], values[keep], max(1, options.max_points // 4))]
-    return LineData(run, x[keep], values[keep], smoothed[keep], steps[keep], walls[keep], int(values.size))
+    start = float(walls[0]) if walls.size else math.nan
+    return LineData(
+        run, x[keep], values[keep], smoothed[keep], steps[keep], walls[keep], int(values.size), unit[0], start
+    )
 
 
 def _runs_lines(frame: pd.DataFrame, options: ChartOptions) -> list[LineData]:
@@ -146,11 +163,35 @@ def _runs_lines(frame: pd.DataFrame, options: ChartOptions) -> list[LineData]:
         for name, dtype in (("step", np.int64), ("wall_time", np.float64), ("value", np.float64))
     )
     options = replace(options, max_points=line_budget(options.max_points, len(runs)))
+    pairs = list(zip(bounds[:-1], bounds[1:]))
+    unit = relative_unit(max((_span(walls[lo:hi]) for lo, hi in pairs), default=0.0))
     return [
-        _line(str(run), steps[lo:hi], walls[lo:hi], values[lo:hi], options)
-        for run, lo, hi in zip(runs, bounds[:-1], bounds[1:])
+        _line(str(run), steps[lo:hi], walls[lo:hi], values[lo:hi], options, unit)
+        for run, (lo, hi) in zip(runs, pairs)
         if hi > lo
     ]
+
+
+def _span(walls: np.ndarray) -> float:
+    """Return how many seconds a line's points lie after its first point, at most (0 when empty)."""
+    if walls.size == 0:
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        span = np.nanmax(walls - walls[0]) if np.isfinite(walls).any() else 0.0
+    return float(span) if math.isfinite(span) else 0.0
+
+
+def relative_unit(span: float) -> tuple[str, float]:
+    """Return the relative axis's unit for a span of seconds: (name, seconds per unit).
+
+    The largest of s, min, h and d of which the span holds at least two, so an axis reads
+    "0 s … 90 s", "0 min … 45 min", "0 h … 30 h" or "0 d … 12 d", never "100µ" of an hour.
+    """
+    chosen = RELATIVE_UNITS[0]
+    for unit in RELATIVE_UNITS:
+        if span >= 2 * unit[1]:
+            chosen = unit
+    return chosen
 
 
 def _run_codes(runs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -165,11 +206,11 @@ def _run_codes(runs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _x_values(steps: np.ndarray, walls: np.ndarray, x_axis: str) -> np.ndarray:
+def _x_values(steps: np.ndarray, walls: np.ndarray, x_axis: str, unit: float) -> np.ndarray:
     if x_axis == "step":
         return steps.astype(np.float64)
     if x_axis == "relative":
-        return (walls - walls[0]) / 3600.0 if walls.size else walls
+        return (walls - walls[0]) / unit if walls.size else walls
     return walls
 
 
@@ -218,7 +259,11 @@ def line_budget(max_points: int, runs: int) -> int:
 def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[str, Any]]:
     kind = "scattergl" if use_gl else "scatter"
     x = line.step if x_axis == "step" else _plot_x(line.x, x_axis)
-    hover = np.column_stack([line.step.astype(np.float64), line.raw])
+    # step, raw value and seconds since the run's first point (meta t0) per point: the hover template and
+    # the tooltip table (assets/scalars.js). The seconds are rounded to float32 (ms at a 10-day run), so the
+    # three columns still go to the browser as 4-byte floats when steps and values are float32-exact.
+    relative = (line.wall_time - line.start).astype(np.float32).astype(np.float64)
+    hover = np.column_stack([line.step.astype(np.float64), line.raw, relative])
     name = escape(line.run)  # shown by the hover label as markup; meta keeps the raw name
     raw = {
         "type": kind,
@@ -244,9 +289,57 @@ def _traces(line: LineData, color: str, x_axis: str, use_gl: bool) -> list[dict[
         "text": _wall_labels(line.wall_time),
         "hovertemplate": _HOVER,
         "showlegend": False,
-        "meta": {"run": line.run, "role": "smoothed"},
+        "meta": {"run": line.run, "role": "smoothed", "t0": line.start if math.isfinite(line.start) else None},
     }
-    return [raw, smoothed]
+    marks = _nonfinite_trace(line, color, kind, x)
+    return [raw, smoothed] if marks is None else [raw, smoothed, marks]
+
+
+# NaN and ±inf values draw no line: each gets a mark in the run's colour at the line's last finite
+# smoothed value before it (TensorBoard marks NaN with a triangle), with its kind in the tooltip.
+NONFINITE_SYMBOLS = {"NaN": "triangle-up", "+inf": "arrow-bar-up", "-inf": "arrow-bar-down"}
+
+
+def nonfinite_counts(values: np.ndarray) -> dict[str, int]:
+    """Return how many values are NaN, +inf and -inf (kinds with none left out), in NONFINITE_SYMBOLS order."""
+    counts = {
+        "NaN": int(np.isnan(values).sum()),
+        "+inf": int(np.isposinf(values).sum()),
+        "-inf": int(np.isneginf(values).sum()),
+    }
+    return {kind: count for kind, count in counts.items() if count}
+
+
+def _nonfinite_trace(line: LineData, color: str, kind: str, x: Any) -> dict[str, Any] | None:
+    """Return the marks of a line's NaN and ±inf points (None when every drawn value is finite)."""
+    bad = np.flatnonzero(~np.isfinite(line.raw))
+    if bad.size == 0:
+        return None
+    finite = np.isfinite(line.smoothed)
+    # The last finite smoothed value at or before each point (the first one after, for a leading run).
+    last = np.maximum.accumulate(np.where(finite, np.arange(finite.size), -1))
+    first_finite = int(np.argmax(finite)) if finite.any() else -1
+    anchor = np.where(last[bad] >= 0, last[bad], first_finite)
+    y = np.where(anchor >= 0, line.smoothed[np.maximum(anchor, 0)], 0.0)
+    labels = np.where(np.isnan(line.raw[bad]), "NaN", np.where(line.raw[bad] > 0, "+inf", "-inf"))
+    return {
+        "type": kind,
+        "x": x[bad],
+        "y": y,
+        "name": escape(line.run),
+        "mode": "markers",
+        "marker": {
+            "color": color,
+            "size": 10,
+            "symbol": [NONFINITE_SYMBOLS[label] for label in labels.tolist()],
+            "line": {"color": "#b71c1c", "width": 1},
+        },
+        "customdata": line.step[bad].astype(np.float64),
+        "text": labels,
+        "hovertemplate": "<b>%{fullData.name}</b><br>step %{customdata}<br>value %{text}<extra></extra>",
+        "showlegend": False,
+        "meta": {"run": line.run, "role": "nonfinite"},
+    }
 
 
 def _plot_x(x: np.ndarray, x_axis: str) -> Any:
@@ -289,16 +382,26 @@ def _layout(options: ChartOptions, lines: list[LineData], uirevision: str) -> di
     # Fixed margins: Plotly's automargin redraws every chart a second time, which many cards feel.
     yaxis: dict[str, Any] = {"type": "log" if options.log_y else "linear", "zeroline": False, "automargin": False}
     bounds = y_range(lines, options)
-    if bounds is not None:
+    if bounds is not None and options.log_y:
         yaxis["range"] = list(bounds)
+    elif bounds is not None:
+        # Sent as the autorange's bounds, not as a range: Plotly then keeps a user's y zoom when a
+        # redraw brings other bounds (uirevision keeps GUI edits only while the sent value is unchanged),
+        # and a double-click returns to these bounds. (Plotly compares these in data units: log axes
+        # keep the plain range.)
+        yaxis["autorange"] = True
+        yaxis["autorangeoptions"] = {"minallowed": bounds[0], "maxallowed": bounds[1]}
     xaxis: dict[str, Any] = {
         "title": {"text": X_AXES[options.x_axis], "standoff": 2},
         "zeroline": False,
         "automargin": False,
     }
-    if options.x_range is not None:
-        lo, hi = sorted(options.x_range)
-        xaxis["range"] = list(_plot_x(np.array([lo, hi]), options.x_axis))
+    # options.x_range only cuts the data: the x range on screen is the user's (kept by uirevision), so a
+    # redraw with new points or another smoothing never moves it.
+    if options.x_axis == "relative":
+        name = lines[0].unit if lines else RELATIVE_UNITS[0][0]
+        xaxis["title"]["text"] = f"relative time ({name})"
+        xaxis["ticksuffix"] = f" {name}"
     if options.x_axis == "step" and _step_span(lines, options) <= FEW_STEPS:
         xaxis.update(tick0=0, dtick=1)  # steps are whole numbers: no ticks at 0.2, 0.4, ...
     return {
@@ -306,7 +409,9 @@ def _layout(options: ChartOptions, lines: list[LineData], uirevision: str) -> di
         "margin": {"l": 52, "r": 14, "t": 8, "b": 40},
         "height": 250,
         "font": {"size": 11},
-        "hovermode": "closest",
+        # Every run at the hovered step (the tooltip table of assets/scalars.js, TensorBoard's).
+        "hovermode": "x",
+        "hoverdistance": -1,
         "showlegend": False,
         "xaxis": xaxis,
         "yaxis": yaxis,
@@ -325,24 +430,28 @@ def _step_span(lines: list[LineData], options: ChartOptions) -> float:
 def y_range(lines: list[LineData], options: ChartOptions) -> tuple[float, float] | None:
     """Return the y axis range the options ask for, in axis units (log10 for a log axis).
 
-    With neither outlier-ignoring nor a manual bound, returns None (Plotly autoranges).
-    Ignoring outliers spans the 5th–95th percentile of the drawn points (raw and smoothed);
-    otherwise a missing manual bound comes from the data's min or max. Either gets 5 % padding.
+    With neither outlier-ignoring nor a manual bound, returns None (Plotly autoranges). Otherwise
+    the data's range is TensorBoard's (line_chart_v2 computeDataSeriesExtent + niceDomain): of the
+    finite values of the lines TensorBoard draws in full colour (the smoothed lines; the raw ones
+    when smoothing is 0), sorted, ignoring outliers keeps the values from index ceil((n-1)·0.05)
+    to floor((n-1)·0.95) (n > 2), then pads by 5 % each side and rounds outward to nice ticks
+    (d3's nice, 10 ticks); a log axis spans [low/2, high·2]. A manual bound replaces its side.
 
     Args:
         lines: the drawn lines.
-        options: log_y, ignore_outliers, y_min and y_max are used.
+        options: smoothing, log_y, ignore_outliers, y_min and y_max are used.
 
     Returns:
         (low, high), or None to autorange.
     """
     if not options.ignore_outliers and options.y_min is None and options.y_max is None:
         return None
-    values = np.concatenate([np.r_[line.raw, line.smoothed] for line in lines]) if lines else np.empty(0)
+    shown = [line.smoothed if options.smoothing > 0 else line.raw for line in lines]
+    values = np.concatenate(shown) if shown else np.empty(0)
     values = values[np.isfinite(values)]
     if options.log_y:
-        values = np.log10(values[values > 0])
-    low, high = _data_bounds(values, options.ignore_outliers)
+        values = values[values > 0]
+    low, high = _data_bounds(np.sort(values), options.ignore_outliers, options.log_y)
     if options.y_min is not None:
         low = _axis_value(options.y_min, options.log_y)
     if options.y_max is not None:
@@ -352,15 +461,54 @@ def y_range(lines: list[LineData], options: ChartOptions) -> tuple[float, float]
     return (low, high) if low <= high else (high, low)
 
 
-def _data_bounds(values: np.ndarray, ignore_outliers: bool) -> tuple[float | None, float | None]:
-    if values.size == 0:
+def _data_bounds(ordered: np.ndarray, ignore_outliers: bool, log_y: bool) -> tuple[float | None, float | None]:
+    """TensorBoard's y extent of sorted finite values, as a nice padded domain in axis units."""
+    n = ordered.size
+    if n == 0:
         return None, None
-    if ignore_outliers:
-        low, high = (float(v) for v in np.percentile(values, OUTLIER_PERCENTILES))
-    else:
-        low, high = float(values.min()), float(values.max())
-    pad = (high - low) * PADDING or max(abs(low) * PADDING, 1e-9)
-    return low - pad, high + pad
+    low, high = float(ordered[0]), float(ordered[-1])
+    if ignore_outliers and n > 2:
+        low, high = float(ordered[math.ceil((n - 1) * 0.05)]), float(ordered[math.floor((n - 1) * 0.95)])
+    if log_y:
+        return math.log10(max(low * 0.5, sys.float_info.min)), math.log10(high * 2)
+    return nice_domain(low, high)
+
+
+def nice_domain(low: float, high: float) -> tuple[float, float]:
+    """Return TensorBoard's linear y domain of a data extent: 5 % padding, then d3's nice() to 10 ticks.
+
+    An empty extent (low == high) becomes [0, 2·low] ([2·low, 0] below zero, [-1, 1] at zero).
+    """
+    if low == high:
+        if low == 0:
+            return -1.0, 1.0
+        return (2 * low, 0.0) if low < 0 else (0.0, 2 * low)
+    pad = (high - low + sys.float_info.epsilon) * PADDING
+    start, stop = low - pad, high + pad
+    previous = None
+    for _ in range(10):  # d3-scale's linear nice()
+        step = _tick_increment(start, stop, 10)
+        if step == previous:
+            break
+        if step > 0:
+            start, stop = math.floor(start / step) * step, math.ceil(stop / step) * step
+        elif step < 0:
+            start, stop = math.ceil(start * step) / step, math.floor(stop * step) / step
+        else:
+            break
+        previous = step
+    return start, stop
+
+
+def _tick_increment(start: float, stop: float, count: int) -> float:
+    """d3-array's tickIncrement: the tick step (negative: its inverse) for about count ticks."""
+    step = (stop - start) / count
+    if not step > 0 or not math.isfinite(step):
+        return 0.0
+    power = math.floor(math.log10(step))
+    error = step / 10**power
+    factor = 10 if error >= math.sqrt(50) else 5 if error >= math.sqrt(10) else 2 if error >= math.sqrt(2) else 1
+    return factor * 10.0**power if power >= 0 else -(10.0 ** (-power)) / factor
 
 
 def _axis_value(value: float, log_y: bool) -> float | None:

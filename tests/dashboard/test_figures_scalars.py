@@ -17,6 +17,8 @@ from dashboard.figures.scalars import (
     ChartOptions,
     line_budget,
     line_data,
+    nice_domain,
+    nonfinite_counts,
     scalar_figure,
     smooth,
     y_range,
@@ -55,8 +57,8 @@ def test_scalar_figure_hover_names_run_step_value_smoothed_and_wall_time() -> No
     template = trace.hovertemplate
     for part in ("%{fullData.name}", "step %{customdata[0]}", "value %{customdata[1]", "smoothed %{y", "%{text}"):
         assert part in template
-    step, value = trace.customdata[1]
-    assert (step, value) == (10, 1.0)
+    step, value, relative = trace.customdata[1]
+    assert (step, value, relative) == (10, 1.0, 3600.0) and trace.meta["t0"] == 1_700_000_000.0
     assert trace.text[1] == datetime.datetime.fromtimestamp(1_700_003_600.0).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -66,8 +68,26 @@ def test_line_budget_shrinks_with_many_runs() -> None:
 
 
 def test_scalar_figure_relative_axis_is_hours_since_first_point() -> None:
-    trace = _traces(scalar_figure(_frame(), COLORS, ChartOptions(x_axis="relative")), "raw")["b"]
-    assert list(trace.x) == pytest.approx([0.0, 1.0, 2.0, 3.0, 4.0])
+    figure = scalar_figure(_frame(), COLORS, ChartOptions(x_axis="relative"))
+    assert list(_traces(figure, "raw")["b"].x) == pytest.approx([0.0, 1.0, 2.0, 3.0, 4.0])
+    assert figure.layout.xaxis.ticksuffix == " h" and figure.layout.xaxis.title.text == "relative time (h)"
+
+
+@pytest.mark.parametrize(
+    ("seconds_apart", "unit", "last"),
+    [(1.0, "s", 4.0), (30.0, "min", 2.0), (30_000.0, "h", 120_000 / 3600), (1e5, "d", 4e5 / 86400)],
+)
+def test_scalar_figure_relative_axis_unit_is_chosen_by_the_span(seconds_apart: float, unit: str, last: float) -> None:
+    frame = _frame().assign(wall_time=lambda f: 1_700_000_000.0 + f["step"] / 10 * seconds_apart)
+    figure = scalar_figure(frame, COLORS, ChartOptions(x_axis="relative"))
+    assert figure.layout.xaxis.ticksuffix == f" {unit}"
+    assert list(_traces(figure, "raw")["a"].x)[-1] == pytest.approx(last)
+
+
+def test_scalar_figure_zoomed_relative_axis_keeps_the_full_span_unit() -> None:
+    frame = _frame().assign(wall_time=lambda f: 1_700_000_000.0 + f["step"] * 3.0)  # 2 min in all: minutes
+    figure = scalar_figure(frame, COLORS, ChartOptions(x_axis="relative", x_range=(0.0, 0.6)))
+    assert figure.layout.xaxis.ticksuffix == " min" and max(_traces(figure, "raw")["a"].x) <= 1.0
 
 
 def test_scalar_figure_wall_axis_uses_dates() -> None:
@@ -87,20 +107,47 @@ def test_scalar_figure_autoranges_by_default() -> None:
     assert scalar_figure(_frame(), COLORS, ChartOptions()).layout.yaxis.range is None
 
 
-def test_y_range_ignores_outliers_with_padding() -> None:
+def test_y_range_ignores_outliers_as_tensorboard_does() -> None:
     frame = _frame(points=200, runs=("a",))
     frame.loc[100, "value"] = 1e6
     line = line_data(frame, "a", ChartOptions(smoothing=0.0))
     low, high = y_range([line], ChartOptions(smoothing=0.0, ignore_outliers=True))
-    values = np.r_[line.raw, line.smoothed]
-    p5, p95 = np.percentile(values, [5, 95])
-    assert (low, high) == pytest.approx((p5 - 0.05 * (p95 - p5), p95 + 0.05 * (p95 - p5)))
-    assert high < 1e6
+    ordered = np.sort(line.raw)  # TensorBoard: sorted values, index ceil(0.05(n-1)) .. floor(0.95(n-1))
+    assert (ordered[10], ordered[189]) == (10.0, 190.0)
+    assert (low, high) == (0.0, 200.0)  # padded 5 % to [1, 199], then d3's nice() to ticks of 20
+
+
+def test_y_range_keeps_the_early_steps_of_an_accuracy_curve() -> None:
+    """Issue 14 item 5: accuracy 0.10-0.165 in the first steps of a [0.1, 1.008] curve stays on the chart."""
+    accuracy = np.r_[np.linspace(0.10, 0.165, 20), np.linspace(0.177, 1.008, 380)]
+    steps = np.arange(accuracy.size)
+    frame = pd.DataFrame({"run": "a", "tag": "acc", "step": steps, "wall_time": steps * 1.0, "value": accuracy})
+    options = ChartOptions(smoothing=0.0, ignore_outliers=True, max_points=0)
+    line = line_data(frame, "a", options)
+    low, high = y_range([line], options)
+    assert low <= 0.1 and high >= 1.008 - 1e-3  # every point of the curve is inside
+    assert (low, high) == pytest.approx((0.1, 1.1))
+
+
+def test_y_range_uses_the_smoothed_lines_when_smoothing() -> None:
+    frame = _frame(points=50, runs=("a",))
+    frame.loc[::2, "value"] += 1000.0  # raw zigzag far outside the smoothed line's range
+    options = ChartOptions(smoothing=0.9, ignore_outliers=True, max_points=0)
+    line = line_data(frame, "a", options)
+    low, high = y_range([line], options)
+    assert high < line.raw.max() and low <= np.sort(line.smoothed)[3]
+
+
+def test_nice_domain_matches_d3() -> None:
+    assert nice_domain(0.177, 1.008) == pytest.approx((0.1, 1.1))
+    assert nice_domain(3.0, 3.0) == (0.0, 6.0) and nice_domain(0.0, 0.0) == (-1.0, 1.0)
+    assert nice_domain(-2.0, -2.0) == (-4.0, 0.0)
+    assert nice_domain(12.0, 987.0) == pytest.approx((-100.0, 1100.0))
 
 
 def test_y_range_one_manual_bound_takes_the_other_from_data() -> None:
     line = line_data(_frame(runs=("a",)), "a", ChartOptions(smoothing=0.0))
-    assert y_range([line], ChartOptions(smoothing=0.0, y_min=-1.0)) == pytest.approx((-1.0, 4.0 + 0.2))
+    assert y_range([line], ChartOptions(smoothing=0.0, y_min=-1.0)) == pytest.approx((-1.0, 4.5))  # [-0.5, 4.5] nice
 
 
 def test_line_data_smooths_all_points_before_downsampling() -> None:
@@ -163,8 +210,14 @@ def test_zoom_range_wall_axis_parses_local_dates_round_trip() -> None:
     assert (low, high) == pytest.approx((1_700_003_600.0, 1_700_010_800.0))
 
 
-@pytest.mark.parametrize("options", [ChartOptions(), ChartOptions(x_axis="wall", log_y=True, ignore_outliers=True),
-                                     ChartOptions(max_points=0, x_axis="relative", y_min=0.0)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ChartOptions(),
+        ChartOptions(x_axis="wall", log_y=True, ignore_outliers=True),
+        ChartOptions(max_points=0, x_axis="relative", y_min=0.0),
+    ],
+)
 def test_scalar_figure_passes_plotly_validation(options: ChartOptions) -> None:
     figure = scalar_figure(_frame(points=3000), COLORS, options)
     validated = go.Figure(figure.to_dict())  # the validating constructor raises on any bad property
@@ -187,9 +240,10 @@ def test_scalar_figure_json_sends_what_plotly_would(x_axis: str) -> None:
     frame.loc[7, "value"] = math.nan
     fast = json.loads(to_json(scalar_figure(frame, COLORS, ChartOptions(x_axis=x_axis, max_points=40))))
     figure = scalar_figure(frame, COLORS, ChartOptions(x_axis=x_axis, max_points=40))
-    assert len(figure.data) == 4  # touching the traces switches to Plotly's own serialization
+    # raw + smoothed per run and a NaN mark for a; touching the traces switches to Plotly's serialization
+    assert len(figure.data) == 5
     slow = json.loads(to_json(figure))
-    assert fast["layout"] == slow["layout"] and len(fast["data"]) == len(slow["data"]) == 4
+    assert fast["layout"] == slow["layout"] and len(fast["data"]) == len(slow["data"]) == 5
     for ours, plotly in zip(fast["data"], slow["data"]):
         assert ours.keys() == plotly.keys()
         for key in ours:
@@ -229,7 +283,11 @@ def test_scalar_figure_json_sends_logged_float32_values_in_half_the_bytes() -> N
     assert raw["meta"]["role"] == "raw" and raw["y"]["dtype"] == "f4" and raw["x"]["dtype"] == "i4"
     assert np.array_equal(np.array(_decoded(raw["y"])), frame["value"].to_numpy())
     assert smoothed["y"]["dtype"] == "f8"  # the EMA is not float32-exact: sent whole
-    assert smoothed["customdata"]["dtype"] == "f4" and _decoded(smoothed["customdata"])[3] == [30.0, frame["value"][3]]
+    assert smoothed["customdata"]["dtype"] == "f4" and _decoded(smoothed["customdata"])[3] == [
+        30.0,
+        frame["value"][3],
+        3 * 3600.0,
+    ]
 
 
 @pytest.mark.parametrize("walls", [[1_700_000_000.0, 1_700_003_600.5], [1_700_000_000.0, math.nan], [-1e12, 4e11], []])
@@ -247,7 +305,7 @@ def test_wall_labels_read_like_the_local_clock(walls: list[float]) -> None:
 def test_scalar_figure_zoomed_beside_the_data_draws_empty_lines() -> None:
     figure = scalar_figure(_frame(), COLORS, ChartOptions(x_range=(1000.0, 2000.0)))
     assert [len(trace.x) for trace in figure.data] == [0, 0, 0, 0]
-    assert list(figure.layout.xaxis.range) == [1000.0, 2000.0]
+    assert figure.layout.xaxis.range is None  # the range on screen is the user's: never resent
 
 
 def test_scalar_figure_draws_a_dot_for_a_run_with_one_point() -> None:
@@ -257,10 +315,12 @@ def test_scalar_figure_draws_a_dot_for_a_run_with_one_point() -> None:
     assert smoothed["b"].mode == "lines"
 
 
-@pytest.mark.parametrize(("points", "x_range", "dtick"), [(1, None, 1), (2, None, 1), (50, None, None),
-                                                         (50, (10.0, 13.0), 1)])
-def test_scalar_figure_ticks_whole_steps_on_a_short_step_axis(points: int, x_range: tuple | None,
-                                                                dtick: int | None) -> None:
+@pytest.mark.parametrize(
+    ("points", "x_range", "dtick"), [(1, None, 1), (2, None, 1), (50, None, None), (50, (10.0, 13.0), 1)]
+)
+def test_scalar_figure_ticks_whole_steps_on_a_short_step_axis(
+    points: int, x_range: tuple | None, dtick: int | None
+) -> None:
     frame = _frame(points, ("a",)).assign(step=lambda f: f["step"] // 10)  # steps 0, 1, 2, ...
     figure = scalar_figure(frame, COLORS, ChartOptions(x_range=x_range))
     assert figure.layout.xaxis.dtick == dtick
@@ -285,3 +345,41 @@ def test_scalar_figure_escapes_run_names_plotly_would_read_as_markup() -> None:
     names = {trace["name"] for trace in json.loads(sent)["data"]}
     assert names == {'&lt;b&gt;x&lt;/b&gt;&lt;a href="javascript:alert(1)"&gt;y&lt;/a&gt; &amp; co', "b"}
     assert [trace.meta["run"] for trace in figure.data] == [EVIL_RUN, EVIL_RUN, "b", "b"]  # callbacks get the name
+
+
+def test_scalar_figure_hover_numbers_have_four_significant_digits_without_trailing_zeros() -> None:
+    template = _traces(scalar_figure(_frame(), COLORS, ChartOptions()), "smoothed")["a"].hovertemplate
+    assert "%{customdata[1]:.4~r}" in template and "%{y:.4~r}" in template
+    assert ".6g" not in template
+
+
+def test_scalar_figure_marks_nan_and_infinities_at_the_last_finite_smoothed_value() -> None:
+    frame = _frame(6, ("a",))
+    frame.loc[[2, 4, 5], "value"] = [np.nan, np.inf, -np.inf]
+    figure = scalar_figure(frame, COLORS, ChartOptions(smoothing=0.0))
+    marks = _traces(figure, "nonfinite")["a"]
+    assert list(marks.x) == [20, 40, 50] and list(marks.y) == [1.0, 3.0, 3.0]
+    assert list(marks.text) == ["NaN", "+inf", "-inf"] and len(set(marks.marker.symbol)) == 3
+    assert marks.marker.color == "#ff0000" and "%{text}" in marks.hovertemplate
+    assert "nonfinite" not in {trace.meta["role"] for trace in scalar_figure(_frame(), COLORS, ChartOptions()).data}
+
+
+def test_scalar_figure_marks_leading_nan_at_the_first_finite_value() -> None:
+    frame = _frame(3, ("a",))
+    frame.loc[0, "value"] = np.nan
+    marks = _traces(scalar_figure(frame, COLORS, ChartOptions(smoothing=0.0)), "nonfinite")["a"]
+    assert list(marks.y) == [1.0]
+
+
+def test_nonfinite_counts_counts_each_kind() -> None:
+    assert nonfinite_counts(np.array([1.0, np.nan, np.nan, np.inf, 2.0])) == {"NaN": 2, "+inf": 1}
+    assert nonfinite_counts(np.array([1.0])) == {}
+
+
+def test_scalar_figure_sends_outlier_bounds_as_autorange_bounds_not_a_range() -> None:
+    """A redraw with other bounds must not replace the user's y zoom (uirevision keeps GUI edits only
+    while the sent range is unchanged); a log axis keeps the plain range."""
+    yaxis = scalar_figure(_frame(), COLORS, ChartOptions(smoothing=0.0, ignore_outliers=True)).layout.yaxis
+    assert yaxis.range is None and yaxis.autorange is True
+    assert (yaxis.autorangeoptions.minallowed, yaxis.autorangeoptions.maxallowed) == pytest.approx((0.5, 4.5))
+    assert scalar_figure(_frame(), COLORS, ChartOptions(log_y=True, y_min=1.0, y_max=10.0)).layout.yaxis.range == (0, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,20 +29,45 @@ RUNS = run_picker.ids.runs("scalars")
 TAG_REGEX = run_picker.ids.tag_regex("scalars")
 
 
-def _view(smoothing: object = 0.6, x: object = "step", toggles: object = ("outliers",), ymin: object = None,
-          ymax: object = None) -> dict:
+def _view(
+    smoothing: object = 0.6,
+    x: object = "step",
+    toggles: object = ("outliers",),
+    ymin: object = None,
+    ymax: object = None,
+) -> dict:
     """The view store as the page's collect callback fills it."""
     return {"smoothing": smoothing, "x": x, "toggles": list(toggles), "ymin": ymin, "ymax": ymax}
 
 
 def _body(clicks: int, pager: int, view: dict, plotted: list[str], state: dict) -> list:
-    return call(_grid.render_body, clicks, pager, view, plotted, "v", state, [], tag_sections.ids.body("scalars", "g"),
-                triggered=tag_sections.ids.summary("scalars", "g"))
+    return call(
+        _grid.render_body,
+        clicks,
+        pager,
+        view,
+        plotted,
+        "v",
+        state,
+        [],
+        tag_sections.ids.body("scalars", "g"),
+        triggered=tag_sections.ids.summary("scalars", "g"),
+    )
 
 
 def _rest(clicks: int, pager: int, view: dict, plotted: list[str], state: dict) -> list:
-    return call(_grid.render_rest, clicks, pager, view, plotted, "v", state, [], tag_sections.ids.rest("scalars", "g"),
-                triggered=tag_sections.ids.summary("scalars", "g"))
+    return call(
+        _grid.render_rest,
+        clicks,
+        pager,
+        view,
+        plotted,
+        "v",
+        state,
+        [],
+        tag_sections.ids.rest("scalars", "g"),
+        triggered=tag_sections.ids.summary("scalars", "g"),
+    )
 
 
 def _section(page: object, group: str) -> dict:
@@ -49,7 +75,7 @@ def _section(page: object, group: str) -> dict:
 
 
 def _graphs(cards: list) -> dict[str, go.Figure]:
-    return {graph.id["tag"]: graph.figure for graph in find_all(cards, lambda c: isinstance(c, dcc.Graph))}
+    return {graph.id["key"]: graph.figure for graph in find_all(cards, lambda c: isinstance(c, dcc.Graph))}
 
 
 def _smoothed(figure: go.Figure) -> dict[str, list[float]]:
@@ -59,8 +85,16 @@ def _smoothed(figure: go.Figure) -> dict[str, list[float]]:
 def test_page_module_follows_the_contract() -> None:
     assert scalars.__doc__ and scalars.GRID.key == "scalars" and scalars.GRID.plugin == "scalars"
     public = {name for name in vars(scalars) if not name.startswith("_")}
-    callbacks = {"sync_smoothing", "collect_view", "forward_zoom", "zoom", "download_card", "export_selection",
-                 "layout", "GRID"}
+    callbacks = {
+        "sync_smoothing",
+        "collect_view",
+        "forward_zoom",
+        "zoom",
+        "download_card",
+        "export_selection",
+        "layout",
+        "GRID",
+    }
     assert callbacks <= public
 
 
@@ -90,8 +124,9 @@ def test_layout_hides_tags_without_data_in_selected_runs(app: dash.Dash, in_requ
 
 
 def test_layout_survives_bad_query_values(app: dash.Dash, in_request: object) -> None:
-    page = scalars.layout(smoothing="NaN", x="bogus", logy="2", ymin="x", runs="(", tags="[", run="nobody",
-                          extra="ignored")
+    page = scalars.layout(
+        smoothing="NaN", x="bogus", logy="2", ymin="x", runs="(", tags="[", run="nobody", extra="ignored"
+    )
     assert find(page, ids.smoothing).value == 0.6 and find(page, ids.x_axis).value == "step"
     assert find(page, RUNS).value == []
     assert find(page, SUMMARY).children == "0 tags"
@@ -124,12 +159,17 @@ def test_sync_smoothing_keeps_slider_and_box_equal() -> None:
     assert call(scalars.sync_smoothing, 0.6, 0.9, triggered=ids.smoothing_input, prop="value") == (0.9, no_update)
     assert call(scalars.sync_smoothing, 0.3, 0.9, triggered=ids.smoothing, prop="value") == (no_update, 0.3)
     assert call(scalars.sync_smoothing, 0.6, 5, triggered=ids.smoothing_input, prop="value") == (0.999, 0.999)
-    assert call(scalars.sync_smoothing, 0.6, None, triggered=ids.smoothing_input, prop="value") == (no_update, no_update)
+    assert call(scalars.sync_smoothing, 0.6, None, triggered=ids.smoothing_input, prop="value") == (
+        no_update,
+        no_update,
+    )
 
 
 def test_render_sections_rebuilds_only_when_tags_change(app: dash.Dash, in_request: object) -> None:
-    states = [{"group": "loss", "tags": ["loss"], "open": True},
-              {"group": "train", "tags": ["train/acc", "train/lr"], "open": True}]
+    states = [
+        {"group": "loss", "tags": ["loss"], "open": True},
+        {"group": "train", "tags": ["train/acc", "train/lr"], "open": True},
+    ]
     assert _grid.render_sections(["alpha"], "", "v", states, [0, 0], ROOT) == (no_update, no_update, no_update)
     children, summary, page_class = _grid.render_sections(["alpha", "gamma"], "", "v", states, [0, 1], ROOT)
     assert summary == "4 tags in 3 sections" and page_class == "page page-grid page-scalars"
@@ -138,8 +178,9 @@ def test_render_sections_rebuilds_only_when_tags_change(app: dash.Dash, in_reque
 
 def test_render_section_builds_cards_with_smoothed_lines(app: dash.Dash, in_request: object) -> None:
     state = {"group": "train", "tags": ["train/acc", "train/lr"], "open": True}
-    cards = _body(0, 0, _view(0.5, toggles=[]), ["alpha", "beta"], state) + _rest(0, 0, _view(0.5, toggles=[]),
-                                                                                ["alpha", "beta"], state)
+    cards = _body(0, 0, _view(0.5, toggles=[]), ["alpha", "beta"], state) + _rest(
+        0, 0, _view(0.5, toggles=[]), ["alpha", "beta"], state
+    )
     figures = _graphs(cards)
     assert list(figures) == ["train/acc", "train/lr"]
     smoothed = _smoothed(figures["train/acc"])
@@ -153,10 +194,10 @@ def test_render_section_closed_builds_nothing(app: dash.Dash, in_request: object
     assert _rest(1, 0, _view(), ALL_RUNS, state) == []
 
 
-def test_render_section_sends_the_first_cards_and_render_rest_the_others(app: dash.Dash, in_request: object,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(app.server.config[_grid.SPECS_KEY], "scalars",
-                        dataclasses.replace(scalars.GRID, first_cards=1))
+def test_render_section_sends_the_first_cards_and_render_rest_the_others(
+    app: dash.Dash, in_request: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.server.config[_grid.SPECS_KEY], "scalars", dataclasses.replace(scalars.GRID, first_cards=1))
     state = {"group": "train", "tags": ["train/acc", "train/lr"], "open": True}
     first = _body(0, 0, _view(0.5), ["alpha", "beta"], state)
     rest = _rest(0, 0, _view(0.5), ["alpha", "beta"], state)
@@ -166,35 +207,86 @@ def test_render_section_sends_the_first_cards_and_render_rest_the_others(app: da
     assert _rest(0, 0, _view(0.5), ["alpha"], {**state, "tags": ["train/acc"]}) == []  # nothing left after the first
 
 
-
 def test_render_section_applies_view_options(app: dash.Dash, in_request: object) -> None:
     state = {"group": "loss", "tags": ["loss"], "open": False}
     cards = _body(1, 0, _view(0.0, "relative", ["log_y"], "0.5", 10), ["beta"], state)
     figure = _graphs(cards)["loss"]
     assert figure.layout.yaxis.type == "log"
     assert list(figure.layout.yaxis.range) == pytest.approx([-0.30103, 1.0], abs=1e-5)
-    assert figure.layout.xaxis.title.text == "relative (hours)"
+    assert figure.layout.xaxis.title.text.startswith("relative time (")
 
 
-def test_zoom_requeries_at_full_resolution(app: dash.Dash, in_request: object) -> None:
-    figure = call(scalars.zoom, {"xaxis.range[0]": 4.2, "xaxis.range[1]": 9.5}, _view(toggles=[]),
-                  ["alpha"], triggered=ids.zoom("loss"), prop="data")
+def _zoom_state(x_range: object = None, y_range: object = None) -> dict:
+    return {"tag": "loss", "x": "step", "log": False, "x_range": x_range, "y_range": y_range, "_at": 1}
+
+
+def test_zoom_requeries_at_full_resolution_and_sends_the_users_ranges(app: dash.Dash, in_request: object) -> None:
+    state = _zoom_state([4.2, 9.5], [0.0, 0.5])
+    figure = call(scalars.zoom, state, _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data")
     raw = next(trace for trace in figure.data if trace.meta["role"] == "raw")
-    assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10] and list(figure.layout.xaxis.range) == [4.2, 9.5]
-    reset = call(scalars.zoom, {"xaxis.autorange": True}, _view(toggles=[]), ["alpha"],
-                 triggered=ids.zoom("loss"), prop="data")
-    assert len(reset.data[0].x) == 20 and reset.layout.xaxis.range is None
-    assert call(scalars.zoom, {"dragmode": "pan"}, _view(toggles=[]), ["alpha"],
-                triggered=ids.zoom("loss"), prop="data") is no_update
+    assert list(raw.x) == [4, 5, 6, 7, 8, 9, 10]
+    assert list(figure.layout.xaxis.range) == [4.2, 9.5] and list(figure.layout.yaxis.range) == [0.0, 0.5]
+    reset = call(scalars.zoom, _zoom_state(), _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data")
+    assert len(reset.data[0].x) == 20 and reset.layout.xaxis.range is None and reset.layout.yaxis.range is None
+    for bad in (None, [1], {"relayout": "x"}):
+        assert (
+            call(scalars.zoom, bad, _view(toggles=[]), ["alpha"], triggered=ids.zoom("loss"), prop="data") is no_update
+        )
+    other_axis = call(
+        scalars.zoom, state, _view(0.6, "relative", []), ["alpha"], triggered=ids.zoom("loss"), prop="data"
+    )
+    assert len(other_axis.data[0].x) == 20 and other_axis.layout.xaxis.range is None  # a zoom of another axis
+
+
+def test_rebuilt_card_keeps_the_zoom_of_its_axes(app: dash.Dash, in_request: object) -> None:
+    """Issue 14 item 2: new points or another smoothing rebuild the card; it stays zoomed, at full resolution."""
+    state = {"group": "loss", "tags": ["loss"], "open": True}
+    zoomed = _zoom_state([4.2, 9.5], [0.0, 0.5])
+    body = tag_sections.ids.body("scalars", "g")
+    cards = call(
+        _grid.render_body,
+        0,
+        0,
+        _view(0.9, toggles=[]),
+        ["alpha"],
+        "v",
+        state,
+        [zoomed],
+        body,
+        triggered=_grid.ids.view("scalars"),
+    )
+    figure = _graphs(cards)["loss"]
+    assert list(next(t for t in figure.data if t.meta["role"] == "raw").x) == [4, 5, 6, 7, 8, 9, 10]
+    assert list(figure.layout.xaxis.range) == [4.2, 9.5] and list(figure.layout.yaxis.range) == [0.0, 0.5]
+    kept = find(cards, ids.zoom("loss")).data
+    assert (kept["x_range"], kept["y_range"]) == ([4.2, 9.5], [0.0, 0.5])  # kept for the next rebuild
+    relative = call(
+        _grid.render_body,
+        0,
+        0,
+        _view(0.9, "relative", []),
+        ["alpha"],
+        "v",
+        state,
+        [zoomed],
+        body,
+        triggered=_grid.ids.view("scalars"),
+    )
+    assert len(next(t for t in _graphs(relative)["loss"].data if t.meta["role"] == "raw").x) == 20  # other axis
 
 
 def test_download_card_sends_visible_runs_as_csv_or_json(app: dash.Dash, in_request: object) -> None:
-    csv = call(scalars.download_card, 1, 0, ["alpha", "beta"], triggered=ids.download_csv("train/lr"))
+    csv = call(scalars.download_card, 1, 0, 0, ["alpha", "beta"], triggered=ids.download_csv("train/lr"))
     frame = pd.read_csv(io.StringIO(csv["content"]))
     assert csv["filename"] == "scalars_train_lr.csv" and len(frame) == 40 and set(frame["run"]) == {"alpha", "beta"}
-    as_json = call(scalars.download_card, 1, 1, ["beta"], triggered=ids.download_json("loss"))
+    as_json = call(scalars.download_card, 1, 1, 0, ["beta"], triggered=ids.download_json("loss"))
     assert as_json["filename"] == "scalars_loss.json" and as_json["content"].count('"run":"beta"') == 20
-    assert call(scalars.download_card, 0, 0, ["beta"], triggered=ids.download_json("loss")) is no_update
+    assert call(scalars.download_card, 0, 0, 0, ["beta"], triggered=ids.download_json("loss")) is no_update
+    tb = call(scalars.download_card, 0, 0, 1, ["alpha", "beta"], triggered=ids.download_tb_json("loss"))
+    points = json.loads(tb["content"])
+    assert tb["filename"] == "scalars_loss.tensorboard.json" and sorted(points) == ["alpha", "beta"]
+    assert len(points["beta"]) == 20 and all(len(point) == 3 for point in points["beta"])
+    assert [point[1] for point in points["beta"]] == sorted(point[1] for point in points["beta"])
 
 
 def test_export_selection_writes_every_run_and_tag(app: dash.Dash, in_request: object) -> None:
@@ -202,7 +294,9 @@ def test_export_selection_writes_every_run_and_tag(app: dash.Dash, in_request: o
     frame = pd.read_parquet(io.BytesIO(base64.b64decode(payload["content"])))
     assert payload["filename"] == "scalars_selection.parquet"
     assert sorted(frame.groupby(["run", "tag"]).size().to_dict().items()) == [
-        (("alpha", "train/acc"), 20), (("gamma", "extra/only_gamma"), 20)]
+        (("alpha", "train/acc"), 20),
+        (("gamma", "extra/only_gamma"), 20),
+    ]
     csv = call(scalars.export_selection, 1, 1, ["beta"], "", triggered=ids.export_csv)
     assert len(pd.read_csv(io.StringIO(csv["content"]))) == 60
 

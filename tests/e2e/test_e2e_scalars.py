@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -211,6 +212,14 @@ def test_card_download_csv_has_every_visible_run(live: tuple[Server, Any], tab: 
     assert info.value.suggested_filename == "scalars_train_accuracy.csv"
     assert lines[0] == "run,tag,step,wall_time,value" and len(lines) == 1 + 2 * STEPS
     assert {line.split(",")[0] for line in lines[1:]} == {"alpha", "gamma"}
+    with tab.page.expect_download() as info:
+        tab.page.locator(".card", has_text="train/accuracy").get_by_role("button", name="TB JSON").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    points = json.loads(path.read_text())  # TensorBoard's {run: [[wall_time, step, value], ...]}
+    assert info.value.suggested_filename == "scalars_train_accuracy.tensorboard.json" and sorted(points) == ["alpha", "gamma"]
+    assert [step for _, step, _ in points["gamma"]] == list(range(STEPS))
+    assert [value for _, _, value in points["gamma"]] == [float(np.float32(step / STEPS)) for step in range(STEPS)]
     tab.assert_clean()
 
 
@@ -218,10 +227,11 @@ def test_link_reproduces_the_view(live: tuple[Server, Any], tab: Tab) -> None:
     server, _ = live
     open_scalars(tab, server, "?smoothing=0.3&x=relative&runs=beta&logy=1", count=2)
     assert tab.page.locator(".smoothing-input input, input.smoothing-input").first.input_value() == "0.3"
-    assert tab.page.get_by_label("Relative (hours)").is_checked()
+    assert tab.page.get_by_label("Relative", exact=True).is_checked()
     layout = tab.page.evaluate("() => { const g = document.querySelector('.js-plotly-plot');"
                                " return [g._fullLayout.xaxis.title.text, g._fullLayout.yaxis.type]; }")
-    assert layout == ["relative (hours)", "log"]
+    assert layout == ["relative time (s)", "log"]  # points logged seconds apart: a seconds axis, not "100µ" hours
+    assert tab.page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.ticksuffix") == " s"
     assert {trace["run"] for traces in cards(tab).values() for trace in traces} == {"beta"}
     tab.assert_clean()
 
@@ -279,8 +289,171 @@ def test_path_prefix_serves_page_assets_and_callbacks(live: tuple[Server, Any], 
         tab.page.locator(".nav-inactive summary").click()
         tab.page.locator(".nav-inactive-menu a", has_text="PR curves").click()
         tab.page.wait_for_url("**/tb/pr-curves?tags=loss")
-        expect(tab.page.locator(".empty-state")).to_contain_text("No PR curve data was found")
-        tab.page.wait_for_load_state("networkidle")  # no callback in flight when the server stops
+        expect(tab.page.locator(".empty-state")).to_contain_text("No PR curve data was found")  # a live page now
     finally:
+        tab.page.wait_for_load_state("networkidle")  # no callback of this page in flight when its server stops
         stop(prefixed)
+    tab.assert_clean()
+
+
+TOOLTIP_ROWS_JS = """() => Array.from(document.querySelectorAll('.scalars-tooltip tbody tr')).map(
+    tr => Array.from(tr.querySelectorAll('td')).slice(1).map(td => td.textContent))"""
+
+
+def wait_tooltip_bound(tab: Tab) -> None:
+    """Wait until assets/scalars.js has attached its tooltip to every chart on the page."""
+    tab.page.wait_for_function("() => { const g = Array.from(document.querySelectorAll('.card-graph .js-plotly-plot'));"
+                               " return g.length > 0 && g.every(x => x.__esTooltip); }")
+
+
+def hover_chart(tab: Tab, title: str, x_fraction: float, y_fraction: float = 0.5) -> None:
+    """Move the mouse over a card's plot area at these fractions of its width and height."""
+    wait_tooltip_bound(tab)
+    box = tab.page.locator(".card", has_text=title).locator(".nsewdrag").first.bounding_box()
+    assert box is not None
+    tab.page.mouse.move(box["x"] + box["width"] * x_fraction, box["y"] + box["height"] * y_fraction)
+
+
+def hover_step(tab: Tab, title: str, step: float) -> None:
+    """Move the mouse over a card's plot at this x (data units), half way up."""
+    wait_tooltip_bound(tab)
+    x, y = tab.page.evaluate(
+        "([title, step]) => { const card = Array.from(document.querySelectorAll('.card'))"
+        ".find(c => c.querySelector('.card-title').textContent === title);"
+        " const g = card.querySelector('.js-plotly-plot'), box = g.getBoundingClientRect(), xa = g._fullLayout.xaxis,"
+        " ya = g._fullLayout.yaxis; return [box.left + xa._offset + xa.l2p(step), box.top + ya._offset + ya._length / 2]; }",
+        [title, step])
+    tab.page.mouse.move(x, y)
+
+
+def test_tooltip_table_lists_every_run_at_the_step_sorted_as_chosen(live: tuple[Server, Any], tab: Tab) -> None:
+    """Issue 14 items 9 and 14: TensorBoard's tooltip table, numbers at up to 4 significant digits."""
+    server, _ = live
+    open_scalars(tab, server, "?tags=%5Etrain/accuracy&smoothing=0", count=1)
+    tab.page.get_by_label("Default", exact=True).check()
+    hover_chart(tab, "train/accuracy", 0.5)
+    tab.page.wait_for_selector(".scalars-tooltip tbody tr")
+    rows = tab.page.evaluate(TOOLTIP_ROWS_JS)
+    assert [row[0] for row in rows] == list(RUNS)  # every run, in run order
+    step = int(rows[0][3])
+    assert all(row[3] == str(step) for row in rows) and 0 < step < STEPS
+    expected = f"{float(np.float32(step / STEPS)):.4g}"  # TensorBoard's .4~r: no trailing zeros
+    assert all(row[1] == row[2] == expected for row in rows), rows
+    assert all(re.fullmatch(r"[\d.]+ (ms|sec)|0", row[5]) for row in rows), rows
+    assert tab.page.evaluate("() => getComputedStyle(document.querySelector('.hoverlayer .hovertext')"
+                             " || document.body).display") in ("none", "block")
+    tab.screenshot("scalars-tooltip.png")
+    tab.page.mouse.move(5, 5)
+    tab.page.get_by_label("Descending", exact=True).check()
+    open_scalars(tab, server, "?tags=%5Eloss&smoothing=0", count=1)
+    hover_chart(tab, "loss", 0.3)
+    tab.page.wait_for_selector(".scalars-tooltip tbody tr")
+    smoothed_column = [float(row[1]) for row in tab.page.evaluate(TOOLTIP_ROWS_JS)]
+    assert len(smoothed_column) == 3 and smoothed_column == sorted(smoothed_column, reverse=True)
+    tab.page.mouse.move(5, 5)
+    tab.page.get_by_label("Ascending", exact=True).check()
+    hover_chart(tab, "loss", 0.31)
+    tab.page.wait_for_function("() => { const c = Array.from(document.querySelectorAll('.scalars-tooltip tbody tr'))"
+                               ".map(tr => parseFloat(tr.children[2].textContent));"
+                               " return c.length === 3 && c[0] <= c[1] && c[1] <= c[2]; }")
+    tab.assert_clean()
+
+
+def test_nan_and_infinities_are_marked_and_counted(live: tuple[Server, Any], tab: Tab) -> None:
+    """Issue 14 item 3."""
+    server, writer = live
+    for step in range(10):
+        value = {4: math.nan, 6: math.inf, 7: -math.inf}.get(step, 0.5 + 0.01 * step)
+        writer.add_scalar("broken/metric", value, step)
+    writer.flush()
+    tab.page.wait_for_timeout(3000)  # the server's reload interval is 2 s
+    tab.page.goto(f"{server.url}/scalars?tags=%5Ebroken&run=alpha")
+    tab.page.wait_for_function("() => document.querySelector('.card .js-plotly-plot') &&"
+                               " document.querySelector('.card .js-plotly-plot')._fullData", timeout=20_000)
+    subtitle = tab.page.locator(".card .card-subtitle").first.inner_text()
+    assert "1 NaN" in subtitle and "1 +inf" in subtitle and "1 -inf" in subtitle, subtitle
+    marks = tab.page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData"
+                              ".filter(t => t.meta.role === 'nonfinite').map(t => [Array.from(t.x), t.marker.symbol])")
+    assert marks == [[[4, 6, 7], ["triangle-up", "arrow-bar-up", "arrow-bar-down"]]]
+    assert tab.page.locator(".js-plotly-plot .scatterlayer .point").count() >= 3  # drawn
+    hover_step(tab, "broken/metric", 4)
+    tab.page.wait_for_function("() => Array.from(document.querySelectorAll('.scalars-tooltip td'))"
+                               ".some(td => td.textContent === 'NaN')")
+    assert tab.page.evaluate(TOOLTIP_ROWS_JS) == [["alpha", "NaN", "NaN", "4", "", ""]]  # the NaN, not step 3
+    tab.screenshot("scalars-nan.png")
+    tab.assert_clean()
+
+
+def test_zoom_is_kept_through_smoothing_changes_and_new_points(live: tuple[Server, Any], tab: Tab) -> None:
+    """Issue 14 item 2: the user's x and y ranges stay until a double-click."""
+    server, writer = live
+    for step in range(STEPS):
+        writer.add_scalar("zoomed/metric", loss(0, step), step)
+    writer.flush()
+    tab.page.wait_for_timeout(3000)  # the server's reload interval is 2 s
+    tab.page.goto(f"{server.url}/scalars?tags=%5Ezoomed&run=alpha")
+    tab.page.wait_for_function("() => document.querySelector('.card .js-plotly-plot') &&"
+                               " document.querySelector('.card .js-plotly-plot')._fullData", timeout=20_000)
+    graph = "document.querySelector('.js-plotly-plot')"
+    ranges = f"() => [{graph}._fullLayout.xaxis.range, {graph}._fullLayout.yaxis.range]"
+    expect(tab.page.locator(".card .card-subtitle").first).to_contain_text("30 points")
+    tab.page.wait_for_timeout(2500)  # any data refresh from the writes above has come
+    drag = tab.page.locator(".card .nsewdrag").first.bounding_box()
+    assert drag is not None
+    tab.page.mouse.move(drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3)
+    tab.page.mouse.down()  # a box zoom, as a user makes it
+    tab.page.mouse.move(drag["x"] + drag["width"] * 0.55, drag["y"] + drag["height"] * 0.7, steps=6)
+    tab.page.mouse.up()
+    tab.page.wait_for_function(f"() => {graph}._fullData[0].x.length < {STEPS}", timeout=10_000)  # re-queried
+    zoomed = tab.page.evaluate(ranges)
+    points = tab.page.evaluate(f"() => {graph}._fullData[0].x.length")
+    assert 8 < zoomed[0][0] < zoomed[0][1] < 18, zoomed
+    box = tab.page.locator(".smoothing-input input, input.smoothing-input").first
+    box.fill("0.95")
+    box.press("Enter")
+    tab.page.wait_for_function("() => window.location.search.includes('smoothing=0.95')")
+    first = tab.page.evaluate(f"() => {graph}._fullData[0].x[0]")
+    tab.page.wait_for_function(
+        f"() => {{ const t = {graph}._fullData.find(t => t.meta.role === 'smoothed');"
+        f" return t && Math.abs(t.y[0] - {smoothed_alpha_loss(0.95)[first]!r}) < 1e-9; }}", timeout=10_000)
+    assert tab.page.evaluate(ranges) == zoomed
+    assert tab.page.evaluate(f"() => {graph}._fullData[0].x.length") == points  # still at full resolution
+    for step in range(STEPS, STEPS + 10):
+        writer.add_scalar("zoomed/metric", loss(0, step), step)
+    writer.flush()
+    tab.page.wait_for_function("() => document.querySelector('.card .card-subtitle').textContent.includes('40 points')",
+                               timeout=20_000)
+    tab.page.wait_for_timeout(300)
+    assert tab.page.evaluate(ranges) == zoomed
+    tab.screenshot("scalars-zoom-kept.png")
+    tab.page.locator(".card .nsewdrag").first.dblclick()
+    tab.page.wait_for_function(f"() => {graph}._fullData[0].x.length === {STEPS + 10}")
+    x_range = tab.page.evaluate(ranges)[0]
+    assert x_range[0] < 1 and x_range[1] > STEPS + 8
+    tab.assert_clean()
+
+
+def test_smoothing_follows_the_slider_while_dragging(live: tuple[Server, Any], tab: Tab) -> None:
+    """Issue 14 item 10: the browser smooths during the drag; the server's lines come on release."""
+    server, _ = live
+    open_scalars(tab, server, "?tags=%5Eloss&run=beta&smoothing=0", count=1)
+    search = tab.page.evaluate("() => window.location.search")
+    handle = tab.page.locator(".smoothing-slider [role=slider]").first
+    box = handle.bounding_box()
+    track = tab.page.locator(".smoothing-slider").first.bounding_box()
+    assert box is not None and track is not None
+    tab.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.page.mouse.down()
+    tab.page.mouse.move(track["x"] + track["width"] * 0.5, box["y"] + box["height"] / 2, steps=8)
+    weight = float(handle.get_attribute("aria-valuenow") or "nan")
+    assert 0.2 < weight < 0.8
+    raw = [float(np.float32(loss(1, step))) for step in range(STEPS)]
+    expected = tensorboard_ema(raw, weight)
+    tab.page.wait_for_function(
+        "expected => { const t = document.querySelector('.js-plotly-plot')._fullData"
+        ".find(t => t.meta.role === 'smoothed'); return t && Math.abs(t.y[STEP] - expected) < 1e-6; }"
+        .replace("STEP", "20"), arg=expected[20], timeout=5_000)
+    assert tab.page.evaluate("() => window.location.search") == search  # not released yet: no server round
+    tab.page.mouse.up()
+    tab.page.wait_for_function("search => window.location.search !== search", arg=search)
     tab.assert_clean()

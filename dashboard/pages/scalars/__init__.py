@@ -15,7 +15,6 @@ from dash.development.base_component import Component
 from dashboard import data
 from dashboard.callbacks import callback, clientside
 from dashboard.components import run_picker
-from dashboard.figures.scalars import scalar_figure, zoom_range
 from dashboard.pages import _grid
 from dashboard.pages._view import names
 from dashboard.pages.scalars.view import (
@@ -27,7 +26,9 @@ from dashboard.pages.scalars.view import (
     controls,
     download,
     ids,
+    kept_zoom,
     preload_plotly,
+    zoomed_figure,
 )
 
 __all__ = ["GRID", "ids", "layout"]
@@ -39,7 +40,10 @@ def cards(request: _grid.CardRequest) -> list[Component]:
     by_tag = source.scalar_series_by_tag(request.runs, request.tags)
     options = request.view.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS))
     colors = source.run_colors()
-    return [card(tag, by_tag[tag], colors, options) for tag in request.tags if tag in by_tag]
+    shown = [state for state in request.shown if isinstance(state, dict)]
+    return [
+        card(tag, by_tag[tag], colors, options, kept_zoom(tag, options, shown)) for tag in request.tags if tag in by_tag
+    ]
 
 
 # A group's first cards come in the section callback's answer, the rest in a second one, so the
@@ -81,20 +85,49 @@ def sync_smoothing(slider: Any, box: Any) -> tuple[Any, Any]:
     return (value if value != slider else no_update), (value if value != box else no_update)
 
 
-# Only x zooms and resets go to the server; Plotly's other relayout events (autosize, y-only
-# zoom, drag mode) would cost a round trip each and could race with the zoom's own answer.
+# While the slider is dragged the browser smooths the points it holds (assets/scalars.js); the
+# release sets the slider's value and the server's exact lines replace them.
+drag_smoothing = clientside(
+    "function(weight) { return window.eventscopeScalars.dragSmoothing(weight); }",
+    Output(ids.drag_smoothing, "data"),
+    Input(ids.smoothing, "drag_value"),
+    prevent_initial_call=True,
+)
+
+
+# Zooms, pans and resets go to the server; Plotly's other relayout events (autosize, drag mode)
+# would cost a round trip each. The store (the grid's card store) keeps the user's x and y ranges
+# with the tag and axes they were made on, so a rebuilt card (new points, other smoothing) draws
+# them again: Plotly's uirevision alone does not keep them through dcc.Graph's redraws.
 forward_zoom = clientside(
     """
-    function(relayout) {
-        if (relayout && (relayout["xaxis.autorange"] || relayout["xaxis.range"]
-                         || relayout["xaxis.range[0]"] !== undefined)) {
-            return Object.assign({}, relayout, {"_at": Date.now()});
-        }
-        return window.dash_clientside.no_update;
+    function(relayout, view, state) {
+        if (!relayout) { return window.dash_clientside.no_update; }
+        var toggles = (view && Array.isArray(view.toggles)) ? view.toggles : [];
+        var x = (view && view.x) || "step", log = toggles.indexOf("log_y") >= 0;
+        var same = state && state.x === x && state.log === log;
+        var next = {"tag": state && state.tag, "x": x, "log": log,
+                    "x_range": same ? state.x_range : null, "y_range": same ? state.y_range : null};
+        var changed = false;
+        ["x", "y"].forEach(function (axis) {
+            var name = axis + "axis", key = axis + "_range";
+            if (relayout[name + ".autorange"]) {
+                next[key] = null; changed = true;
+            } else if (Array.isArray(relayout[name + ".range"])) {
+                next[key] = relayout[name + ".range"].slice(0, 2); changed = true;
+            } else if (relayout[name + ".range[0]"] !== undefined && relayout[name + ".range[1]"] !== undefined) {
+                next[key] = [relayout[name + ".range[0]"], relayout[name + ".range[1]"]]; changed = true;
+            }
+        });
+        if (!changed) { return window.dash_clientside.no_update; }
+        next["_at"] = Date.now();
+        return next;
     }
     """,
     Output(ids.zoom(MATCH), "data"),
     Input(ids.graph(MATCH), "relayoutData"),
+    State(_grid.ids.view(PAGE), "data"),
+    State(ids.zoom(MATCH), "data"),
     prevent_initial_call=True,
 )
 
@@ -106,32 +139,35 @@ forward_zoom = clientside(
     State(_PLOTTED, "data"),
     prevent_initial_call=True,
 )
-def zoom(relayout: Any, view: Any, plotted: Any) -> Any:
-    """Redraw a chart at full resolution for the zoomed x range; a double-click redraws everything."""
-    options = ScalarView.from_controls(view)
-    action, x_range = zoom_range(relayout if isinstance(relayout, dict) else None, options.x_axis)
-    if action == "none":
+def zoom(state: Any, view: Any, plotted: Any) -> Any:
+    """Redraw a chart for the user's zoom: the x range at full resolution, with the user's ranges;
+    a double-click (both ranges reset) redraws everything."""
+    if not isinstance(state, dict) or not {"x_range", "y_range"} & state.keys():
         return no_update
+    options = ScalarView.from_controls(view)
     source = data.current()
-    tag = ctx.triggered_id["tag"]
-    chart = options.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS)).zoomed(x_range)
+    tag = ctx.triggered_id["key"]
+    chart = options.chart_options(source.settings.max_points("scalars", DEFAULT_MAX_POINTS))
+    zoom_on = state if state.get("x") == chart.x_axis and state.get("log") == chart.log_y else None
     frame = source.scalar_series(names(plotted), [tag])
-    return scalar_figure(frame, source.run_colors(), chart, uirevision=tag)
+    return zoomed_figure(tag, frame, source.run_colors(), chart, zoom_on)
 
 
 @callback(
     Output(ids.download(MATCH), "data"),
     Input(ids.download_csv(MATCH), "n_clicks"),
     Input(ids.download_json(MATCH), "n_clicks"),
+    Input(ids.download_tb_json(MATCH), "n_clicks"),
     State(_PLOTTED, "data"),
     prevent_initial_call=True,
 )
-def download_card(csv_clicks: Any, json_clicks: Any, plotted: Any) -> Any:
-    """Send one tag's points of every plotted run as CSV or JSON."""
-    if not (csv_clicks or json_clicks):
+def download_card(csv_clicks: Any, json_clicks: Any, tb_json_clicks: Any, plotted: Any) -> Any:
+    """Send one tag's points of every plotted run as CSV, JSON records or TensorBoard's JSON."""
+    if not (csv_clicks or json_clicks or tb_json_clicks):
         return no_update
     tag = ctx.triggered_id["tag"]
-    fmt = "csv" if ctx.triggered_id["type"] == ids.download_csv(tag)["type"] else "json"
+    kind = ctx.triggered_id["type"]
+    fmt = {ids.download_csv(tag)["type"]: "csv", ids.download_tb_json(tag)["type"]: "tb-json"}.get(kind, "json")
     return download(data.current().scalar_series(names(plotted), [tag]), f"scalars_{tag}", fmt)
 
 
