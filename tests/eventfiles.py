@@ -197,3 +197,9 @@ def plugin_tensor_value(tag: str, plugin: str, dims: list[int], **values: object
     meta = SummaryMetadata()
     meta.plugin_data.plugin_name = plugin
     return Summary.Value(tag=tag, metadata=meta, tensor=tensor)
+
+
+def shared_fixture(name: str) -> Path:
+    """Return a fixture folder of the workspace's shared/ (beside the checkout; CI lays a copy there too)."""
+    beside = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / name
+    return beside if beside.exists() else Path("/work/shared/fixtures") / name

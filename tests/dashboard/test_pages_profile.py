@@ -18,8 +18,9 @@ from dashboard.figures import profile as profile_figures
 from dashboard.pages import profile as page
 from dashboard.pages.profile.view import ProfileView, ids
 from tests.dashboard.dashtest import find
+from tests.eventfiles import shared_fixture
 
-GPU = Path("/work/shared/fixtures/gpu-profiles")
+GPU = shared_fixture("gpu-profiles")
 pytestmark = pytest.mark.skipif(not GPU.exists(), reason="shared GPU captures not present")
 TORCH = "torch_mlp\tgpuworker.1795685073928612123\tgpuworker"
 JAX = "jax_mlp\t2026_11_26_09_24_40\tvm"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.browser import Server, Tab, start_cli, stop
+from tests.eventfiles import shared_fixture
 
 pytestmark = pytest.mark.e2e
-GPU = Path("/work/shared/fixtures/gpu-profiles")
+GPU = shared_fixture("gpu-profiles")
 TORCH = "?run=torch_mlp&session=gpuworker.1795685073928612123&host=gpuworker"
 JAX = "?run=jax_mlp&session=2026_11_26_09_24_40&host=vm"
 

@@ -15,8 +15,9 @@ import loaders
 from loaders.proto import xplane_pb2
 from loaders.tables import profile
 from loaders.tables.profile import BREAKDOWN, priority_sweep, read_capture
+from tests.eventfiles import shared_fixture
 
-GPU = Path("/work/shared/fixtures/gpu-profiles")
+GPU = shared_fixture("gpu-profiles")
 TORCH_GPU = GPU / "torch_mlp" / "gpuworker.1795685073928612123.pt.trace.json"
 JAX_SESSION = GPU / "jax_mlp" / "plugins" / "profile" / "2026_11_26_09_24_40"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tf2"
