@@ -83,6 +83,11 @@ def test_sweep_page_shows_its_cards_without_errors(server: Server, tab: Tab, pat
     callbacks.settle(tab.page)
     # random bytes and gzip are problems; the cut last record is "still being written", not listed
     assert tab.page.locator(".problems-banner summary").inner_text().startswith("2 problems")
+    tab.page.set_viewport_size({"width": 1000, "height": 900})  # most kinds are active: tabs never run under the right
+    nav_right, bar_right = tab.page.evaluate(
+        "() => [Math.max(...Array.from(document.querySelectorAll('.nav > *')).map(e => e.getBoundingClientRect().right)),"
+        " document.querySelector('.topbar-right').getBoundingClientRect().left]")
+    assert nav_right <= bar_right
     snap(tab, path.strip("/"))
     tab.assert_clean()
 
