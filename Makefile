@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 LOGDIR ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint test asan protos bench clean
+.PHONY: install run lint test browser asan protos bench clean
 
 $(STAMP): pyproject.toml loaders/_fastscan.c
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: lint
+# The browser tests need Debian's chromium: installed here when this user may, else one line says the command.
+browser:
+	tools/ensure_chromium.sh
+
+test: browser lint
 	$(PY) -m pytest -q
 
 asan: $(STAMP)

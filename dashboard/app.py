@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dash
 
-from dashboard import blobs, data, guards
+from dashboard import blobs, data, guards, service
 from dashboard.callbacks import register
 from dashboard.components import run_picker, shell
 from dashboard.pages import _grid, placeholders
@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, source: data.DataSource | None = None) -> 
     for module in (shell, run_picker, shell_page, _grid, *modules):
         register(app, module)
     app.layout = functools.partial(shell_page.layout, source, reload_interval=settings.reload_interval)
+    service.install(app, settings)
     return app
 
 

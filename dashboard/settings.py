@@ -14,6 +14,10 @@ PLUGINS = ("scalars", "histograms", "distributions", "images", "audio", "text", 
 _PREFIX_OK = re.compile(r"^[A-Za-z0-9._~\-/]*$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_FRAME_KEYWORDS = {"'self'", "'none'", "*"}
+_FRAME_SOURCE = re.compile(
+    r"^(?:[a-z][a-z0-9+.\-]*:|(?:[a-z][a-z0-9+.\-]*://)?(?:\*\.)?[A-Za-z0-9.\-]+(?::(?:\d{1,5}|\*))?)$"
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class Settings:
         demo: True when serving the demo logdir (shows a "demo data" banner).
         debug: Dash's developer tools in the page (never Werkzeug's interactive debugger); the
             command line allows it on a loopback host only (see is_loopback).
+        frame_ancestors: who may show the app in a frame: the CSP frame-ancestors sources, space
+            separated ("'self'" by default; "'none'" forbids framing; e.g. "'self' https://nb.example.org").
     """
 
     logdir: str | None = None
@@ -42,6 +48,7 @@ class Settings:
     samples_per_plugin: Mapping[str, int] = field(default_factory=dict)
     demo: bool = False
     debug: bool = False
+    frame_ancestors: str = "'self'"
 
     def __post_init__(self) -> None:
         if self.reload_interval < 0:
@@ -50,14 +57,15 @@ class Settings:
             raise ValueError(f"port must be between 0 and 65535, got {self.port}")
         object.__setattr__(self, "path_prefix", normalize_path_prefix(self.path_prefix))
         object.__setattr__(self, "samples_per_plugin", dict(self.samples_per_plugin))
+        object.__setattr__(self, "frame_ancestors", normalize_frame_ancestors(self.frame_ancestors))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from EVENTSCOPE_* environment variables (for `gunicorn dashboard.wsgi:server`).
 
         Reads EVENTSCOPE_LOGDIR, EVENTSCOPE_HOST, EVENTSCOPE_PORT, EVENTSCOPE_RELOAD_INTERVAL,
-        EVENTSCOPE_PATH_PREFIX, EVENTSCOPE_CACHE_DIR (or EVENTSCOPE_CACHE), EVENTSCOPE_SAMPLES_PER_PLUGIN
-        and EVENTSCOPE_DEBUG. No EVENTSCOPE_LOGDIR serves the demo logdir.
+        EVENTSCOPE_PATH_PREFIX, EVENTSCOPE_CACHE_DIR (or EVENTSCOPE_CACHE), EVENTSCOPE_SAMPLES_PER_PLUGIN,
+        EVENTSCOPE_DEBUG and EVENTSCOPE_FRAME_ANCESTORS. No EVENTSCOPE_LOGDIR serves the demo logdir.
 
         Args:
             environ: the environment to read (os.environ by default).
@@ -80,6 +88,7 @@ class Settings:
             samples_per_plugin=parse_samples_per_plugin(env.get("EVENTSCOPE_SAMPLES_PER_PLUGIN", "")),
             demo=logdir is None,
             debug=_env_bool(env, "EVENTSCOPE_DEBUG"),
+            frame_ancestors=env.get("EVENTSCOPE_FRAME_ANCESTORS", "").strip() or "'self'",
         )
 
     def resolved_cache_dir(self) -> Path:
@@ -119,6 +128,30 @@ def normalize_path_prefix(value: str | None) -> str:
         raise ValueError(f"--path-prefix {value!r}: use letters, digits and . _ ~ - / only, e.g. /tensorboard")
     parts = [part for part in text.split("/") if part]
     return "/" + "".join(f"{part}/" for part in parts)
+
+
+def normalize_frame_ancestors(value: str) -> str:
+    """Return a CSP frame-ancestors source list, checked and with single spaces.
+
+    Args:
+        value: space-separated sources: 'self', 'none', a scheme ("https:") or a host source
+            ("https://nb.example.org", "*.example.org:8888").
+
+    Returns:
+        The sources joined by single spaces.
+
+    Raises:
+        ValueError: the list is empty, mixes 'none' with other sources, or holds a character that
+            would end the header or the directive (; , quotes outside 'self'/'none', control characters).
+    """
+    sources = value.split()
+    bad = [source for source in sources if source not in _FRAME_KEYWORDS and not _FRAME_SOURCE.fullmatch(source)]
+    if not sources or bad or ("'none'" in sources and len(sources) > 1):
+        raise ValueError(
+            f"EVENTSCOPE_FRAME_ANCESTORS {value!r}: use 'self', 'none' or space-separated sources such as "
+            f"https://notebooks.example.org" + (f" (not {bad[0]!r})" if bad else "")
+        )
+    return " ".join(sources)
 
 
 def is_loopback(host: str) -> bool:

@@ -355,6 +355,10 @@ class DataSource:
                     self._memo.popitem(last=False)
         return value
 
+    def loaded_at(self) -> float | None:
+        """Return the epoch seconds of the last refresh (None before the first)."""
+        return self._loaded_at
+
     def last_loaded(self) -> str:
         """Return the local time of the last refresh as HH:MM:SS ("never" before the first)."""
         if self._loaded_at is None:
