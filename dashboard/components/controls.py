@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dash import dcc, html
+from dash import dcc, html, no_update
 from dash.development.base_component import Component
 
 SMOOTHING_MAX = 0.999
+DEFAULT_SMOOTHING = 0.6  # TensorBoard's default weight
 # The time axes every chart page offers, with their labels.
 TIME_AXIS_LABELS = {"step": "Step", "relative": "Relative (hours)", "wall": "Wall time"}
 
@@ -116,3 +117,22 @@ def clamp_smoothing(value: Any, default: float) -> float:
     if number != number or number in (float("inf"), float("-inf")):
         return default
     return round(min(max(number, 0.0), SMOOTHING_MAX), 6)
+
+
+def synced_smoothing(slider: Any, box: Any, *, box_moved: bool) -> tuple[Any, Any]:
+    """Return the (slider, box) values that keep a smoothing control's two parts equal.
+
+    Args:
+        slider: the slider's value.
+        box: the number box's value.
+        box_moved: whether the box (not the slider) changed; the part the user moved wins.
+
+    Returns:
+        The new slider and box values, clamped to [0, 0.999]; no_update for a part already equal (or
+        for both when the moved part is empty).
+    """
+    moved = box if box_moved else slider
+    if moved is None:
+        return no_update, no_update
+    value = clamp_smoothing(moved, DEFAULT_SMOOTHING)
+    return (value if value != slider else no_update), (value if value != box else no_update)

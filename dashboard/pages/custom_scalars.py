@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, ctx, html, no_update
+from dash import Input, Output, ctx, html
 from dash.development.base_component import Component
 
 from dashboard.callbacks import callback
 from dashboard.colors import run_colors
 from dashboard.components.chart_card import chart_card
-from dashboard.components.controls import TIME_AXIS_LABELS, radio_control, range_inputs, smoothing_control, toggles
+from dashboard.components.controls import (
+    TIME_AXIS_LABELS,
+    radio_control,
+    range_inputs,
+    smoothing_control,
+    synced_smoothing,
+    toggles,
+)
 from dashboard.data import DataSource
 from dashboard.data import custom_scalars as cs_data
 from dashboard.figures.custom_scalars import margin_figure, multiline_figure, series_name
@@ -142,8 +149,4 @@ collect_view = _grid.collect(
 )
 def sync_smoothing(slider: Any, box: Any) -> tuple[Any, Any]:
     """Keep the slider and the number box equal (the one the user moved wins; clamped to [0, 0.999])."""
-    moved = box if ctx.triggered_id == ids.smoothing_input else slider
-    if moved is None:
-        return no_update, no_update
-    value = ScalarView.from_controls({"smoothing": moved}).smoothing
-    return (value if value != slider else no_update), (value if value != box else no_update)
+    return synced_smoothing(slider, box, box_moved=ctx.triggered_id == ids.smoothing_input)

@@ -15,6 +15,7 @@ from dash.development.base_component import Component
 from dashboard import data
 from dashboard.callbacks import callback, clientside
 from dashboard.components import run_picker
+from dashboard.components.controls import synced_smoothing
 from dashboard.pages import _grid
 from dashboard.pages._view import names
 from dashboard.pages.scalars.view import (
@@ -78,11 +79,7 @@ collect_view = _grid.collect(
 )
 def sync_smoothing(slider: Any, box: Any) -> tuple[Any, Any]:
     """Keep the slider and the number box equal (the one the user moved wins; clamped to [0, 0.999])."""
-    moved = box if ctx.triggered_id == ids.smoothing_input else slider
-    if moved is None:
-        return no_update, no_update
-    value = ScalarView.from_controls({"smoothing": moved}).smoothing
-    return (value if value != slider else no_update), (value if value != box else no_update)
+    return synced_smoothing(slider, box, box_moved=ctx.triggered_id == ids.smoothing_input)
 
 
 # While the slider is dragged the browser smooths the points it holds (assets/scalars.js); the

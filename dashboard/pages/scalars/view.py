@@ -18,6 +18,7 @@ from dash.development.base_component import Component
 from dashboard import urlstate
 from dashboard.components.chart_card import GRAPH_CONFIG, chart_card
 from dashboard.components.controls import (
+    DEFAULT_SMOOTHING,
     TIME_AXIS_LABELS,
     clamp_smoothing,
     radio_control,
@@ -30,7 +31,6 @@ from dashboard.pages._grid import EmptyText
 from dashboard.pages._view import View, number, switched
 
 PAGE = "scalars"
-DEFAULT_SMOOTHING = 0.6
 DEFAULT_MAX_POINTS = 2000
 TOGGLES = {"log_y": "Log-scale y axis", "outliers": "Ignore outliers in y range"}
 EMPTY = EmptyText(
