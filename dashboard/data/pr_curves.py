@@ -25,11 +25,7 @@ def runs_by_tag(source: DataSource, runs: Iterable[str], tags: Iterable[str]) ->
     Returns:
         One entry per tag that some run has, in the order of tags.
     """
-    order = list(runs)
-    frame = source.tags(PLUGIN)
-    present = set(zip(frame["run"].astype(str), frame["tag"].astype(str)))
-    pairs = {tag: [run for run in order if (run, tag) in present] for tag in tags}
-    return {tag: found for tag, found in pairs.items() if found}
+    return source.runs_by_tag(PLUGIN, runs, tags)
 
 
 def curves(source: DataSource, run: str, tag: str) -> pd.DataFrame:

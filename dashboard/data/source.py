@@ -264,6 +264,23 @@ class DataSource:
         tags = set(frame.loc[frame["run"].isin(set(runs)), "tag"].astype(str))
         return natural_sorted(tag for tag in tags if pattern is None or pattern.search(tag))
 
+    def runs_by_tag(self, plugin: str, runs: Iterable[str], tags: Iterable[str]) -> dict[str, list[str]]:
+        """Return tag -> the given runs that logged it for one plugin (runs in the order given).
+
+        Args:
+            plugin: e.g. "histograms".
+            runs: run names, in display order.
+            tags: tag names.
+
+        Returns:
+            One entry per tag that some run has, in the order of tags.
+        """
+        order = list(runs)
+        frame = self.tags(plugin)
+        present = set(zip(frame["run"].astype(str), frame["tag"].astype(str)))
+        pairs = {tag: [run for run in order if (run, tag) in present] for tag in tags}
+        return {tag: found for tag, found in pairs.items() if found}
+
     def has_scalars(self) -> bool:
         """Return whether any run has a scalar tag."""
         return "scalars" in self.plugins_with_data()
