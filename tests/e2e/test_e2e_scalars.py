@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.e2e.browser import Server, Tab, start_cli, stop
@@ -314,6 +315,19 @@ def hover_chart(tab: Tab, title: str, x_fraction: float, y_fraction: float = 0.5
     tab.page.mouse.move(box["x"] + box["width"] * x_fraction, box["y"] + box["height"] * y_fraction)
 
 
+def hover_until_tooltip(tab: Tab, title: str, x_fraction: float) -> None:
+    """Hover a chart until its tooltip table shows (a redraw that lands meanwhile hides the tooltip: hover again)."""
+    for attempt in range(5):
+        tab.page.mouse.move(5, 5)
+        hover_chart(tab, title, x_fraction)
+        try:
+            tab.page.wait_for_selector(".scalars-tooltip tbody tr", timeout=6_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 4:
+                raise
+
+
 def hover_step(tab: Tab, title: str, step: float) -> None:
     """Move the mouse over a card's plot at this x (data units), half way up."""
     wait_tooltip_bound(tab)
@@ -331,8 +345,7 @@ def test_tooltip_table_lists_every_run_at_the_step_sorted_as_chosen(live: tuple[
     server, _ = live
     open_scalars(tab, server, "?tags=%5Etrain/accuracy&smoothing=0", count=1)
     tab.page.get_by_label("Default", exact=True).check()
-    hover_chart(tab, "train/accuracy", 0.5)
-    tab.page.wait_for_selector(".scalars-tooltip tbody tr")
+    hover_until_tooltip(tab, "train/accuracy", 0.5)
     rows = tab.page.evaluate(TOOLTIP_ROWS_JS)
     assert [row[0] for row in rows] == list(RUNS)  # every run, in run order
     step = int(rows[0][3])
@@ -346,8 +359,7 @@ def test_tooltip_table_lists_every_run_at_the_step_sorted_as_chosen(live: tuple[
     tab.page.mouse.move(5, 5)
     tab.page.get_by_label("Descending", exact=True).check()
     open_scalars(tab, server, "?tags=%5Eloss&smoothing=0", count=1)
-    hover_chart(tab, "loss", 0.3)
-    tab.page.wait_for_selector(".scalars-tooltip tbody tr")
+    hover_until_tooltip(tab, "loss", 0.3)
     smoothed_column = [float(row[1]) for row in tab.page.evaluate(TOOLTIP_ROWS_JS)]
     assert len(smoothed_column) == 3 and smoothed_column == sorted(smoothed_column, reverse=True)
     tab.page.mouse.move(5, 5)
